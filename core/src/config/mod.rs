@@ -1,0 +1,63 @@
+//! All configuration resolution: explicit argument > environment > default, in this module only.
+//!
+//! Every resolver takes an [`Env`] so tests can feed variables without touching the process
+//! environment; the public entry points use [`ProcessEnv`].
+
+mod tracing;
+
+pub use self::tracing::{parse_headers, parse_resource_attributes, TracingConfig, TracingOptions};
+
+/// A source of environment variables.
+pub trait Env {
+    /// The variable's value, or None when unset or not valid UTF-8.
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+/// The real process environment.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok()
+    }
+}
+
+/// A fixed map of variables (tests, and hosts that want to pin configuration).
+#[derive(Debug, Default, Clone)]
+pub struct MapEnv(pub std::collections::HashMap<String, String>);
+
+impl MapEnv {
+    /// Builds a map from `(key, value)` pairs.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        MapEnv(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+}
+
+impl Env for MapEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+}
+
+/// The boolean spellings the Patter docs accept for flags: `1`, `true`, `yes` (any case,
+/// surrounding spaces ignored). Everything else is false.
+pub fn is_truthy(value: Option<&str>) -> bool {
+    matches!(value.map(|v| v.trim().to_ascii_lowercase()).as_deref(), Some("1" | "true" | "yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truthy_spellings() {
+        for v in ["1", "true", "TRUE", " yes ", "Yes"] {
+            assert!(is_truthy(Some(v)), "{v}");
+        }
+        for v in ["0", "false", "no", "", "on", "2"] {
+            assert!(!is_truthy(Some(v)), "{v}");
+        }
+        assert!(!is_truthy(None));
+    }
+}

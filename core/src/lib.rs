@@ -1,0 +1,20 @@
+//! # patter-core
+//!
+//! The one Rust core behind libpatter's Python, Node and C bindings: OpenTelemetry tracing of
+//! voice-agent calls, the per-call record on disk, the in-memory MetricsStore and pricing.
+//!
+//! The central object is the [`Call`]: a host opens one per phone call and reports everything
+//! through it; the core fans that out to spans, disk records and the store.
+
+pub mod call;
+pub mod calllog;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod percentile;
+pub mod pricing;
+pub mod records;
+pub mod store;
+pub mod tracing;
+
+pub use error::{PatterError, Result};
