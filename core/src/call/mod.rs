@@ -1,1 +1,521 @@
-//! The Call handle.
+//! The Call handle: one per phone call. Everything a host reports goes through it, and the
+//! core fans it out to spans (`getpatter.call` > `getpatter.turn` > service spans), the call
+//! record on disk, the MetricsStore and the cost meter.
+//!
+//! Nothing here blocks or fails because of a sink: span export and disk writes are queued
+//! to background threads. Methods return errors only for bad arguments or a call that has
+//! already ended.
+
+mod options;
+mod otel;
+mod span;
+mod turn;
+
+pub use options::CallOptions;
+pub use span::{Span, SpanKind};
+
+use crate::calllog::{CallLogHandle, CallLogger};
+use crate::clock::{hex, Clock, IdSource, RandomIds, Timestamp};
+use crate::error::{check_id, check_text};
+use crate::pricing::{CostMeter, PricingTable};
+use crate::records::{
+    CallEnd, CallStart, CallStatus, CostBreakdown, EventLine, Role, TranscriptLine, Usage,
+};
+use crate::store::MetricsStore;
+use crate::tracing::names as n;
+use crate::{PatterError, Result};
+use opentelemetry::trace::{Span as _, Status};
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::trace::SdkTracer;
+use otel::OtelSpan;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use turn::{round1, TurnState};
+
+/// How a call ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// Normal hang-up.
+    Completed,
+    /// Ended by an error; the code (e.g. `timeout`, `stt_connection`) goes to metadata.json.
+    Failed(String),
+}
+
+pub(crate) struct CallInner {
+    pub(crate) start: CallStart,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdSource>,
+    pub(crate) tracer: Option<&'static SdkTracer>,
+    pub(crate) realtime: Option<(String, Option<String>)>,
+    pub(crate) log: CallLogHandle,
+    pub(crate) store: Option<Arc<MetricsStore>>,
+    pub(crate) pricing: Arc<PricingTable>,
+    pub(crate) state: Mutex<CallState>,
+}
+
+pub(crate) struct CallState {
+    pub(crate) ended: Option<CallEnd>,
+    pub(crate) call_span: Option<OtelSpan>,
+    pub(crate) turn: Option<TurnState>,
+    pub(crate) turns_started: u32,
+    /// Recording service spans not yet ended (ended by the call's end if the host forgets).
+    pub(crate) open: Vec<Arc<Mutex<Option<OtelSpan>>>>,
+    pub(crate) meter: CostMeter,
+    pub(crate) usage: Usage,
+    pub(crate) ttfbs: Vec<f64>,
+    pub(crate) error: Option<String>,
+}
+
+/// A live phone call. Cheap to clone (all clones are the same call); thread-safe.
+#[derive(Clone)]
+pub struct Call {
+    pub(crate) inner: Arc<CallInner>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("call_id", &self.inner.start.call_id).finish_non_exhaustive()
+    }
+}
+
+fn default_logger() -> CallLogger {
+    static LOGGER: OnceLock<CallLogger> = OnceLock::new();
+    LOGGER.get_or_init(CallLogger::from_env).clone()
+}
+
+fn check_opt(name: &'static str, v: &Option<String>) -> Result<()> {
+    match v {
+        Some(s) => check_id(name, s),
+        None => Ok(()),
+    }
+}
+
+impl CallInner {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, CallState> {
+        // A panic while holding the lock cannot leave the state half-updated in a way that
+        // matters more than losing the call's records, so recover instead of propagating.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// `getpatter.call.id` plus, for cost/latency spans, the routing tags.
+    pub(crate) fn base_attrs(&self, routing: bool, extra: usize) -> Vec<KeyValue> {
+        let mut v = Vec::with_capacity(3 + extra);
+        v.push(KeyValue::new(n::CALL_ID, self.start.call_id.clone()));
+        if routing {
+            v.push(KeyValue::new(n::PATTER_CALL_ID, self.start.call_id.clone()));
+            v.push(KeyValue::new(n::PATTER_SIDE, self.start.side.clone()));
+        }
+        v
+    }
+
+    pub(crate) fn event(&self, kind: &str, ts: Timestamp, data: serde_json::Map<String, serde_json::Value>) {
+        let ev = EventLine { kind: kind.to_string(), ts, data };
+        self.log.event(&ev);
+        if let Some(store) = &self.store {
+            store.record_event(&self.start.call_id, &ev);
+        }
+    }
+
+    /// Opens a new turn (ending the open one first).
+    pub(crate) fn open_turn(&self, st: &mut CallState, at: Timestamp) -> u32 {
+        if st.turn.is_some() {
+            self.close_turn(st, at);
+        }
+        st.turns_started += 1;
+        let number = st.turns_started;
+        let otel = match (self.tracer, st.call_span.as_ref()) {
+            (Some(tracer), Some(parent)) => {
+                let mut attrs = self.base_attrs(true, 1);
+                attrs.push(KeyValue::new(n::TURN_NUMBER, number as i64));
+                Some(otel::start(tracer, self.ids.as_ref(), n::SPAN_TURN, Some(&parent.ctx), at, attrs))
+            }
+            _ => None,
+        };
+        st.turn = Some(TurnState::new(number, at, otel, CostMeter::new(self.pricing.clone())));
+        number
+    }
+
+    /// Returns the open turn, opening one if none is.
+    pub(crate) fn ensure_turn<'a>(&self, st: &'a mut CallState, at: Timestamp) -> &'a mut TurnState {
+        if st.turn.is_none() {
+            self.open_turn(st, at);
+        }
+        st.turn.as_mut().expect("turn just opened")
+    }
+
+    /// Closes the open turn: ends its span and writes its transcript lines.
+    pub(crate) fn close_turn(&self, st: &mut CallState, at: Timestamp) {
+        let Some(mut t) = st.turn.take() else { return };
+        t.latency.turn_ms = Some(round1(at.millis_since(t.started_at)));
+        if let Some(ttfb) = t.latency.ttfb_ms {
+            st.ttfbs.push(ttfb);
+        }
+        if let Some(mut o) = t.otel.take() {
+            o.span.set_attribute(KeyValue::new(n::TURN_INTERRUPTED, t.interrupted));
+            if let Some(v) = t.latency.ttfb_ms {
+                o.span.set_attribute(KeyValue::new(n::LATENCY_TTFB_MS, v));
+            }
+            if let Some(v) = t.latency.turn_ms {
+                o.span.set_attribute(KeyValue::new(n::LATENCY_TURN_MS, v));
+            }
+            otel::end(o.span, at);
+        }
+        let mut lines = Vec::with_capacity(2);
+        if !t.user_text.is_empty() {
+            lines.push(TranscriptLine {
+                turn_index: t.number,
+                role: Role::User,
+                text: std::mem::take(&mut t.user_text),
+                ts: t.last_stt_end.unwrap_or(t.started_at),
+                interrupted: false,
+                latency: None,
+                usage: None,
+                cost: None,
+            });
+        }
+        if t.agent_activity || !t.agent_text.is_empty() || t.interrupted {
+            lines.push(TranscriptLine {
+                turn_index: t.number,
+                role: Role::Assistant,
+                text: std::mem::take(&mut t.agent_text),
+                ts: at,
+                interrupted: t.interrupted,
+                latency: Some(t.latency),
+                usage: Some(t.usage),
+                cost: Some(t.meter.breakdown()),
+            });
+        }
+        for line in &lines {
+            self.log.transcript(line);
+            if let Some(store) = &self.store {
+                store.record_transcript(&self.start.call_id, line);
+            }
+        }
+    }
+
+    fn finish(&self, st: &mut CallState, outcome: CallStatus, error: Option<String>) -> CallEnd {
+        let at = self.now();
+        // End forgotten service spans first, then the turn, then the call.
+        for cell in std::mem::take(&mut st.open) {
+            if let Some(mut o) = cell.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                o.span.set_status(Status::error("ended by call end"));
+                otel::end(o.span, at);
+            }
+        }
+        self.close_turn(st, at);
+        let duration_ms = (at.0.saturating_sub(self.start.started_at.0)) / 1_000_000;
+        let seconds = duration_ms as f64 / 1000.0;
+        let mut call_attrs = Vec::new();
+        if let Some(tp) = &self.start.telephony_provider {
+            st.meter.add_telephony(tp, self.start.direction, seconds);
+            call_attrs.push(KeyValue::new(n::COST_TELEPHONY_MINUTES, seconds / 60.0));
+            call_attrs.push(KeyValue::new(n::TELEPHONY, tp.clone()));
+            call_attrs.push(KeyValue::new(n::DIRECTION, self.start.direction.as_str()));
+        }
+        if let Some((provider, model)) = &self.realtime {
+            st.meter.add_realtime(provider, model.as_deref(), seconds / 60.0);
+            call_attrs.push(KeyValue::new(n::COST_REALTIME_MINUTES, seconds / 60.0));
+            call_attrs.push(KeyValue::new(n::REALTIME_PROVIDER, provider.clone()));
+        }
+        let error = error.or_else(|| st.error.clone());
+        let end = CallEnd {
+            ended_at: at,
+            duration_ms,
+            status: outcome,
+            turns: st.turns_started,
+            cost: st.meter.breakdown(),
+            usage: st.usage,
+            latency: crate::percentile::latency_summary(&st.ttfbs),
+            error: error.clone(),
+            unpriced: st.meter.unpriced(),
+        };
+        if let Some(mut o) = st.call_span.take() {
+            if !call_attrs.is_empty() {
+                call_attrs.push(KeyValue::new(n::PATTER_CALL_ID, self.start.call_id.clone()));
+                call_attrs.push(KeyValue::new(n::PATTER_SIDE, self.start.side.clone()));
+            }
+            call_attrs.push(KeyValue::new(n::CALL_STATUS, outcome.as_str()));
+            o.span.set_attributes(call_attrs);
+            if outcome != CallStatus::Completed {
+                o.span.set_status(Status::error(error.clone().unwrap_or_else(|| outcome.as_str().to_string())));
+            }
+            otel::end(o.span, at);
+        }
+        self.log.end(&end);
+        if let Some(store) = &self.store {
+            store.record_call_end(&self.start, &end);
+        }
+        st.ended = Some(end.clone());
+        end
+    }
+}
+
+impl Drop for CallInner {
+    fn drop(&mut self) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.ended.is_none() {
+            tracing::warn!(call_id = %self.start.call_id, "call dropped without end(); recorded as abandoned");
+            let mut taken = std::mem::replace(
+                &mut *st,
+                CallState {
+                    ended: None,
+                    call_span: None,
+                    turn: None,
+                    turns_started: 0,
+                    open: Vec::new(),
+                    meter: CostMeter::new(self.pricing.clone()),
+                    usage: Usage::default(),
+                    ttfbs: Vec::new(),
+                    error: None,
+                },
+            );
+            drop(st);
+            self.finish(&mut taken, CallStatus::Abandoned, Some("abandoned".into()));
+        }
+    }
+}
+
+impl Call {
+    /// Starts a call: opens the root `getpatter.call` span (when tracing records), writes the
+    /// initial metadata.json (when persistence is on) and registers the call in the store.
+    pub fn start(opts: CallOptions) -> Result<Call> {
+        check_id("call_id", &opts.call_id)?;
+        check_id("provider_mode", &opts.provider_mode)?;
+        check_opt("side", &opts.side)?;
+        check_opt("caller", &opts.caller)?;
+        check_opt("callee", &opts.callee)?;
+        check_opt("telephony_provider", &opts.telephony_provider)?;
+        if let Some((p, m)) = &opts.realtime {
+            check_id("realtime_provider", p)?;
+            check_opt("realtime_model", m)?;
+        }
+        let clock = opts.clock.clone().unwrap_or_else(crate::clock::system_clock);
+        let ids: Arc<dyn IdSource> = opts.ids.clone().unwrap_or_else(|| Arc::new(RandomIds));
+        let tracer = crate::tracing::tracer();
+        let side = opts.side.clone().unwrap_or_else(crate::tracing::default_side);
+        let started_at = clock.now();
+        let call_span = tracer.map(|t| {
+            let mut attrs = vec![
+                KeyValue::new(n::CALL_ID, opts.call_id.clone()),
+                KeyValue::new(n::CALL_DIRECTION, opts.direction.as_str()),
+                KeyValue::new(n::CALL_PROVIDER_MODE, opts.provider_mode.clone()),
+            ];
+            attrs.shrink_to_fit();
+            otel::start(t, ids.as_ref(), n::SPAN_CALL, None, started_at, attrs)
+        });
+        let start = CallStart {
+            call_id: opts.call_id.clone(),
+            direction: opts.direction,
+            provider_mode: opts.provider_mode.clone(),
+            side,
+            caller: opts.caller.clone(),
+            callee: opts.callee.clone(),
+            telephony_provider: opts.telephony_provider.clone(),
+            agent: opts.agent.clone(),
+            started_at,
+            trace_id: call_span.as_ref().map(|s| hex(&s.ctx.trace_id().to_bytes())),
+        };
+        let logger = opts.logger.clone().unwrap_or_else(default_logger);
+        let log = logger.start_call(&start);
+        if let Some(store) = &opts.store {
+            store.record_call_start(&start);
+        }
+        let pricing = opts.pricing.clone().unwrap_or_else(PricingTable::defaults);
+        let inner = CallInner {
+            start,
+            clock,
+            ids,
+            tracer,
+            realtime: opts.realtime.clone(),
+            log,
+            store: opts.store.clone(),
+            state: Mutex::new(CallState {
+                ended: None,
+                call_span,
+                turn: None,
+                turns_started: 0,
+                open: Vec::new(),
+                meter: CostMeter::new(pricing.clone()),
+                usage: Usage::default(),
+                ttfbs: Vec::new(),
+                error: None,
+            }),
+            pricing,
+        };
+        Ok(Call { inner: Arc::new(inner) })
+    }
+
+    /// The call id as given.
+    pub fn call_id(&self) -> &str {
+        &self.inner.start.call_id
+    }
+
+    /// The side stamped on this call's cost/latency spans.
+    pub fn side(&self) -> &str {
+        &self.inner.start.side
+    }
+
+    /// Hex trace id of the call's trace, when spans are recorded.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.inner.start.trace_id.as_deref()
+    }
+
+    /// Whether this call records spans (decided when it started).
+    pub fn is_recording(&self) -> bool {
+        self.inner.tracer.is_some()
+    }
+
+    /// Whether [`end`](Self::end) has run (or the call was abandoned).
+    pub fn is_ended(&self) -> bool {
+        self.inner.lock().ended.is_some()
+    }
+
+    fn live(&self) -> Result<MutexGuard<'_, CallState>> {
+        let st = self.inner.lock();
+        if st.ended.is_some() {
+            return Err(PatterError::State(format!("call {:?} has ended", self.inner.start.call_id)));
+        }
+        Ok(st)
+    }
+
+    /// Starts a new turn (ending the open one) and returns its 1-based number. Service spans
+    /// started with no open turn open one themselves, so calling this is optional.
+    pub fn start_turn(&self) -> Result<u32> {
+        let mut st = self.live()?;
+        let at = self.inner.now();
+        Ok(self.inner.open_turn(&mut st, at))
+    }
+
+    /// Ends the open turn (no-op when none is open): stamps its latency attributes and writes
+    /// its transcript lines.
+    pub fn end_turn(&self) -> Result<()> {
+        let mut st = self.live()?;
+        let at = self.inner.now();
+        self.inner.close_turn(&mut st, at);
+        Ok(())
+    }
+
+    /// The number of the open turn, if any.
+    pub fn current_turn(&self) -> Option<u32> {
+        self.inner.lock().turn.as_ref().map(|t| t.number)
+    }
+
+    /// Starts a `getpatter.stt` span (one per final transcript); report the transcript with
+    /// [`Span::transcript`].
+    pub fn stt(&self, provider: &str, model: Option<&str>) -> Result<Span> {
+        check_id("provider", provider)?;
+        Span::start(self, SpanKind::Stt, provider, model, 0)
+    }
+
+    /// Starts a `getpatter.endpoint` span (end-of-utterance detection); its start is taken as
+    /// the moment the user stopped speaking.
+    pub fn endpoint(&self) -> Result<Span> {
+        Span::start(self, SpanKind::Endpoint, "", None, 0)
+    }
+
+    /// Starts a `getpatter.llm` span: one per LLM iteration, tool rounds included.
+    pub fn llm(&self, provider: &str, model: Option<&str>, history_size: u64) -> Result<Span> {
+        check_id("provider", provider)?;
+        Span::start(self, SpanKind::Llm, provider, model, history_size)
+    }
+
+    /// Starts a `getpatter.tts` span for one sentence. The text goes to the transcript; the
+    /// span only gets its length.
+    pub fn tts(&self, provider: &str, model: Option<&str>, text: &str) -> Result<Span> {
+        check_id("provider", provider)?;
+        check_text("text", text)?;
+        Span::start_with_text(self, SpanKind::Tts, provider, model, text)
+    }
+
+    /// Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelled_text`
+    /// is what the agent did not get to say (its length goes on the span). Ending the span
+    /// (when the agent's audio has stopped) ends the turn as interrupted.
+    pub fn bargein(&self, cancelled_text: &str) -> Result<Span> {
+        check_text("cancelled_text", cancelled_text)?;
+        Span::start_with_text(self, SpanKind::Bargein, "", None, cancelled_text)
+    }
+
+    /// Starts a `getpatter.tool` span. `arguments` goes to events.jsonl only.
+    pub fn tool(&self, name: &str, transport: &str, arguments: &str) -> Result<Span> {
+        check_id("name", name)?;
+        check_id("transport", transport)?;
+        check_text("arguments", arguments)?;
+        let span = Span::start_tool(self, name, transport)?;
+        let mut data = serde_json::Map::new();
+        data.insert("name".into(), name.into());
+        data.insert("transport".into(), transport.into());
+        data.insert("arguments".into(), arguments.into());
+        data.insert("turn_index".into(), span.turn().into());
+        self.inner.event("tool_call", span.started_at(), data);
+        Ok(span)
+    }
+
+    /// Records an error event (`error` in events.jsonl). With `fatal`, the code becomes the
+    /// call's error even if it later ends normally.
+    pub fn error(&self, code: &str, message: &str, fatal: bool) -> Result<()> {
+        check_id("code", code)?;
+        check_text("message", message)?;
+        let mut st = self.live()?;
+        if fatal {
+            st.error = Some(code.to_string());
+        }
+        drop(st);
+        let mut data = serde_json::Map::new();
+        data.insert("code".into(), code.into());
+        data.insert("message".into(), message.into());
+        self.inner.event("error", self.inner.now(), data);
+        Ok(())
+    }
+
+    /// Records a custom operational event in events.jsonl (`data` is a JSON object; it never
+    /// becomes a span attribute).
+    pub fn event(&self, kind: &str, data: serde_json::Map<String, serde_json::Value>) -> Result<()> {
+        check_id("type", kind)?;
+        let _st = self.live()?;
+        drop(_st);
+        self.inner.event(kind, self.inner.now(), data);
+        Ok(())
+    }
+
+    /// The cost accumulated so far.
+    pub fn cost(&self) -> CostBreakdown {
+        self.inner.lock().meter.breakdown()
+    }
+
+    /// Usage accumulated so far.
+    pub fn usage(&self) -> Usage {
+        self.inner.lock().usage
+    }
+
+    /// Ends the call: ends open spans and the open turn, prices telephony/realtime time,
+    /// stamps the call span, rewrites metadata.json and updates the store. Ending twice is an
+    /// error (`State`) that changes nothing.
+    pub fn end(&self, outcome: CallOutcome) -> Result<CallEnd> {
+        let mut st = self.live()?;
+        let (status, error) = match outcome {
+            CallOutcome::Completed => {
+                if st.error.is_some() {
+                    (CallStatus::Failed, None)
+                } else {
+                    (CallStatus::Completed, None)
+                }
+            }
+            CallOutcome::Failed(code) => {
+                check_id("error", &code)?;
+                (CallStatus::Failed, Some(code))
+            }
+        };
+        Ok(self.inner.finish(&mut st, status, error))
+    }
+
+    /// The end record, once the call has ended.
+    pub fn ended(&self) -> Option<CallEnd> {
+        self.inner.lock().ended.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,10 @@
 
 mod tracing;
 
-pub use self::tracing::{parse_headers, parse_resource_attributes, TracingConfig, TracingOptions};
+pub use self::tracing::{
+    parse_headers, parse_resource_attributes, traces_url, TracingConfig, TracingOptions, DEFAULT_OTLP_ENDPOINT,
+    DEFAULT_SERVICE_NAME,
+};
 
 /// A source of environment variables.
 pub trait Env {

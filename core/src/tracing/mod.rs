@@ -1,1 +1,38 @@
-//! Tracing.
+//! OpenTelemetry tracing: configuration, the span pipeline and its sinks, the span catalogue.
+//!
+//! Spans are built by the official `opentelemetry_sdk` tracer and exported by the official
+//! `opentelemetry-otlp` exporter (OTLP/HTTP protobuf); libpatter owns the queue between them so
+//! that drops and failures are counted and the caller never blocks.
+
+pub mod encode;
+mod ids;
+pub mod names;
+mod pipeline;
+mod sinks;
+
+pub(crate) use ids::with_ids;
+pub(crate) use pipeline::tracer;
+pub use pipeline::{
+    attach_span_exporter, detach_span_exporter, force_flush, init_tracing, init_tracing_with_env, is_enabled,
+    is_recording, shutdown_tracing, stats, SinkStats, TracingStats,
+};
+pub use sinks::{SpanBatch, SpanCallback};
+
+use std::sync::RwLock;
+
+/// The side stamped on cost/latency spans when a call does not name one.
+pub const DEFAULT_SIDE: &str = "uut";
+
+static DEFAULT_SIDE_OVERRIDE: RwLock<Option<String>> = RwLock::new(None);
+
+/// Sets the side used by calls started without one (set by `attach_span_exporter(side=…)`).
+pub fn set_default_side(side: &str) {
+    if let Ok(mut s) = DEFAULT_SIDE_OVERRIDE.write() {
+        *s = Some(side.to_string());
+    }
+}
+
+/// The side used by calls started without one.
+pub fn default_side() -> String {
+    DEFAULT_SIDE_OVERRIDE.read().ok().and_then(|s| s.clone()).unwrap_or_else(|| DEFAULT_SIDE.to_string())
+}

@@ -1,0 +1,77 @@
+//! What a host passes to start a call.
+
+use crate::calllog::CallLogger;
+use crate::clock::{Clock, IdSource};
+use crate::pricing::PricingTable;
+use crate::records::{AgentInfo, Direction};
+use crate::store::MetricsStore;
+use std::sync::Arc;
+
+/// Options of [`Call::start`](super::Call::start). Only `call_id`, `direction` and
+/// `provider_mode` are required; everything else has a default.
+#[derive(Clone)]
+pub struct CallOptions {
+    /// The host's call id (any non-empty string up to 16 KiB; kept verbatim).
+    pub call_id: String,
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// `pipeline`, `openai_realtime`, `elevenlabs_convai`, …
+    pub provider_mode: String,
+    /// Routing tag for cost/latency spans; default: the process default side (`uut`).
+    pub side: Option<String>,
+    /// Caller number (redacted on disk per `PATTER_LOG_REDACT_PHONE`, never on a span).
+    pub caller: Option<String>,
+    /// Callee number (same treatment as `caller`).
+    pub callee: Option<String>,
+    /// Carrier (`twilio`, `telnyx`, …): priced per minute at call end.
+    pub telephony_provider: Option<String>,
+    /// Realtime provider and model (`openai_realtime`, `gpt-realtime`): the call's duration is
+    /// billed as realtime minutes at call end.
+    pub realtime: Option<(String, Option<String>)>,
+    /// Agent snapshot for metadata.json.
+    pub agent: AgentInfo,
+    /// Where the call record goes; default: the process logger from `PATTER_LOG_DIR`.
+    pub logger: Option<CallLogger>,
+    /// A MetricsStore to keep the call in.
+    pub store: Option<Arc<MetricsStore>>,
+    /// Rates; default: the built-in table.
+    pub pricing: Option<Arc<PricingTable>>,
+    /// Clock; default: the system clock.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// Span id source; default: random.
+    pub ids: Option<Arc<dyn IdSource>>,
+}
+
+impl CallOptions {
+    /// Options with the three required values and defaults for the rest.
+    pub fn new(call_id: impl Into<String>, direction: Direction, provider_mode: impl Into<String>) -> Self {
+        CallOptions {
+            call_id: call_id.into(),
+            direction,
+            provider_mode: provider_mode.into(),
+            side: None,
+            caller: None,
+            callee: None,
+            telephony_provider: None,
+            realtime: None,
+            agent: AgentInfo::default(),
+            logger: None,
+            store: None,
+            pricing: None,
+            clock: None,
+            ids: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("call_id", &self.call_id)
+            .field("direction", &self.direction)
+            .field("provider_mode", &self.provider_mode)
+            .field("side", &self.side)
+            .field("telephony_provider", &self.telephony_provider)
+            .finish_non_exhaustive()
+    }
+}

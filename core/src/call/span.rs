@@ -1,0 +1,426 @@
+//! Service spans of a call: stt, endpoint, llm, tts, bargein, tool.
+//!
+//! A [`Span`] is a handle the host ends when the work is done (dropping it ends it too).
+//! Texts handed to a span go to the transcript or events on disk; the span itself only ever
+//! gets their lengths.
+
+use super::otel::{self, OtelSpan};
+use super::turn::{add_ms, append_text, round1};
+use super::{Call, CallInner};
+use crate::clock::Timestamp;
+use crate::error::check_text;
+use crate::tracing::names as n;
+use crate::{PatterError, Result};
+use opentelemetry::trace::{Span as _, Status};
+use opentelemetry::KeyValue;
+use std::sync::{Arc, Mutex};
+
+/// Which service a span measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanKind {
+    /// `getpatter.stt`
+    Stt,
+    /// `getpatter.endpoint`
+    Endpoint,
+    /// `getpatter.llm`
+    Llm,
+    /// `getpatter.tts`
+    Tts,
+    /// `getpatter.bargein`
+    Bargein,
+    /// `getpatter.tool`
+    Tool,
+}
+
+impl SpanKind {
+    /// The span name.
+    pub fn span_name(self) -> &'static str {
+        match self {
+            SpanKind::Stt => n::SPAN_STT,
+            SpanKind::Endpoint => n::SPAN_ENDPOINT,
+            SpanKind::Llm => n::SPAN_LLM,
+            SpanKind::Tts => n::SPAN_TTS,
+            SpanKind::Bargein => n::SPAN_BARGEIN,
+            SpanKind::Tool => n::SPAN_TOOL,
+        }
+    }
+}
+
+type OtelCell = Arc<Mutex<Option<OtelSpan>>>;
+
+/// A service span of a call. End it with [`end`](Span::end); dropping it ends it as well.
+pub struct Span {
+    call: Arc<CallInner>,
+    kind: SpanKind,
+    turn: u32,
+    started_at: Timestamp,
+    otel: Option<OtelCell>,
+    ended: bool,
+    provider: Box<str>,
+    model: Option<Box<str>>,
+    first_mark: Option<Timestamp>,
+    detail: Detail,
+}
+
+enum Detail {
+    None,
+    Text(String),
+    Tool { name: String, result: Option<String>, error: Option<String> },
+    Silence(Option<f64>),
+}
+
+impl std::fmt::Debug for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Span").field("kind", &self.kind).field("turn", &self.turn).field("ended", &self.ended).finish()
+    }
+}
+
+fn chars(s: &str) -> u64 {
+    s.chars().count() as u64
+}
+
+fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterError {
+    PatterError::invalid("span", format!("{method}() is for {} spans, not {}", wanted.span_name(), kind.span_name()))
+}
+
+impl Span {
+    fn open(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64, text: Option<&str>) -> Result<Span> {
+        let inner = &call.inner;
+        let mut st = call.live()?;
+        let at = inner.now();
+        let turn = inner.ensure_turn(&mut st, at);
+        let number = turn.number;
+        let mut attrs = inner.base_attrs(kind != SpanKind::Endpoint && kind != SpanKind::Bargein && kind != SpanKind::Tool, 8);
+        let mut detail = Detail::None;
+        match kind {
+            SpanKind::Stt => attrs.push(KeyValue::new(n::STT_PROVIDER, provider.to_string())),
+            SpanKind::Llm => {
+                turn.llm_iterations += 1;
+                turn.agent_activity = true;
+                attrs.push(KeyValue::new(n::LLM_ITERATION, turn.llm_iterations as i64));
+                attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
+                attrs.push(KeyValue::new(n::LLM_PROVIDER, provider.to_string()));
+                attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
+                attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, provider.to_string()));
+                if let Some(m) = model {
+                    attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.to_string()));
+                }
+            }
+            SpanKind::Tts => {
+                let text = text.unwrap_or("");
+                let len = chars(text);
+                turn.agent_activity = true;
+                append_text(&mut turn.agent_text, text);
+                turn.usage.tts_chars += len;
+                turn.meter.add_tts(provider, model, len);
+                st.usage.tts_chars += len;
+                st.meter.add_tts(provider, model, len);
+                attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
+                attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
+                attrs.push(KeyValue::new(n::TTS_PROVIDER, provider.to_string()));
+            }
+            SpanKind::Bargein => {
+                let text = text.unwrap_or("");
+                attrs.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
+                detail = Detail::Text(text.to_string());
+            }
+            SpanKind::Endpoint => detail = Detail::Silence(None),
+            SpanKind::Tool => {}
+        }
+        let otel = match (inner.tracer, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
+            (Some(tracer), Some(parent)) => {
+                let o = otel::start(tracer, inner.ids.as_ref(), kind.span_name(), Some(&parent.ctx), at, attrs);
+                let cell = Arc::new(Mutex::new(Some(o)));
+                st.open.push(cell.clone());
+                Some(cell)
+            }
+            _ => None,
+        };
+        drop(st);
+        Ok(Span {
+            call: inner.clone(),
+            kind,
+            turn: number,
+            started_at: at,
+            otel,
+            ended: false,
+            provider: provider.into(),
+            model: model.map(Into::into),
+            first_mark: None,
+            detail,
+        })
+    }
+
+    pub(crate) fn start(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64) -> Result<Span> {
+        if let Some(m) = model {
+            crate::error::check_id("model", m)?;
+        }
+        Self::open(call, kind, provider, model, history_size, None)
+    }
+
+    pub(crate) fn start_with_text(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, text: &str) -> Result<Span> {
+        if let Some(m) = model {
+            crate::error::check_id("model", m)?;
+        }
+        Self::open(call, kind, provider, model, 0, Some(text))
+    }
+
+    pub(crate) fn start_tool(call: &Call, name: &str, transport: &str) -> Result<Span> {
+        let mut span = Self::open(call, SpanKind::Tool, "", None, 0, None)?;
+        span.detail = Detail::Tool { name: name.to_string(), result: None, error: None };
+        span.set_attrs(vec![KeyValue::new(n::TOOL_NAME, name.to_string()), KeyValue::new(n::TOOL_TRANSPORT, transport.to_string())]);
+        Ok(span)
+    }
+
+    /// Which service this span measures.
+    pub fn kind(&self) -> SpanKind {
+        self.kind
+    }
+
+    /// The turn this span belongs to.
+    pub fn turn(&self) -> u32 {
+        self.turn
+    }
+
+    /// When the span started.
+    pub fn started_at(&self) -> Timestamp {
+        self.started_at
+    }
+
+    /// Whether the span has ended.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    fn set_attrs(&self, attrs: Vec<KeyValue>) {
+        if let Some(cell) = &self.otel {
+            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                o.span.set_attributes(attrs);
+            }
+        }
+    }
+
+    fn check(&self, method: &'static str, wanted: SpanKind) -> Result<()> {
+        if self.kind != wanted {
+            return Err(wrong_kind(method, self.kind, wanted));
+        }
+        if self.ended {
+            return Err(PatterError::State(format!("{method}(): the {} span has ended", self.kind.span_name())));
+        }
+        Ok(())
+    }
+
+    /// STT: the final transcript, the recogniser's confidence (0..1) and the billed audio
+    /// seconds. The text goes to transcript.jsonl; the span gets its length.
+    pub fn transcript(&mut self, text: &str, confidence: Option<f64>, audio_seconds: f64) -> Result<()> {
+        self.check("transcript", SpanKind::Stt)?;
+        check_text("text", text)?;
+        let secs = if audio_seconds.is_finite() && audio_seconds > 0.0 { audio_seconds } else { 0.0 };
+        let call = self.call.clone();
+        let mut st = call.lock();
+        if st.ended.is_some() {
+            return Err(PatterError::State("the call has ended".into()));
+        }
+        let at = call.now();
+        let turn = call.ensure_turn(&mut st, at);
+        append_text(&mut turn.user_text, text);
+        turn.usage.stt_seconds += secs;
+        turn.meter.add_stt(&self.provider, self.model.as_deref(), secs);
+        st.usage.stt_seconds += secs;
+        st.meter.add_stt(&self.provider, self.model.as_deref(), secs);
+        drop(st);
+        let mut attrs = vec![KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64), KeyValue::new(n::COST_STT_SECONDS, secs)];
+        if let Some(c) = confidence.filter(|c| c.is_finite()) {
+            attrs.push(KeyValue::new(n::STT_CONFIDENCE, c));
+        }
+        self.set_attrs(attrs);
+        Ok(())
+    }
+
+    /// Endpoint: the trailing silence (ms) after which end-of-utterance was declared.
+    pub fn silence_ms(&mut self, ms: f64) -> Result<()> {
+        self.check("silence_ms", SpanKind::Endpoint)?;
+        if !ms.is_finite() || ms < 0.0 {
+            return Err(PatterError::invalid("silence_ms", "must be a finite, non-negative number"));
+        }
+        self.detail = Detail::Silence(Some(ms));
+        self.set_attrs(vec![KeyValue::new(n::ENDPOINT_SILENCE_MS, ms)]);
+        Ok(())
+    }
+
+    /// LLM: the first token arrived (later calls are ignored). Sets `getpatter.llm.ttft_ms`.
+    pub fn first_token(&mut self) -> Result<()> {
+        self.check("first_token", SpanKind::Llm)?;
+        if self.first_mark.is_some() {
+            return Ok(());
+        }
+        let at = self.call.now();
+        self.first_mark = Some(at);
+        let ttft = round1(at.millis_since(self.started_at));
+        {
+            let mut st = self.call.lock();
+            if let Some(t) = st.turn.as_mut().filter(|t| t.number == self.turn) {
+                if t.latency.llm_ttft_ms.is_none() {
+                    t.latency.llm_ttft_ms = Some(ttft);
+                }
+            }
+        }
+        self.set_attrs(vec![KeyValue::new(n::LLM_TTFT_MS, ttft)]);
+        Ok(())
+    }
+
+    /// LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`).
+    pub fn usage(&mut self, input_tokens: u64, output_tokens: u64, cached_input_tokens: u64) -> Result<()> {
+        self.check("usage", SpanKind::Llm)?;
+        {
+            let call = self.call.clone();
+            let mut st = call.lock();
+            let (p, m) = (&self.provider, self.model.as_deref());
+            st.meter.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
+            st.usage.llm_input_tokens += input_tokens;
+            st.usage.llm_output_tokens += output_tokens;
+            st.usage.llm_cached_input_tokens += cached_input_tokens;
+            if let Some(t) = st.turn.as_mut().filter(|t| t.number == self.turn) {
+                t.meter.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
+                t.usage.llm_input_tokens += input_tokens;
+                t.usage.llm_output_tokens += output_tokens;
+                t.usage.llm_cached_input_tokens += cached_input_tokens;
+            }
+        }
+        self.set_attrs(vec![
+            KeyValue::new(n::COST_LLM_INPUT_TOKENS, input_tokens as i64),
+            KeyValue::new(n::COST_LLM_OUTPUT_TOKENS, output_tokens as i64),
+            KeyValue::new(n::GEN_AI_USAGE_INPUT_TOKENS, (input_tokens + cached_input_tokens) as i64),
+            KeyValue::new(n::GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens as i64),
+        ]);
+        Ok(())
+    }
+
+    /// TTS: the first audio byte of this sentence is out (later calls are ignored). The turn's
+    /// first one sets the turn's TTFB.
+    pub fn first_byte(&mut self) -> Result<()> {
+        self.check("first_byte", SpanKind::Tts)?;
+        if self.first_mark.is_some() {
+            return Ok(());
+        }
+        let at = self.call.now();
+        self.first_mark = Some(at);
+        let mut st = self.call.lock();
+        if let Some(t) = st.turn.as_mut().filter(|t| t.number == self.turn) {
+            if t.first_audio.is_none() {
+                t.latency.tts_ttfb_ms = Some(round1(at.millis_since(self.started_at)));
+                t.mark_first_audio(at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Tool: the tool's result (goes to events.jsonl only).
+    pub fn tool_result(&mut self, result: &str) -> Result<()> {
+        self.check("tool_result", SpanKind::Tool)?;
+        check_text("result", result)?;
+        if let Detail::Tool { result: r, .. } = &mut self.detail {
+            *r = Some(result.to_string());
+        }
+        Ok(())
+    }
+
+    /// Marks the span failed with an error code (the span gets an error status with the code;
+    /// put no user content in it).
+    pub fn fail(&mut self, code: &str) -> Result<()> {
+        if self.ended {
+            return Err(PatterError::State("fail(): the span has ended".into()));
+        }
+        crate::error::check_id("code", code)?;
+        if let Detail::Tool { error, .. } = &mut self.detail {
+            *error = Some(code.to_string());
+        }
+        if let Some(cell) = &self.otel {
+            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                o.span.set_status(Status::error(code.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the span. Ending twice, or after the call ended (which already ended it), is a
+    /// no-op.
+    pub fn end(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        let call = self.call.clone();
+        let mut st = call.lock();
+        let at = call.now();
+        if let Some(cell) = self.otel.take() {
+            st.open.retain(|c| !Arc::ptr_eq(c, &cell));
+            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                otel::end(o.span, at);
+            }
+        }
+        if st.ended.is_some() {
+            return;
+        }
+        let dur = at.millis_since(self.started_at);
+        let same_turn = st.turn.as_ref().map(|t| t.number) == Some(self.turn);
+        match self.kind {
+            SpanKind::Stt => {
+                if let Some(t) = st.turn.as_mut().filter(|_| same_turn) {
+                    t.last_stt_end = Some(at);
+                    add_ms(&mut t.latency.stt_ms, dur);
+                }
+            }
+            SpanKind::Endpoint => {
+                if let Some(t) = st.turn.as_mut().filter(|_| same_turn) {
+                    t.endpoint_start = Some(self.started_at);
+                    if let Detail::Silence(Some(ms)) = self.detail {
+                        t.latency.endpoint_ms = Some(round1(ms));
+                    }
+                }
+            }
+            SpanKind::Llm => {
+                if let Some(t) = st.turn.as_mut().filter(|_| same_turn) {
+                    add_ms(&mut t.latency.llm_ms, dur);
+                }
+            }
+            SpanKind::Tts => {}
+            SpanKind::Bargein => {
+                let cancelled = match &self.detail {
+                    Detail::Text(s) => s.clone(),
+                    _ => String::new(),
+                };
+                if let Some(t) = st.turn.as_mut().filter(|_| same_turn) {
+                    t.interrupted = true;
+                }
+                if same_turn {
+                    call.close_turn(&mut st, at);
+                }
+                drop(st);
+                let mut data = serde_json::Map::new();
+                data.insert("turn_index".into(), self.turn.into());
+                data.insert("cancelled_text".into(), cancelled.into());
+                data.insert("bargein_ms".into(), round1(dur).into());
+                call.event("barge_in", self.started_at, data);
+            }
+            SpanKind::Tool => {
+                drop(st);
+                let mut data = serde_json::Map::new();
+                if let Detail::Tool { name, result, error } = &mut self.detail {
+                    data.insert("name".into(), std::mem::take(name).into());
+                    data.insert("result".into(), result.take().map(Into::into).unwrap_or(serde_json::Value::Null));
+                    data.insert("error".into(), error.take().map(Into::into).unwrap_or(serde_json::Value::Null));
+                }
+                data.insert("turn_index".into(), self.turn.into());
+                data.insert("duration_ms".into(), round1(dur).into());
+                call.event("tool_result", at, data);
+            }
+        }
+    }
+}
+
+impl Drop for Span {
+    fn drop(&mut self) {
+        self.end();
+    }
+}

@@ -1,0 +1,448 @@
+//! The span pipeline: one SDK tracer provider whose only processor puts finished spans on a
+//! bounded queue, and one export thread that batches them out to every attached sink.
+//!
+//! The caller's thread only does `try_send`: a full queue drops the span and counts it. A dead,
+//! failing or slow collector costs counted failures and drops on the export thread, never a
+//! blocked or failed call.
+
+use super::encode::SpanResource;
+use super::ids::PresetIdGenerator;
+use super::sinks::{CallbackSink, ConsoleSink, FileSink, OtlpSink, Sink, SpanCallback};
+use crate::config::{Env, ProcessEnv, TracingConfig, TracingOptions};
+use crate::Result;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::Context;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, Span, SpanData, SpanProcessor};
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Whether spans are recorded at all (tracing enabled or a host exporter attached).
+/// Read on every Call operation, so it is a plain atomic.
+static RECORDING: AtomicBool = AtomicBool::new(false);
+static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
+
+enum Msg {
+    Span(Box<SpanData>),
+    Flush(SyncSender<()>),
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    ended: AtomicU64,
+    dropped: AtomicU64,
+}
+
+struct SinkSlot {
+    name: String,
+    key: Option<u64>,
+    sink: Mutex<Box<dyn Sink>>,
+    exported: AtomicU64,
+    failed: AtomicU64,
+    consecutive_failures: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
+impl SinkSlot {
+    fn new(name: &str, key: Option<u64>, sink: Box<dyn Sink>) -> Arc<SinkSlot> {
+        Arc::new(SinkSlot {
+            name: name.to_string(),
+            key,
+            sink: Mutex::new(sink),
+            exported: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            consecutive_failures: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+        })
+    }
+
+    fn export(&self, batch: &[SpanData], resource: &SpanResource) {
+        let n = batch.len() as u64;
+        let result = match self.sink.lock() {
+            Ok(mut s) => s.export(batch, resource),
+            Err(_) => Err("sink lock poisoned".into()),
+        };
+        match result {
+            Ok(()) => {
+                self.exported.fetch_add(n, Ordering::Relaxed);
+                if self.consecutive_failures.swap(0, Ordering::Relaxed) > 0 {
+                    tracing::info!(sink = %self.name, "span export recovered");
+                }
+            }
+            Err(e) => {
+                self.failed.fetch_add(n, Ordering::Relaxed);
+                let k = self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
+                // One line when a sink starts failing, then one per 100 failed batches.
+                if k % 100 == 0 {
+                    tracing::warn!(sink = %self.name, spans = n, error = %e, "span export failed; spans dropped");
+                }
+                if let Ok(mut le) = self.last_error.lock() {
+                    *le = Some(e);
+                }
+            }
+        }
+    }
+
+    fn shutdown(&self) {
+        if let Ok(mut s) = self.sink.lock() {
+            s.shutdown();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Sinks {
+    /// Sinks configured by `init_tracing` (OTLP, console, file).
+    configured: Vec<Arc<SinkSlot>>,
+    /// Host exporters attached with `attach_span_exporter`.
+    attached: Vec<Arc<SinkSlot>>,
+    resource: SpanResource,
+    enabled: bool,
+    config: Option<TracingConfig>,
+}
+
+struct Pipeline {
+    tracer: SdkTracer,
+    _provider: SdkTracerProvider,
+    tx: SyncSender<Msg>,
+    counters: Arc<Counters>,
+    sinks: Arc<Mutex<Sinks>>,
+    export_timeout: Duration,
+}
+
+/// The SDK processor: hands finished spans to the export thread without blocking.
+#[derive(Debug)]
+struct QueueProcessor {
+    tx: SyncSender<Msg>,
+    counters: Arc<Counters>,
+}
+
+impl SpanProcessor for QueueProcessor {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        self.counters.ended.fetch_add(1, Ordering::Relaxed);
+        match self.tx.try_send(Msg::Span(Box::new(span))) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                let d = self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                if d % 10_000 == 0 {
+                    tracing::warn!(dropped_total = d + 1, "span queue full; span dropped");
+                }
+            }
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+fn export_loop(rx: Receiver<Msg>, sinks: Arc<Mutex<Sinks>>, max_batch: usize, delay: Duration) {
+    let mut batch: Vec<SpanData> = Vec::with_capacity(max_batch);
+    let mut deadline: Option<Instant> = None;
+    let flush = |batch: &mut Vec<SpanData>| {
+        if batch.is_empty() {
+            return;
+        }
+        let (slots, resource) = match sinks.lock() {
+            Ok(s) => (s.configured.iter().chain(s.attached.iter()).cloned().collect::<Vec<_>>(), s.resource.clone()),
+            Err(_) => (Vec::new(), SpanResource::default()),
+        };
+        for slot in &slots {
+            slot.export(batch, &resource);
+        }
+        batch.clear();
+    };
+    loop {
+        let msg = match deadline {
+            Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
+                Ok(m) => Some(m),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
+            None => match rx.recv() {
+                Ok(m) => Some(m),
+                Err(_) => return,
+            },
+        };
+        match msg {
+            Some(Msg::Span(s)) => {
+                if batch.is_empty() {
+                    deadline = Some(Instant::now() + delay);
+                }
+                batch.push(*s);
+                if batch.len() >= max_batch {
+                    flush(&mut batch);
+                    deadline = None;
+                }
+            }
+            Some(Msg::Flush(ack)) => {
+                flush(&mut batch);
+                deadline = None;
+                let _ = ack.send(());
+            }
+            None => {
+                flush(&mut batch);
+                deadline = None;
+            }
+        }
+    }
+}
+
+fn pipeline() -> &'static Pipeline {
+    PIPELINE.get_or_init(|| {
+        // Queue and batch sizes come from the environment the first time the pipeline is
+        // needed; they cannot change afterwards.
+        let cfg = TracingConfig::resolve(&TracingOptions { disable_otlp: true, ..Default::default() }, &ProcessEnv)
+            .expect("config without OTLP endpoint cannot fail");
+        let (tx, rx) = sync_channel::<Msg>(cfg.queue_capacity);
+        let counters = Arc::new(Counters::default());
+        let sinks = Arc::new(Mutex::new(Sinks::default()));
+        let loop_sinks = sinks.clone();
+        let (max_batch, delay) = (cfg.max_batch, cfg.batch_delay);
+        if let Err(e) = std::thread::Builder::new()
+            .name("patter-span-export".into())
+            .spawn(move || export_loop(rx, loop_sinks, max_batch, delay))
+        {
+            tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
+        }
+        let provider = SdkTracerProvider::builder()
+            .with_id_generator(PresetIdGenerator::default())
+            .with_span_processor(QueueProcessor { tx: tx.clone(), counters: counters.clone() })
+            .build();
+        let tracer = provider.tracer(super::names::SCOPE_NAME);
+        Pipeline { tracer, _provider: provider, tx, counters, sinks, export_timeout: cfg.export_timeout }
+    })
+}
+
+/// The SDK tracer every Call uses (None until tracing is enabled or an exporter is attached).
+pub(crate) fn tracer() -> Option<&'static SdkTracer> {
+    if RECORDING.load(Ordering::Acquire) {
+        PIPELINE.get().map(|p| &p.tracer)
+    } else {
+        None
+    }
+}
+
+/// Whether new calls record spans right now.
+pub fn is_recording() -> bool {
+    RECORDING.load(Ordering::Acquire)
+}
+
+fn update_recording(s: &Sinks) {
+    RECORDING.store(s.enabled || !s.attached.is_empty(), Ordering::Release);
+}
+
+/// Starts tracing with `opts` resolved against the process environment. Returns `Ok(false)`
+/// (and records nothing) unless `PATTER_OTEL_ENABLED` is `1`/`true`/`yes`. Calling it again
+/// while enabled keeps the running configuration and returns `Ok(true)`; call
+/// [`shutdown_tracing`] first to reconfigure.
+pub fn init_tracing(opts: &TracingOptions) -> Result<bool> {
+    init_tracing_with_env(opts, &ProcessEnv)
+}
+
+/// [`init_tracing`] with an explicit environment (tests, hosts that pin configuration).
+pub fn init_tracing_with_env(opts: &TracingOptions, env: &dyn Env) -> Result<bool> {
+    let cfg = TracingConfig::resolve(opts, env)?;
+    if !cfg.enabled {
+        tracing::info!("PATTER_OTEL_ENABLED is not set: tracing stays off (spans are no-ops)");
+        return Ok(false);
+    }
+    let p = pipeline();
+    let mut sinks = p.sinks.lock().map_err(|_| crate::PatterError::State("tracing state poisoned".into()))?;
+    if sinks.enabled {
+        return Ok(true);
+    }
+    let mut configured = Vec::new();
+    if let Some(url) = &cfg.traces_url {
+        let sink = OtlpSink::new(url, &cfg.headers, cfg.export_timeout).map_err(crate::PatterError::Exporter)?;
+        configured.push(SinkSlot::new(&format!("otlp:{url}"), None, Box::new(sink)));
+    }
+    if cfg.console {
+        configured.push(SinkSlot::new("console", None, Box::new(ConsoleSink)));
+    }
+    if let Some(path) = &cfg.file {
+        configured.push(SinkSlot::new(&format!("file:{}", path.display()), None, Box::new(FileSink::new(path.clone()))));
+    }
+    sinks.configured = configured;
+    sinks.resource = SpanResource { service_name: cfg.service_name.clone(), attributes: cfg.resource_attributes.clone() };
+    sinks.enabled = true;
+    sinks.config = Some(cfg);
+    update_recording(&sinks);
+    Ok(true)
+}
+
+/// Whether `init_tracing` succeeded and `shutdown_tracing` has not been called since.
+pub fn is_enabled() -> bool {
+    PIPELINE.get().and_then(|p| p.sinks.lock().ok().map(|s| s.enabled)).unwrap_or(false)
+}
+
+/// Waits until every span ended before this call has been handed to the sinks, at most
+/// `timeout`. Returns false on timeout. Never call it from a live call's hot path.
+pub fn force_flush(timeout: Duration) -> bool {
+    let Some(p) = PIPELINE.get() else { return true };
+    let (ack_tx, ack_rx) = sync_channel(1);
+    let deadline = Instant::now() + timeout;
+    let mut msg = Msg::Flush(ack_tx);
+    loop {
+        match p.tx.try_send(msg) {
+            Ok(()) => break,
+            Err(TrySendError::Full(m)) => {
+                if Instant::now() >= deadline {
+                    return false;
+                }
+                msg = m;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(TrySendError::Disconnected(_)) => return false,
+        }
+    }
+    ack_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_ok()
+}
+
+/// Flushes pending spans (bounded by the export timeout plus a second), then removes every
+/// sink, attached exporters included. Safe to call twice, or without `init_tracing`.
+pub fn shutdown_tracing() {
+    let Some(p) = PIPELINE.get() else { return };
+    if let Ok(s) = p.sinks.lock() {
+        if !s.enabled && s.attached.is_empty() {
+            return;
+        }
+    }
+    // Stop new spans first, then drain what is queued.
+    RECORDING.store(false, Ordering::Release);
+    if !force_flush(p.export_timeout + Duration::from_secs(1)) {
+        tracing::warn!("shutdown_tracing: flush timed out; remaining spans dropped");
+    }
+    let removed: Vec<Arc<SinkSlot>> = match p.sinks.lock() {
+        Ok(mut s) => {
+            s.enabled = false;
+            s.config = None;
+            let mut all = std::mem::take(&mut s.configured);
+            all.append(&mut s.attached);
+            update_recording(&s);
+            all
+        }
+        Err(_) => Vec::new(),
+    };
+    for slot in removed {
+        slot.shutdown();
+    }
+}
+
+fn callback_key(cb: &Arc<dyn SpanCallback>) -> u64 {
+    cb.identity().unwrap_or(Arc::as_ptr(cb) as *const () as usize as u64)
+}
+
+/// Attaches a host exporter: from now on every span is recorded and handed to it, whether or
+/// not `PATTER_OTEL_ENABLED` is set. Attaching the same exporter again is a no-op (returns
+/// false). `side` becomes the default side of calls started without one.
+pub fn attach_span_exporter(cb: Arc<dyn SpanCallback>, side: Option<&str>) -> Result<bool> {
+    if let Some(side) = side {
+        crate::error::check_id("side", side)?;
+        super::set_default_side(side);
+    }
+    let p = pipeline();
+    let key = callback_key(&cb);
+    let mut sinks = p.sinks.lock().map_err(|_| crate::PatterError::State("tracing state poisoned".into()))?;
+    if sinks.attached.iter().any(|s| s.key == Some(key)) {
+        return Ok(false);
+    }
+    let name = format!("callback:{key:x}");
+    sinks.attached.push(SinkSlot::new(&name, Some(key), Box::new(CallbackSink(cb))));
+    update_recording(&sinks);
+    Ok(true)
+}
+
+/// Detaches a host exporter attached earlier (after flushing what it is owed). Returns
+/// whether it was attached.
+pub fn detach_span_exporter(cb: &Arc<dyn SpanCallback>) -> bool {
+    let Some(p) = PIPELINE.get() else { return false };
+    let key = callback_key(cb);
+    let present = p.sinks.lock().map(|s| s.attached.iter().any(|x| x.key == Some(key))).unwrap_or(false);
+    if !present {
+        return false;
+    }
+    force_flush(p.export_timeout + Duration::from_secs(1));
+    let removed = match p.sinks.lock() {
+        Ok(mut s) => {
+            let pos = s.attached.iter().position(|x| x.key == Some(key));
+            let r = pos.map(|i| s.attached.remove(i));
+            update_recording(&s);
+            r
+        }
+        Err(_) => None,
+    };
+    if let Some(slot) = removed {
+        slot.shutdown();
+        true
+    } else {
+        false
+    }
+}
+
+/// Per-sink export counters.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SinkStats {
+    /// `otlp:<url>`, `console`, `file:<path>` or `callback:<id>`.
+    pub name: String,
+    /// Spans delivered.
+    pub exported: u64,
+    /// Spans in batches the sink failed to deliver.
+    pub failed: u64,
+    /// The latest failure, if any.
+    pub last_error: Option<String>,
+}
+
+/// Counters of the span pipeline since process start.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct TracingStats {
+    /// `init_tracing` is in effect.
+    pub enabled: bool,
+    /// New calls record spans.
+    pub recording: bool,
+    /// Spans ended by callers.
+    pub spans_ended: u64,
+    /// Spans dropped because the export queue was full.
+    pub dropped: u64,
+    /// Spans delivered, summed over the current sinks.
+    pub exported: u64,
+    /// Spans whose export failed, summed over the current sinks.
+    pub failed: u64,
+    /// The current sinks.
+    pub sinks: Vec<SinkStats>,
+}
+
+/// A snapshot of the pipeline's counters.
+pub fn stats() -> TracingStats {
+    let Some(p) = PIPELINE.get() else { return TracingStats::default() };
+    let mut st = TracingStats {
+        recording: is_recording(),
+        spans_ended: p.counters.ended.load(Ordering::Relaxed),
+        dropped: p.counters.dropped.load(Ordering::Relaxed),
+        ..Default::default()
+    };
+    if let Ok(s) = p.sinks.lock() {
+        st.enabled = s.enabled;
+        for slot in s.configured.iter().chain(s.attached.iter()) {
+            let ss = SinkStats {
+                name: slot.name.clone(),
+                exported: slot.exported.load(Ordering::Relaxed),
+                failed: slot.failed.load(Ordering::Relaxed),
+                last_error: slot.last_error.lock().ok().and_then(|e| e.clone()),
+            };
+            st.exported += ss.exported;
+            st.failed += ss.failed;
+            st.sinks.push(ss);
+        }
+    }
+    st
+}

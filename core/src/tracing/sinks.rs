@@ -1,0 +1,181 @@
+//! Where exported spans go: OTLP/HTTP protobuf, the console, an OTLP-JSON file, or a host
+//! callback. Sinks run only on the export thread, never on a caller's thread.
+
+use super::encode::{self, SpanResource};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A destination for batches of finished spans.
+pub(crate) trait Sink: Send {
+    /// Exports one batch; an `Err` is counted as failed spans and logged.
+    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String>;
+    /// Releases resources; called once when the sink is removed.
+    fn shutdown(&mut self) {}
+}
+
+/// OTLP/HTTP protobuf through the official `opentelemetry-otlp` exporter (blocking reqwest
+/// client, so no async runtime is needed).
+pub(crate) struct OtlpSink {
+    exporter: opentelemetry_otlp::SpanExporter,
+    resource_set: Option<SpanResource>,
+}
+
+impl OtlpSink {
+    /// Builds the exporter for `url` (full `/v1/traces` URL).
+    pub(crate) fn new(url: &str, headers: &[(String, String)], timeout: std::time::Duration) -> Result<Self, String> {
+        use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .with_endpoint(url)
+            .with_timeout(timeout)
+            .with_headers(headers.iter().cloned().collect())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(OtlpSink { exporter, resource_set: None })
+    }
+}
+
+impl Sink for OtlpSink {
+    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String> {
+        if self.resource_set.as_ref() != Some(resource) {
+            self.exporter.set_resource(&resource.to_sdk());
+            self.resource_set = Some(resource.clone());
+        }
+        futures_executor::block_on(self.exporter.export(batch.to_vec())).map_err(|e| e.to_string())
+    }
+    fn shutdown(&mut self) {
+        let _ = self.exporter.shutdown();
+    }
+}
+
+/// Human-readable spans on stderr (`OTEL_CONSOLE_EXPORT=true`).
+pub(crate) struct ConsoleSink;
+
+/// Formats one span as a single human-readable line.
+pub(crate) fn console_line(span: &SpanData) -> String {
+    let mut line = String::with_capacity(256);
+    let dur_ms = span.end_time.duration_since(span.start_time).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+    let _ = write!(
+        line,
+        "[patter span] {} trace={} span={} parent={} duration={:.3}ms",
+        span.name,
+        span.span_context.trace_id(),
+        span.span_context.span_id(),
+        span.parent_span_id,
+        dur_ms
+    );
+    if let opentelemetry::trace::Status::Error { description } = &span.status {
+        let _ = write!(line, " status=ERROR({description})");
+    }
+    for kv in &span.attributes {
+        let _ = write!(line, " {}={}", kv.key, kv.value);
+    }
+    line.push('\n');
+    line
+}
+
+impl Sink for ConsoleSink {
+    fn export(&mut self, batch: &[SpanData], _resource: &SpanResource) -> Result<(), String> {
+        let mut out = String::new();
+        for span in batch {
+            out.push_str(&console_line(span));
+        }
+        std::io::stderr().lock().write_all(out.as_bytes()).map_err(|e| e.to_string())
+    }
+}
+
+/// OTLP-JSON, one export batch per line, appended to a file: the embedded default sink.
+pub(crate) struct FileSink {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl FileSink {
+    /// A sink appending to `path` (opened lazily, reopened after errors).
+    pub(crate) fn new(path: PathBuf) -> Self {
+        FileSink { path, file: None }
+    }
+}
+
+impl Sink for FileSink {
+    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String> {
+        if self.file.is_none() {
+            if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+            self.file = Some(f);
+        }
+        let mut line = encode::to_json(batch.to_vec(), resource);
+        line.push('\n');
+        let res = self.file.as_mut().map(|f| f.write_all(line.as_bytes()));
+        match res {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => {
+                self.file = None;
+                Err(format!("{}: {e}", self.path.display()))
+            }
+            None => Err("file not open".into()),
+        }
+    }
+}
+
+/// A batch handed to a host exporter: the spans, renderable as OTLP-JSON or protobuf.
+#[derive(Debug)]
+pub struct SpanBatch<'a> {
+    spans: &'a [SpanData],
+    resource: &'a SpanResource,
+}
+
+impl<'a> SpanBatch<'a> {
+    /// The spans of this batch, in the order they ended.
+    pub fn spans(&self) -> &'a [SpanData] {
+        self.spans
+    }
+    /// Canonical OTLP-JSON of the batch (one line).
+    pub fn to_json(&self) -> String {
+        encode::to_json(self.spans.to_vec(), self.resource)
+    }
+    /// OTLP protobuf bytes of the batch.
+    pub fn to_protobuf(&self) -> Vec<u8> {
+        encode::to_protobuf(self.spans.to_vec(), self.resource)
+    }
+}
+
+/// A host-provided exporter (Python object, JS function, C function pointer, Rust closure).
+pub trait SpanCallback: Send + Sync {
+    /// Receives one batch on the export thread; an `Err` counts the batch as failed.
+    fn export(&self, batch: &SpanBatch<'_>) -> Result<(), String>;
+    /// Identity used to make attaching idempotent; None = the `Arc`'s address.
+    fn identity(&self) -> Option<u64> {
+        None
+    }
+    /// Called once when the exporter is detached or tracing shuts down.
+    fn shutdown(&self) {}
+}
+
+/// Adapts a [`SpanCallback`] to a sink.
+pub(crate) struct CallbackSink(pub(crate) Arc<dyn SpanCallback>);
+
+impl Sink for CallbackSink {
+    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String> {
+        let cb = self.0.clone();
+        let b = SpanBatch { spans: batch, resource };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb.export(&b))) {
+            Ok(r) => r,
+            Err(_) => Err("span exporter callback panicked".into()),
+        }
+    }
+    fn shutdown(&mut self) {
+        let cb = self.0.clone();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb.shutdown()));
+    }
+}
