@@ -34,6 +34,8 @@ enum Msg {
 struct Counters {
     ended: AtomicU64,
     dropped: AtomicU64,
+    exported: AtomicU64,
+    failed: AtomicU64,
 }
 
 struct SinkSlot {
@@ -59,7 +61,7 @@ impl SinkSlot {
         })
     }
 
-    fn export(&self, batch: &[SpanData], resource: &SpanResource) {
+    fn export(&self, batch: &[SpanData], resource: &SpanResource, totals: &Counters) {
         let n = batch.len() as u64;
         let result = match self.sink.lock() {
             Ok(mut s) => s.export(batch, resource),
@@ -68,12 +70,14 @@ impl SinkSlot {
         match result {
             Ok(()) => {
                 self.exported.fetch_add(n, Ordering::Relaxed);
+                totals.exported.fetch_add(n, Ordering::Relaxed);
                 if self.consecutive_failures.swap(0, Ordering::Relaxed) > 0 {
                     tracing::info!(sink = %self.name, "span export recovered");
                 }
             }
             Err(e) => {
                 self.failed.fetch_add(n, Ordering::Relaxed);
+                totals.failed.fetch_add(n, Ordering::Relaxed);
                 let k = self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
                 // One line when a sink starts failing, then one per 100 failed batches.
                 if k % 100 == 0 {
@@ -145,7 +149,7 @@ impl SpanProcessor for QueueProcessor {
     }
 }
 
-fn export_loop(rx: Receiver<Msg>, sinks: Arc<Mutex<Sinks>>, max_batch: usize, delay: Duration) {
+fn export_loop(rx: Receiver<Msg>, sinks: Arc<Mutex<Sinks>>, counters: Arc<Counters>, max_batch: usize, delay: Duration) {
     let mut batch: Vec<SpanData> = Vec::with_capacity(max_batch);
     let mut deadline: Option<Instant> = None;
     let flush = |batch: &mut Vec<SpanData>| {
@@ -157,7 +161,7 @@ fn export_loop(rx: Receiver<Msg>, sinks: Arc<Mutex<Sinks>>, max_batch: usize, de
             Err(_) => (Vec::new(), SpanResource::default()),
         };
         for slot in &slots {
-            slot.export(batch, &resource);
+            slot.export(batch, &resource, &counters);
         }
         batch.clear();
     };
@@ -207,10 +211,11 @@ fn pipeline() -> &'static Pipeline {
         let counters = Arc::new(Counters::default());
         let sinks = Arc::new(Mutex::new(Sinks::default()));
         let loop_sinks = sinks.clone();
+        let loop_counters = counters.clone();
         let (max_batch, delay) = (cfg.max_batch, cfg.batch_delay);
         if let Err(e) = std::thread::Builder::new()
             .name("patter-span-export".into())
-            .spawn(move || export_loop(rx, loop_sinks, max_batch, delay))
+            .spawn(move || export_loop(rx, loop_sinks, loop_counters, max_batch, delay))
         {
             tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
         }
@@ -413,9 +418,10 @@ pub struct TracingStats {
     pub spans_ended: u64,
     /// Spans dropped because the export queue was full.
     pub dropped: u64,
-    /// Spans delivered, summed over the current sinks.
+    /// Span deliveries since process start, summed over all sinks (a span sent to two sinks
+    /// counts twice).
     pub exported: u64,
-    /// Spans whose export failed, summed over the current sinks.
+    /// Failed span deliveries since process start, summed over all sinks.
     pub failed: u64,
     /// The current sinks.
     pub sinks: Vec<SinkStats>,
@@ -428,6 +434,8 @@ pub fn stats() -> TracingStats {
         recording: is_recording(),
         spans_ended: p.counters.ended.load(Ordering::Relaxed),
         dropped: p.counters.dropped.load(Ordering::Relaxed),
+        exported: p.counters.exported.load(Ordering::Relaxed),
+        failed: p.counters.failed.load(Ordering::Relaxed),
         ..Default::default()
     };
     if let Ok(s) = p.sinks.lock() {
@@ -439,8 +447,6 @@ pub fn stats() -> TracingStats {
                 failed: slot.failed.load(Ordering::Relaxed),
                 last_error: slot.last_error.lock().ok().and_then(|e| e.clone()),
             };
-            st.exported += ss.exported;
-            st.failed += ss.failed;
             st.sinks.push(ss);
         }
     }

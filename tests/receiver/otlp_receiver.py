@@ -1,0 +1,174 @@
+"""A real OTLP/HTTP trace receiver for tests, independent of libpatter's Rust crates.
+
+It decodes each POSTed ``ExportTraceServiceRequest`` with the official OpenTelemetry protobuf
+definitions (the ``opentelemetry-proto`` package from PyPI) and keeps the decoded requests.
+
+Use in-process::
+
+    with OtlpReceiver(mode="ok") as rx:
+        ... export to rx.endpoint ...
+        spans = rx.wait_for_spans(n=10)
+
+or as a process: ``python otlp_receiver.py --mode ok`` prints ``LISTENING <port>`` and writes one
+JSON object per request (the request as OTLP-JSON plus the headers) to ``--out`` when given.
+
+Modes: ``ok`` (200), ``fail500`` (HTTP 500), ``slow`` (sleeps ``--delay`` seconds, then 200).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+
+class OtlpReceiver:
+    """An OTLP/HTTP protobuf receiver on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, mode: str = "ok", delay: float = 2.0, out: str | None = None):
+        self.mode = mode
+        self.delay = delay
+        self.out = out
+        self.requests: list[dict] = []  # {"headers": {...}, "request": ExportTraceServiceRequest, "path": str}
+        self.raw_bodies: list[bytes] = []
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if receiver.mode == "fail500":
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                if receiver.mode == "slow":
+                    time.sleep(receiver.delay)
+                req = ExportTraceServiceRequest()
+                try:
+                    if self.headers.get("Content-Type") != "application/x-protobuf":
+                        raise ValueError(f"content-type {self.headers.get('Content-Type')!r}")
+                    req.ParseFromString(body)
+                except Exception as exc:  # a malformed request is a test failure, recorded
+                    with receiver._lock:
+                        receiver.errors.append(repr(exc))
+                    self.send_response(400)
+                    self.end_headers()
+                    return
+                entry = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "request": req}
+                with receiver._lock:
+                    receiver.requests.append(entry)
+                    receiver.raw_bodies.append(body)
+                    if receiver.out:
+                        with open(receiver.out, "a", encoding="utf-8") as fh:
+                            fh.write(json.dumps({"path": entry["path"], "headers": entry["headers"],
+                                                 "request": MessageToDict(req)}) + "\n")
+                resp = ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(resp)))
+                self.end_headers()
+                self.wfile.write(resp)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> "OtlpReceiver":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "OtlpReceiver":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def spans(self) -> list[dict]:
+        """Every received span as a dict: name, ids (hex), parent, attributes {key: (type, value)},
+        resource attributes, scope name, status code, start/end nanos."""
+        out = []
+        with self._lock:
+            reqs = list(self.requests)
+        for entry in reqs:
+            for rs in entry["request"].resource_spans:
+                resource = {kv.key: _value(kv.value) for kv in rs.resource.attributes}
+                for ss in rs.scope_spans:
+                    for sp in ss.spans:
+                        out.append({
+                            "name": sp.name,
+                            "trace_id": sp.trace_id.hex(),
+                            "span_id": sp.span_id.hex(),
+                            "parent_span_id": sp.parent_span_id.hex(),
+                            "attributes": {kv.key: _value(kv.value) for kv in sp.attributes},
+                            "resource": resource,
+                            "scope": ss.scope.name,
+                            "status_code": sp.status.code,
+                            "start": sp.start_time_unix_nano,
+                            "end": sp.end_time_unix_nano,
+                        })
+        return out
+
+    def wait_for_spans(self, n: int, timeout: float = 10.0, where=None) -> list[dict]:
+        """Waits until at least ``n`` spans (matching ``where`` if given) arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            spans = [s for s in self.spans() if where is None or where(s)]
+            if len(spans) >= n or time.monotonic() > deadline:
+                return spans
+            time.sleep(0.02)
+
+
+def _value(v) -> tuple[str, object]:
+    kind = v.WhichOneof("value")
+    if kind == "string_value":
+        return ("string", v.string_value)
+    if kind == "int_value":
+        return ("int", v.int_value)
+    if kind == "double_value":
+        return ("double", v.double_value)
+    if kind == "bool_value":
+        return ("bool", v.bool_value)
+    if kind == "array_value":
+        return ("array", [_value(x) for x in v.array_value.values])
+    return (str(kind), None)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mode", default="ok", choices=["ok", "fail500", "slow"])
+    ap.add_argument("--delay", type=float, default=2.0)
+    ap.add_argument("--out")
+    ap.add_argument("--duration", type=float, default=600.0, help="exit after this many seconds")
+    args = ap.parse_args()
+    rx = OtlpReceiver(args.mode, args.delay, args.out).start()
+    print(f"LISTENING {rx.port}", flush=True)
+    try:
+        time.sleep(args.duration)
+    except KeyboardInterrupt:
+        pass
+    rx.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
