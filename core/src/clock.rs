@@ -98,6 +98,13 @@ impl Timestamp {
     }
 }
 
+impl serde::Serialize for Timestamp {
+    /// Timestamps serialise as UTC ISO-8601 with milliseconds, like every record on disk.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_iso8601())
+    }
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -90,7 +90,7 @@ pub struct AgentInfo {
 }
 
 /// Everything known when a call starts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallStart {
     /// The host's call id, verbatim (the on-disk directory name is derived from it safely).
     pub call_id: String,
@@ -187,7 +187,7 @@ pub struct Usage {
 }
 
 /// One line of transcript.jsonl: a speaker's turn.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TranscriptLine {
     /// 1-based turn number within the call (a user line and its answer share it).
     pub turn_index: u32,
@@ -208,9 +208,10 @@ pub struct TranscriptLine {
 }
 
 /// One line of events.jsonl: an operational event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventLine {
     /// `tool_call`, `tool_result`, `barge_in`, `error`, …
+    #[serde(rename = "type")]
     pub kind: String,
     /// When it happened.
     pub ts: Timestamp,
@@ -229,8 +230,8 @@ pub struct LatencySummary {
     pub p99_ms: f64,
 }
 
-/// Everything known when a call ends.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything known when a call ends (bindings return it to the host as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallEnd {
     /// End instant.
     pub ended_at: Timestamp,
