@@ -1,0 +1,402 @@
+//! The Call handle: one per phone call. A thin shell over `patter_core::call::Call`.
+
+use crate::clock::ManualClock;
+use crate::error::{invalid, IntoJs, Result};
+use crate::span::Span;
+use crate::util::{to_u64, Checked};
+use napi::bindgen_prelude::Reference;
+use napi_derive::napi;
+use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOutcome};
+use patter_core::clock::SequentialIds;
+use patter_core::records::{self as rec, AgentInfo as CoreAgentInfo, Direction};
+use std::sync::Arc;
+
+/// The agent snapshot stored in metadata.json's `agent` object.
+#[napi(object)]
+pub struct AgentInfo {
+    /// Agent/engine provider, e.g. `openai_realtime` or `pipeline`.
+    pub provider: Option<String>,
+    /// LLM or realtime model.
+    pub model: Option<String>,
+    /// TTS voice.
+    pub voice: Option<String>,
+    /// Conversation language.
+    pub language: Option<String>,
+    /// STT provider (pipeline mode).
+    pub stt_provider: Option<String>,
+    /// TTS provider (pipeline mode).
+    pub tts_provider: Option<String>,
+    /// LLM provider (pipeline mode).
+    pub llm_provider: Option<String>,
+}
+
+/// Options of {@link Call.start}. Only `callId`, `direction` and `providerMode` are required.
+#[napi(object, object_to_js = false)]
+pub struct CallOptions {
+    /// The host's call id (any non-empty string up to 16 KiB; kept verbatim).
+    pub call_id: String,
+    /// `inbound` or `outbound`.
+    #[napi(ts_type = "'inbound' | 'outbound'")]
+    pub direction: String,
+    /// `pipeline`, `openai_realtime`, `elevenlabs_convai`, …
+    pub provider_mode: String,
+    /// Routing tag of cost/latency spans (default: the process default side, `uut`).
+    pub side: Option<String>,
+    /// Caller number (redacted on disk, never on a span).
+    pub caller: Option<String>,
+    /// Callee number (redacted on disk, never on a span).
+    pub callee: Option<String>,
+    /// Carrier (`twilio`, `telnyx`, …): priced per minute at call end.
+    pub telephony_provider: Option<String>,
+    /// Realtime provider (`openai_realtime`, …): the call is billed as realtime minutes.
+    pub realtime_provider: Option<String>,
+    /// Realtime model (with `realtimeProvider`).
+    pub realtime_model: Option<String>,
+    /// Agent snapshot for metadata.json.
+    #[napi(ts_type = "AgentInfo")]
+    pub agent: Option<Checked<AgentInfo>>,
+    /// Deterministic mode: the clock every timestamp of this call is read from.
+    pub clock: Option<Reference<ManualClock>>,
+    /// Deterministic mode: trace/span ids derived from this seed (a non-negative integer)
+    /// instead of random ones.
+    pub id_seed: Option<f64>,
+}
+
+/// Options of {@link Call.end}.
+#[napi(object, object_to_js = false)]
+pub struct EndOptions {
+    /// Ends the call as failed with this error code (e.g. `timeout`); omit for a normal hang-up.
+    pub error: Option<String>,
+}
+
+/// Cost in USD by category (each part rounded to 6 decimals; `total` is their sum).
+#[napi(object, object_from_js = false)]
+pub struct CostBreakdown {
+    /// Sum of the parts.
+    pub total: f64,
+    /// Carrier minutes.
+    pub telephony: f64,
+    /// Speech-to-text.
+    pub stt: f64,
+    /// Text-to-speech.
+    pub tts: f64,
+    /// LLM tokens.
+    pub llm: f64,
+    /// Realtime sessions.
+    pub realtime: f64,
+}
+
+impl From<rec::CostBreakdown> for CostBreakdown {
+    fn from(c: rec::CostBreakdown) -> Self {
+        CostBreakdown { total: c.total, telephony: c.telephony, stt: c.stt, tts: c.tts, llm: c.llm, realtime: c.realtime }
+    }
+}
+
+/// Usage counted for a call: the units pricing turns into dollars.
+#[napi(object, object_from_js = false)]
+pub struct Usage {
+    /// Seconds of audio billed by STT.
+    pub stt_seconds: f64,
+    /// Characters sent to TTS.
+    pub tts_chars: f64,
+    /// LLM input tokens (uncached).
+    pub llm_input_tokens: f64,
+    /// LLM output tokens.
+    pub llm_output_tokens: f64,
+    /// LLM input tokens served from cache.
+    pub llm_cached_input_tokens: f64,
+}
+
+impl From<rec::Usage> for Usage {
+    fn from(u: rec::Usage) -> Self {
+        Usage {
+            stt_seconds: u.stt_seconds,
+            tts_chars: u.tts_chars as f64,
+            llm_input_tokens: u.llm_input_tokens as f64,
+            llm_output_tokens: u.llm_output_tokens as f64,
+            llm_cached_input_tokens: u.llm_cached_input_tokens as f64,
+        }
+    }
+}
+
+/// Turn latency percentiles of a call, in milliseconds.
+#[napi(object, object_from_js = false)]
+pub struct LatencySummary {
+    /// Median.
+    pub p50_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+}
+
+/// What {@link Call.end} returns: the call's final record.
+#[napi(object, object_from_js = false)]
+pub struct CallEnd {
+    /// End instant, UTC ISO-8601 with milliseconds.
+    pub ended_at: String,
+    /// Duration in milliseconds.
+    pub duration_ms: f64,
+    /// `completed`, `failed` or `abandoned`.
+    #[napi(ts_type = "'in_progress' | 'completed' | 'failed' | 'abandoned'")]
+    pub status: String,
+    /// Number of turns (interrupted ones included).
+    pub turns: u32,
+    /// Cost of the call.
+    pub cost: CostBreakdown,
+    /// Usage of the whole call.
+    pub usage: Usage,
+    /// Percentiles of the turns' time-to-first-byte; null when no turn was measured.
+    pub latency: Option<LatencySummary>,
+    /// Error code when the status is `failed`.
+    pub error: Option<String>,
+    /// Providers/models that had no price (cost counted as 0), e.g. `"tts:acme"`.
+    pub unpriced: Vec<String>,
+}
+
+impl From<rec::CallEnd> for CallEnd {
+    fn from(e: rec::CallEnd) -> Self {
+        CallEnd {
+            ended_at: e.ended_at.to_iso8601(),
+            duration_ms: e.duration_ms as f64,
+            status: e.status.as_str().to_string(),
+            turns: e.turns,
+            cost: e.cost.into(),
+            usage: e.usage.into(),
+            latency: e.latency.map(|l| LatencySummary { p50_ms: l.p50_ms, p95_ms: l.p95_ms, p99_ms: l.p99_ms }),
+            error: e.error,
+            unpriced: e.unpriced,
+        }
+    }
+}
+
+/// Options of {@link Call.stt}.
+#[napi(object, object_to_js = false)]
+pub struct SttOptions {
+    /// Recogniser model (priced per model when known).
+    pub model: Option<String>,
+}
+
+/// Options of {@link Call.llm}.
+#[napi(object, object_to_js = false)]
+pub struct LlmOptions {
+    /// Requested model (`gen_ai.request.model`).
+    pub model: Option<String>,
+    /// Messages in the prompt history (default 0).
+    pub history_size: Option<f64>,
+}
+
+/// Options of {@link Call.tts}.
+#[napi(object, object_to_js = false)]
+pub struct TtsOptions {
+    /// Voice model (priced per model when known).
+    pub model: Option<String>,
+}
+
+/// Options of {@link Call.error}.
+#[napi(object, object_to_js = false)]
+pub struct ErrorOptions {
+    /// The code becomes the call's error even if it later ends normally.
+    pub fatal: Option<bool>,
+}
+
+/// A live phone call: everything the host reports goes through it, and the core fans it out
+/// to spans (`getpatter.call` > `getpatter.turn` > service spans), the call record on disk,
+/// the MetricsStore and the cost meter. Start one with {@link Call.start}; make it the current
+/// call of async work with `call.run(fn)`.
+#[napi]
+pub struct Call {
+    pub(crate) inner: CoreCall,
+}
+
+#[napi]
+impl Call {
+    /// Same as {@link Call.start}.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: CallOptions) -> Result<Self> {
+        Self::start(options)
+    }
+
+    /// Starts a call: opens the root `getpatter.call` span (when tracing records) and the
+    /// call's record. Throws `PATTER_INVALID_ARGUMENT` for a bad id or direction.
+    #[napi(factory, catch_unwind, writable = true, configurable = true)]
+    pub fn start(options: CallOptions) -> Result<Call> {
+        let direction = Direction::parse(&options.direction).js()?;
+        let mut o = CoreCallOptions::new(options.call_id, direction, options.provider_mode);
+        o.side = options.side;
+        o.caller = options.caller;
+        o.callee = options.callee;
+        o.telephony_provider = options.telephony_provider;
+        match (options.realtime_provider, options.realtime_model) {
+            (Some(p), m) => o.realtime = Some((p, m)),
+            (None, Some(_)) => return Err(invalid("realtimeModel", "needs realtimeProvider")),
+            (None, None) => {}
+        }
+        if let Some(Checked(a)) = options.agent {
+            o.agent = CoreAgentInfo {
+                provider: a.provider,
+                model: a.model,
+                voice: a.voice,
+                language: a.language,
+                stt_provider: a.stt_provider,
+                tts_provider: a.tts_provider,
+                llm_provider: a.llm_provider,
+            };
+        }
+        if let Some(c) = &options.clock {
+            o.clock = Some(c.inner.clone());
+        }
+        if let Some(seed) = options.id_seed {
+            o.ids = Some(Arc::new(SequentialIds::new(to_u64("idSeed", seed)?)));
+        }
+        Ok(Call { inner: CoreCall::start(o).js()? })
+    }
+
+    /// The call id as given.
+    #[napi(getter, catch_unwind)]
+    pub fn call_id(&self) -> String {
+        self.inner.call_id().to_string()
+    }
+
+    /// The side stamped on this call's cost/latency spans.
+    #[napi(getter, catch_unwind)]
+    pub fn side(&self) -> String {
+        self.inner.side().to_string()
+    }
+
+    /// Hex trace id of the call's trace, or null when spans are not recorded.
+    #[napi(getter, catch_unwind)]
+    pub fn trace_id(&self) -> Option<String> {
+        self.inner.trace_id().map(str::to_string)
+    }
+
+    /// Whether this call records spans (decided when it started).
+    #[napi(getter, catch_unwind)]
+    pub fn is_recording(&self) -> bool {
+        self.inner.is_recording()
+    }
+
+    /// Whether the call has ended.
+    #[napi(getter, catch_unwind)]
+    pub fn is_ended(&self) -> bool {
+        self.inner.is_ended()
+    }
+
+    /// The number of the open turn, or null.
+    #[napi(getter, catch_unwind)]
+    pub fn current_turn(&self) -> Option<u32> {
+        self.inner.current_turn()
+    }
+
+    /// Starts a new turn (ending the open one) and returns its 1-based number. Optional:
+    /// service spans open a turn themselves when none is open.
+    #[napi(strict, catch_unwind)]
+    pub fn start_turn(&self) -> Result<u32> {
+        self.inner.start_turn().js()
+    }
+
+    /// Ends the open turn (no-op when none is open).
+    #[napi(strict, catch_unwind)]
+    pub fn end_turn(&self) -> Result<()> {
+        self.inner.end_turn().js()
+    }
+
+    /// Starts a `getpatter.stt` span (one per final transcript); report it with
+    /// `span.transcript(text, …)`.
+    #[napi(strict, catch_unwind)]
+    pub fn stt(&self, provider: String, options: Option<SttOptions>) -> Result<Span> {
+        let model = options.and_then(|o| o.model);
+        Ok(Span::new(self.inner.stt(&provider, model.as_deref()).js()?))
+    }
+
+    /// Starts a `getpatter.endpoint` span (end-of-utterance detection).
+    #[napi(strict, catch_unwind)]
+    pub fn endpoint(&self) -> Result<Span> {
+        Ok(Span::new(self.inner.endpoint().js()?))
+    }
+
+    /// Starts a `getpatter.llm` span: one per LLM iteration, tool rounds included.
+    #[napi(strict, catch_unwind)]
+    pub fn llm(&self, provider: String, options: Option<LlmOptions>) -> Result<Span> {
+        let (model, history) = match options {
+            Some(o) => (o.model, o.history_size),
+            None => (None, None),
+        };
+        let history = match history {
+            Some(h) => to_u64("historySize", h)?,
+            None => 0,
+        };
+        Ok(Span::new(self.inner.llm(&provider, model.as_deref(), history).js()?))
+    }
+
+    /// Starts a `getpatter.tts` span for one sentence. The text goes to the transcript on
+    /// disk; the span only gets its length.
+    #[napi(strict, catch_unwind)]
+    pub fn tts(&self, provider: String, text: String, options: Option<TtsOptions>) -> Result<Span> {
+        let model = options.and_then(|o| o.model);
+        Ok(Span::new(self.inner.tts(&provider, model.as_deref(), &text).js()?))
+    }
+
+    /// Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelledText` is
+    /// what the agent did not get to say. Ending the span ends the turn as interrupted.
+    #[napi(strict, catch_unwind)]
+    pub fn bargein(&self, cancelled_text: Option<String>) -> Result<Span> {
+        Ok(Span::new(self.inner.bargein(cancelled_text.as_deref().unwrap_or("")).js()?))
+    }
+
+    /// Starts a `getpatter.tool` span. `args` (the tool's arguments, e.g. JSON) goes to
+    /// events.jsonl only.
+    #[napi(strict, catch_unwind)]
+    pub fn tool(&self, name: String, transport: String, args: Option<String>) -> Result<Span> {
+        Ok(Span::new(self.inner.tool(&name, &transport, args.as_deref().unwrap_or("")).js()?))
+    }
+
+    /// Records an error event in events.jsonl; with `fatal`, the code becomes the call's error.
+    #[napi(strict, catch_unwind)]
+    pub fn error(&self, code: String, message: Option<String>, options: Option<ErrorOptions>) -> Result<()> {
+        let fatal = options.and_then(|o| o.fatal).unwrap_or(false);
+        self.inner.error(&code, message.as_deref().unwrap_or(""), fatal).js()
+    }
+
+    /// Records a custom operational event in events.jsonl (`data` never becomes a span
+    /// attribute).
+    #[napi(catch_unwind, ts_args_type = "type: string, data?: Record<string, unknown>")]
+    pub fn event(&self, kind: String, data: Option<serde_json::Value>) -> Result<()> {
+        let map = match data {
+            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+            Some(serde_json::Value::Object(m)) => m,
+            Some(_) => return Err(invalid("data", "must be a plain object")),
+        };
+        self.inner.event(&kind, map).js()
+    }
+
+    /// The cost accumulated so far.
+    #[napi(strict, catch_unwind)]
+    pub fn cost(&self) -> CostBreakdown {
+        self.inner.cost().into()
+    }
+
+    /// The usage accumulated so far.
+    #[napi(strict, catch_unwind)]
+    pub fn usage(&self) -> Usage {
+        self.inner.usage().into()
+    }
+
+    /// Ends the call: ends open spans and the open turn, prices the call and writes its final
+    /// record. Ending twice throws `PATTER_STATE`.
+    #[napi(strict, catch_unwind)]
+    pub fn end(&self, options: Option<EndOptions>) -> Result<CallEnd> {
+        let outcome = match options.and_then(|o| o.error) {
+            Some(code) => CallOutcome::Failed(code),
+            None => CallOutcome::Completed,
+        };
+        Ok(self.inner.end(outcome).js()?.into())
+    }
+
+    /// The final record once the call has ended, else null.
+    #[napi(strict, catch_unwind)]
+    pub fn ended(&self) -> Option<CallEnd> {
+        self.inner.ended().map(Into::into)
+    }
+}
+

@@ -1,0 +1,44 @@
+//! Deterministic time for tests and conformance runners: a clock that only moves when told.
+
+use crate::error::Result;
+use crate::util::to_u64;
+use napi_derive::napi;
+use patter_core::clock::{Clock, ManualClock as CoreManualClock, Timestamp};
+use std::sync::Arc;
+
+/// A clock that only moves when told. Pass it as `clock` in {@link CallOptions} (together with
+/// `idSeed`) to make a call's spans and records identical on every run and in every language.
+#[napi]
+pub struct ManualClock {
+    pub(crate) inner: Arc<CoreManualClock>,
+}
+
+#[napi]
+impl ManualClock {
+    /// A clock stopped at `epochMs` milliseconds since the Unix epoch (UTC).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(epoch_ms: f64) -> Result<Self> {
+        let ms = to_u64("epochMs", epoch_ms)?;
+        Ok(ManualClock { inner: Arc::new(CoreManualClock::new(Timestamp::from_millis(ms))) })
+    }
+
+    /// Moves the clock forward by `ms` milliseconds.
+    #[napi(strict, catch_unwind)]
+    pub fn advance(&self, ms: f64) -> Result<()> {
+        self.inner.advance_ms(to_u64("ms", ms)?);
+        Ok(())
+    }
+
+    /// Sets the time to `epochMs` (the clock never goes back: earlier values are ignored).
+    #[napi(strict, catch_unwind)]
+    pub fn set(&self, epoch_ms: f64) -> Result<()> {
+        self.inner.set(Timestamp::from_millis(to_u64("epochMs", epoch_ms)?));
+        Ok(())
+    }
+
+    /// The current time in milliseconds since the Unix epoch.
+    #[napi(strict, catch_unwind)]
+    pub fn now(&self) -> f64 {
+        self.inner.now().as_millis() as f64
+    }
+}

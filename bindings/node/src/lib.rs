@@ -1,0 +1,18 @@
+//! # patter-node
+//!
+//! The Node.js door of libpatter: a napi-rs addon that exposes the core's tracing, Call API,
+//! clock and span-name constants to JavaScript. Everything is done by `patter-core`; this crate
+//! only translates types (JS values <-> Rust), errors ([`error`]) and blocking work (it runs on
+//! the libuv thread pool as promises). The current-call context (`AsyncLocalStorage`) lives in
+//! the thin `index.js` around this addon.
+
+#![deny(clippy::all)]
+
+mod call;
+mod clock;
+mod error;
+mod exporter;
+mod names;
+mod span;
+mod tracing;
+mod util;

@@ -1,0 +1,152 @@
+'use strict'
+// Bad arguments: wrong types, undefined, out-of-range numbers, hostile ids. Every failure is a
+// JS Error with a stable PATTER_* code; nothing crashes the process.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+
+delete process.env.PATTER_OTEL_ENABLED
+const patter = require('patter')
+const { Call, ManualClock } = patter
+
+const base = { callId: 'CA-err', direction: 'inbound', providerMode: 'pipeline' }
+const invalid = (e) => e instanceof Error && e.code === 'PATTER_INVALID_ARGUMENT' && typeof e.message === 'string'
+
+test('wrong types and missing values in CallOptions', () => {
+  const bad = [
+    undefined, null, 42, 'CA-1', [], () => {},
+    {}, { ...base, callId: undefined }, { ...base, callId: 5 }, { ...base, callId: null },
+    { ...base, callId: Symbol('x') }, { ...base, callId: {} }, { ...base, callId: 10n },
+    { ...base, direction: undefined }, { ...base, direction: 'sideways' }, { ...base, direction: 1 },
+    { ...base, providerMode: '' }, { ...base, side: '' }, { ...base, side: 3 },
+    { ...base, agent: 'nope' }, { ...base, agent: { voice: 7 } },
+    { ...base, clock: {} }, { ...base, clock: Date }, { ...base, clock: 5 },
+    { ...base, idSeed: -1 }, { ...base, idSeed: 1.5 }, { ...base, idSeed: NaN }, { ...base, idSeed: Infinity },
+    { ...base, idSeed: 2 ** 60 }, { ...base, idSeed: '7' },
+    { ...base, realtimeModel: 'gpt-realtime' },
+  ]
+  for (const o of bad) {
+    assert.throws(() => Call.start(o), invalid, `Call.start(${String(o && typeof o === 'object' ? JSON.stringify(o, (k, v) => typeof v === 'bigint' ? `${v}n` : v) : typeof o)})`)
+  }
+  for (const o of bad.slice(0, 3)) assert.throws(() => new Call(o), invalid)
+})
+
+test('direction is case-insensitive; a real ManualClock instance is required', () => {
+  Call.start({ ...base, direction: 'OUTBOUND' }).end()
+  Call.start({ ...base, clock: new ManualClock(0), idSeed: 0 }).end()
+})
+
+test('hostile ids are kept verbatim or rejected cleanly', () => {
+  const hostile = [
+    '../../../../etc/passwd', '..', '.', '/', 'C:\\Windows\\System32', 'a/b\\c', '\0', 'nul\0byte',
+    'CA\r\nInjected: header', '\u202e\u0644\u0627', '☎️📞', '\ud800', 'x\udfffy', 'CON', 'aux.txt',
+    ' ', '\t', '%2e%2e%2f', '$(rm -rf /)', '`id`', "'; DROP TABLE calls; --", '<script>alert(1)</script>',
+    '__proto__', 'constructor', 'x'.repeat(16 * 1024),
+  ]
+  for (const id of hostile) {
+    const call = Call.start({ ...base, callId: id, side: id, caller: id, telephonyProvider: 'twilio' })
+    assert.equal(typeof call.callId, 'string')
+    const s = call.llm(id, { model: id })
+    s.end()
+    call.tool(id, id, id).end()
+    call.event(id, { [id]: id })
+    call.end({ error: id })
+    assert.equal(call.ended().status, 'failed')
+  }
+  // Longer than the 16 KiB id limit: rejected, not truncated.
+  assert.throws(() => Call.start({ ...base, callId: 'x'.repeat(16 * 1024 + 1) }), invalid)
+  const call = Call.start(base)
+  assert.throws(() => call.llm('p'.repeat(16 * 1024 + 1)), invalid)
+  assert.throws(() => call.llm(''), invalid)
+  assert.throws(() => call.tool('', 'handler'), invalid)
+  assert.throws(() => call.error(''), invalid)
+  assert.throws(() => call.end({ error: '' }), invalid)
+  call.end()
+})
+
+test('wrong types on Call and Span methods', () => {
+  const call = Call.start(base)
+  const cases = [
+    () => call.stt(), () => call.stt(undefined), () => call.stt(1), () => call.stt('x', 'model'),
+    () => call.stt('x', { model: 1 }),
+    () => call.llm(null), () => call.llm('x', { historySize: -1 }), () => call.llm('x', { historySize: 0.5 }),
+    () => call.llm('x', { historySize: '3' }), () => call.llm('x', { historySize: NaN }),
+    () => call.tts('x'), () => call.tts('x', 5), () => call.tts('x', undefined),
+    () => call.bargein(5), () => call.tool('x'), () => call.tool('x', 5),
+    () => call.error(5), () => call.event(), () => call.event(5), () => call.event('x', 'str'),
+    () => call.event('x', [1, 2]), () => call.event('x', 5), () => call.end('completed'), () => call.end({ error: 5 }),
+  ]
+  for (const f of cases) assert.throws(f, invalid, f.toString())
+
+  const stt = call.stt('deepgram')
+  for (const f of [
+    () => stt.transcript(), () => stt.transcript(5), () => stt.transcript('x', { confidence: 'high' }),
+    () => stt.transcript('x', { audioSeconds: Infinity }), () => stt.transcript('x', { confidence: NaN }),
+  ]) assert.throws(f, invalid, f.toString())
+  stt.end()
+  const ep = call.endpoint()
+  for (const f of [() => ep.silenceMs(), () => ep.silenceMs(-1), () => ep.silenceMs(NaN), () => ep.silenceMs('5')]) {
+    assert.throws(f, invalid, f.toString())
+  }
+  ep.end()
+  const llm = call.llm('openai')
+  for (const f of [
+    () => llm.usage(), () => llm.usage(1), () => llm.usage(-1, 1), () => llm.usage(1, 1.5), () => llm.usage(1, 1, -3),
+    () => llm.usage(2 ** 54, 1), () => llm.usage('1', '2'),
+  ]) assert.throws(f, invalid, f.toString())
+  llm.end()
+  call.end()
+})
+
+test('methods called on the wrong receiver', () => {
+  const call = Call.start(base)
+  const span = call.llm('openai')
+  assert.throws(() => patter.Call.prototype.end.call({}), invalid)
+  assert.throws(() => patter.Call.prototype.llm.call(span, 'x'), invalid)
+  assert.throws(() => patter.Span.prototype.end.call(call), invalid)
+  assert.throws(() => Object.getOwnPropertyDescriptor(patter.Call.prototype, 'callId').get.call(null), invalid)
+  assert.throws(() => patter.Call.prototype.run.call({}, () => 1), invalid)
+  assert.throws(() => call.run(), invalid)
+  assert.throws(() => call.run('not a function'), invalid)
+  span.end()
+  call.end()
+})
+
+test('hostile objects: throwing getters, proxies and toString are not trusted', () => {
+  const throwing = { get callId() { throw new Error('boom from getter') }, direction: 'inbound', providerMode: 'x' }
+  assert.throws(() => Call.start(throwing), (e) => e instanceof Error)
+  const trap = new Proxy({}, { get() { throw new Error('proxy trap') } })
+  assert.throws(() => Call.start(trap), (e) => e instanceof Error)
+  const sneaky = { toString() { return 'CA-sneaky' } }
+  assert.throws(() => Call.start({ ...base, callId: sneaky }), invalid)
+  const call = Call.start(base)
+  try {
+    call.event('x', { big: 10n, fn() {}, sym: Symbol('s'), undef: undefined })
+  } catch (e) {
+    assert.ok(invalid(e), String(e))
+  }
+  const cyclic = {}
+  cyclic.self = cyclic
+  assert.throws(() => call.event('x', cyclic), (e) => e instanceof Error)
+  call.end()
+})
+
+test('tracing configuration errors are PATTER_CONFIG or PATTER_INVALID_ARGUMENT', () => {
+  process.env.PATTER_OTEL_ENABLED = '1'
+  try {
+    for (const ep of ['ftp://x', 'localhost:4318', 'http://', 'http://a b']) {
+      assert.throws(() => patter.initTracing({ otlpEndpoint: ep }), { code: 'PATTER_CONFIG' }, ep)
+    }
+    for (const o of [5, 'x', { serviceName: 5 }, { headers: 'a=b' }, { headers: { a: 5 } }, { console: 'yes' }]) {
+      assert.throws(() => patter.initTracing(o), invalid, JSON.stringify(o))
+    }
+    assert.equal(patter.isEnabled(), false)
+  } finally {
+    delete process.env.PATTER_OTEL_ENABLED
+  }
+  for (const f of [() => patter.forceFlush(-1), () => patter.forceFlush('1'), () => patter.attachSpanExporter(),
+    () => patter.attachSpanExporter('fn'), () => patter.attachSpanExporter(() => {}, { side: '' }),
+    () => patter.detachSpanExporter(5), () => new ManualClock(), () => new ManualClock(-5), () => new ManualClock('0')]) {
+    assert.throws(f, invalid, f.toString())
+  }
+})

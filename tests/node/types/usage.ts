@@ -1,0 +1,107 @@
+// Type-checked (never run) by `make test-node` with `tsc --noEmit` against the installed
+// package: the public API as a TypeScript user writes it, strict mode.
+
+import * as patter from 'patter'
+import {
+  Call, CallEnd, CallOptions, ErrorCode, ManualClock, PatterError, PatterErrorCode, Span, TracingStats,
+  attachSpanExporter, currentCall, detachSpanExporter, forceFlush, initTracing, isEnabled, shutdownTracing,
+  tracingStats,
+} from 'patter'
+
+async function main(): Promise<void> {
+  const enabled: boolean = initTracing({
+    serviceName: 'ts-usage',
+    otlpEndpoint: 'http://127.0.0.1:4318',
+    resourceAttributes: { 'deployment.environment': 'test' },
+    headers: { authorization: 'Bearer x' },
+    console: false,
+  })
+  const on: boolean = isEnabled()
+  const exporter = (batchJson: string): boolean => JSON.parse(batchJson).resourceSpans !== undefined
+  const attached: boolean = attachSpanExporter(exporter, { side: 'uut' })
+
+  const clock = new ManualClock(Date.UTC(2026, 0, 1))
+  const options: CallOptions = {
+    callId: 'CA-ts',
+    direction: 'inbound',
+    providerMode: 'pipeline',
+    telephonyProvider: 'twilio',
+    agent: { provider: 'pipeline', voice: 'nova' },
+    clock,
+    idSeed: 7,
+  }
+  const call: Call = Call.start(options)
+  const id: string = call.callId
+  const trace: string | null = call.traceId
+
+  const answer: number = await call.run(async (n: number) => {
+    const c = currentCall()
+    if (!c) throw new Error('no current call')
+    const turn: number = c.startTurn()
+    const stt: Span = c.stt('deepgram', { model: 'nova-3' })
+    stt.transcript('hello', { confidence: 0.9, audioSeconds: 1 })
+    stt.end()
+    const ep = c.endpoint()
+    ep.silenceMs(300)
+    ep.end()
+    const llm = c.llm('openai', { model: 'gpt-4o', historySize: 2 })
+    llm.firstToken()
+    llm.usage(10, 2)
+    llm.usage(10, 2, 1)
+    llm.end()
+    const tts = c.tts('elevenlabs', 'hi', { model: 'eleven_flash_v2_5' })
+    tts.firstByte()
+    tts.end()
+    const tool = c.tool('lookup', 'handler', JSON.stringify({ q: 1 }))
+    tool.toolResult('{}')
+    tool.fail('not_found')
+    tool.end()
+    c.bargein('cut').end()
+    c.event('custom', { any: ['json', 1] })
+    c.error('stt_timeout', 'slow', { fatal: false })
+    clock.advance(1000)
+    c.endTurn()
+    return turn + n
+  }, 1)
+
+  const cost: number = call.cost().total
+  const end: CallEnd = call.end({ error: 'timeout' })
+  const status: 'in_progress' | 'completed' | 'failed' | 'abandoned' = end.status
+  const p95: number | undefined = end.latency?.p95Ms
+  const again: CallEnd | null = call.ended()
+
+  const flushed: boolean = await forceFlush(1000)
+  const detached: boolean = await detachSpanExporter(exporter)
+  const stats: TracingStats = tracingStats()
+  const dropped: number = stats.dropped
+  await shutdownTracing()
+
+  try {
+    call.end()
+  } catch (e) {
+    const err = e as PatterError
+    const code: PatterErrorCode = err.code
+    if (code === ErrorCode.STATE) {
+      void err.message
+    }
+  }
+  const names: string[] = [patter.SPAN_CALL, patter.SPAN_TURN, patter.SPAN_LLM, patter.CALL_ID, patter.PATTER_SIDE]
+  void [enabled, on, attached, id, trace, answer, cost, status, p95, again, flushed, detached, dropped, names]
+}
+
+// Wrong uses must not type-check.
+function negative(call: Call): void {
+  // @ts-expect-error direction is 'inbound' | 'outbound'
+  Call.start({ callId: 'x', direction: 'sideways', providerMode: 'p' })
+  // @ts-expect-error callId is required
+  Call.start({ direction: 'inbound', providerMode: 'p' })
+  // @ts-expect-error provider must be a string
+  call.llm(5)
+  // @ts-expect-error historySize is a number
+  call.llm('openai', { historySize: '3' })
+  // @ts-expect-error the exporter receives a string
+  attachSpanExporter((batch: number) => true)
+}
+
+void main
+void negative
