@@ -49,6 +49,12 @@ pub(crate) struct CallInner {
     pub(crate) log: CallLogHandle,
     pub(crate) store: Option<Arc<MetricsStore>>,
     pub(crate) pricing: Arc<PricingTable>,
+    /// Whether anything consumes timings and texts (spans, the call log or a store). When
+    /// nothing does, span operations skip the clock and only account usage and cost.
+    pub(crate) timed: bool,
+    /// `call_id` and `side` as shared attribute values (cloning is a refcount increment).
+    pub(crate) call_id_value: opentelemetry::StringValue,
+    pub(crate) side_value: opentelemetry::StringValue,
     pub(crate) state: Mutex<CallState>,
 }
 
@@ -100,13 +106,22 @@ impl CallInner {
         self.clock.now()
     }
 
+    /// The clock when timings are consumed; a zero timestamp otherwise.
+    pub(crate) fn now_if_timed(&self) -> Timestamp {
+        if self.timed {
+            self.clock.now()
+        } else {
+            Timestamp(0)
+        }
+    }
+
     /// `getpatter.call.id` plus, for cost/latency spans, the routing tags.
     pub(crate) fn base_attrs(&self, routing: bool, extra: usize) -> Vec<KeyValue> {
         let mut v = Vec::with_capacity(3 + extra);
-        v.push(KeyValue::new(n::CALL_ID, self.start.call_id.clone()));
+        v.push(KeyValue::new(n::CALL_ID, self.call_id_value.clone()));
         if routing {
-            v.push(KeyValue::new(n::PATTER_CALL_ID, self.start.call_id.clone()));
-            v.push(KeyValue::new(n::PATTER_SIDE, self.start.side.clone()));
+            v.push(KeyValue::new(n::PATTER_CALL_ID, self.call_id_value.clone()));
+            v.push(KeyValue::new(n::PATTER_SIDE, self.side_value.clone()));
         }
         v
     }
@@ -324,7 +339,13 @@ impl Call {
             store.record_call_start(&start);
         }
         let pricing = opts.pricing.clone().unwrap_or_else(PricingTable::defaults);
+        let timed = tracer.is_some() || logger.enabled() || opts.store.is_some();
+        let call_id_value = opentelemetry::StringValue::from(Arc::<str>::from(start.call_id.as_str()));
+        let side_value = opentelemetry::StringValue::from(Arc::<str>::from(start.side.as_str()));
         let inner = CallInner {
+            timed,
+            call_id_value,
+            side_value,
             start,
             clock,
             ids,

@@ -86,43 +86,63 @@ fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterE
 impl Span {
     fn open(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64, text: Option<&str>) -> Result<Span> {
         let inner = &call.inner;
+        let recording = inner.tracer.is_some();
         let mut st = call.live()?;
-        let at = inner.now();
+        let at = inner.now_if_timed();
         let turn = inner.ensure_turn(&mut st, at);
         let number = turn.number;
-        let mut attrs = inner.base_attrs(kind != SpanKind::Endpoint && kind != SpanKind::Bargein && kind != SpanKind::Tool, 8);
+        let mut attrs = if recording {
+            inner.base_attrs(kind != SpanKind::Endpoint && kind != SpanKind::Bargein && kind != SpanKind::Tool, 8)
+        } else {
+            Vec::new()
+        };
         let mut detail = Detail::None;
         match kind {
-            SpanKind::Stt => attrs.push(KeyValue::new(n::STT_PROVIDER, provider.to_string())),
+            SpanKind::Stt => {
+                if recording {
+                    attrs.push(KeyValue::new(n::STT_PROVIDER, provider.to_string()));
+                }
+            }
             SpanKind::Llm => {
                 turn.llm_iterations += 1;
                 turn.agent_activity = true;
-                attrs.push(KeyValue::new(n::LLM_ITERATION, turn.llm_iterations as i64));
-                attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
-                attrs.push(KeyValue::new(n::LLM_PROVIDER, provider.to_string()));
-                attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
-                attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, provider.to_string()));
-                if let Some(m) = model {
-                    attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.to_string()));
+                if recording {
+                    attrs.push(KeyValue::new(n::LLM_ITERATION, turn.llm_iterations as i64));
+                    attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
+                    attrs.push(KeyValue::new(n::LLM_PROVIDER, provider.to_string()));
+                    attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
+                    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, provider.to_string()));
+                    if let Some(m) = model {
+                        attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.to_string()));
+                    }
                 }
             }
             SpanKind::Tts => {
                 let text = text.unwrap_or("");
                 let len = chars(text);
                 turn.agent_activity = true;
-                append_text(&mut turn.agent_text, text);
+                if inner.timed {
+                    append_text(&mut turn.agent_text, text);
+                }
                 turn.usage.tts_chars += len;
                 turn.meter.add_tts(provider, model, len);
                 st.usage.tts_chars += len;
                 st.meter.add_tts(provider, model, len);
-                attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
-                attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
-                attrs.push(KeyValue::new(n::TTS_PROVIDER, provider.to_string()));
+                if recording {
+                    attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
+                    attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
+                    attrs.push(KeyValue::new(n::TTS_PROVIDER, provider.to_string()));
+                }
             }
             SpanKind::Bargein => {
                 let text = text.unwrap_or("");
-                attrs.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
-                detail = Detail::Text(text.to_string());
+                if recording {
+                    attrs.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
+                }
+                turn.interrupted = true;
+                if inner.timed {
+                    detail = Detail::Text(text.to_string());
+                }
             }
             SpanKind::Endpoint => detail = Detail::Silence(None),
             SpanKind::Tool => {}
@@ -144,8 +164,8 @@ impl Span {
             started_at: at,
             otel,
             ended: false,
-            provider: provider.into(),
-            model: model.map(Into::into),
+            provider: if matches!(kind, SpanKind::Stt | SpanKind::Llm) { provider.into() } else { Box::from("") },
+            model: if matches!(kind, SpanKind::Stt | SpanKind::Llm) { model.map(Into::into) } else { None },
             first_mark: None,
             detail,
         })
@@ -221,19 +241,27 @@ impl Span {
         if st.ended.is_some() {
             return Err(PatterError::State("the call has ended".into()));
         }
-        let at = call.now();
+        let at = call.now_if_timed();
         let turn = call.ensure_turn(&mut st, at);
-        append_text(&mut turn.user_text, text);
+        if call.timed {
+            append_text(&mut turn.user_text, text);
+        }
         turn.usage.stt_seconds += secs;
         turn.meter.add_stt(&self.provider, self.model.as_deref(), secs);
         st.usage.stt_seconds += secs;
         st.meter.add_stt(&self.provider, self.model.as_deref(), secs);
         drop(st);
-        let mut attrs = vec![KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64), KeyValue::new(n::COST_STT_SECONDS, secs)];
-        if let Some(c) = confidence.filter(|c| c.is_finite()) {
-            attrs.push(KeyValue::new(n::STT_CONFIDENCE, c));
+        let mut attrs = Vec::new();
+        if self.otel.is_some() {
+            attrs.push(KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64));
+            attrs.push(KeyValue::new(n::COST_STT_SECONDS, secs));
+            if let Some(c) = confidence.filter(|c| c.is_finite()) {
+                attrs.push(KeyValue::new(n::STT_CONFIDENCE, c));
+            }
         }
-        self.set_attrs(attrs);
+        if self.otel.is_some() {
+            self.set_attrs(attrs);
+        }
         Ok(())
     }
 
@@ -251,7 +279,7 @@ impl Span {
     /// LLM: the first token arrived (later calls are ignored). Sets `getpatter.llm.ttft_ms`.
     pub fn first_token(&mut self) -> Result<()> {
         self.check("first_token", SpanKind::Llm)?;
-        if self.first_mark.is_some() {
+        if self.first_mark.is_some() || !self.call.timed {
             return Ok(());
         }
         let at = self.call.now();
@@ -287,6 +315,9 @@ impl Span {
                 t.usage.llm_cached_input_tokens += cached_input_tokens;
             }
         }
+        if self.otel.is_none() {
+            return Ok(());
+        }
         self.set_attrs(vec![
             KeyValue::new(n::COST_LLM_INPUT_TOKENS, input_tokens as i64),
             KeyValue::new(n::COST_LLM_OUTPUT_TOKENS, output_tokens as i64),
@@ -300,7 +331,7 @@ impl Span {
     /// first one sets the turn's TTFB.
     pub fn first_byte(&mut self) -> Result<()> {
         self.check("first_byte", SpanKind::Tts)?;
-        if self.first_mark.is_some() {
+        if self.first_mark.is_some() || !self.call.timed {
             return Ok(());
         }
         let at = self.call.now();
@@ -350,9 +381,12 @@ impl Span {
             return;
         }
         self.ended = true;
+        if !self.call.timed && self.kind != SpanKind::Bargein {
+            return;
+        }
         let call = self.call.clone();
         let mut st = call.lock();
-        let at = call.now();
+        let at = call.now_if_timed();
         if let Some(cell) = self.otel.take() {
             st.open.retain(|c| !Arc::ptr_eq(c, &cell));
             if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).take() {
