@@ -8,14 +8,32 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// Writes `content` to a fresh file under the system temp dir and returns its path.
-fn temp_file(name: &str, content: &str) -> PathBuf {
+/// A file under the system temp dir, removed (with its directory, once empty) on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Writes `content` to a fresh file under the system temp dir.
+fn temp_file(name: &str, content: &str) -> TempFile {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!("patter-pricing-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(format!("{}-{name}", N.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&path, content).expect("write temp file");
-    path
+    TempFile(path)
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -85,7 +103,7 @@ fn json_file_from_env_overrides_llm_and_adds_a_provider() {
           "telephony": { "telnyx_inbound": 0.004, "twilio": { "models": { "outbound": 0.014 } } }
         }"#,
     );
-    let env = MapEnv::from_pairs(&[(PRICING_FILE_ENV, path.to_str().expect("utf-8 path"))]);
+    let env = MapEnv::from_pairs(&[(PRICING_FILE_ENV, path.path().to_str().expect("utf-8 path"))]);
     let table = load_pricing(&PricingOptions::default(), &env).expect("file loads");
 
     // gpt-4o: (1000×2 + 1000×8 + 1000×1) / 1e6 = $0.011
@@ -108,9 +126,9 @@ fn json_file_from_env_overrides_llm_and_adds_a_provider() {
 fn explicit_file_beats_env_and_code_beats_file() {
     let env_file = temp_file("env.json", r#"{"tts": {"acme": 0.01}}"#);
     let explicit = temp_file("explicit.json", r#"{"tts": {"acme": 0.02}, "stt": {"deepgram": 0.001}}"#);
-    let env = MapEnv::from_pairs(&[(PRICING_FILE_ENV, env_file.to_str().expect("utf-8"))]);
+    let env = MapEnv::from_pairs(&[(PRICING_FILE_ENV, env_file.path().to_str().expect("utf-8"))]);
     let opts = PricingOptions {
-        file: Some(explicit),
+        file: Some(explicit.path().to_path_buf()),
         overrides: Some(Overrides::new().with_price(Category::Tts, "acme", 0.03)),
     };
     let t = load_pricing(&opts, &env).expect("loads");
@@ -121,8 +139,9 @@ fn explicit_file_beats_env_and_code_beats_file() {
 
 /// Loads `content` as an override file and returns the Corrupt reason (asserting the path).
 fn corrupt_reason(content: &str) -> String {
-    let path = temp_file("bad.json", content);
-    match PricingTable::defaults().with_overrides_file(&path) {
+    let file = temp_file("bad.json", content);
+    let path = file.path();
+    match PricingTable::defaults().with_overrides_file(path) {
         Err(PatterError::Corrupt { path: p, reason }) => {
             assert_eq!(p, path.display().to_string());
             let shown = PatterError::Corrupt { path: p, reason: reason.clone() }.to_string();
