@@ -248,3 +248,16 @@ fn dump_loads_back_unchanged() {
     assert_eq!(only.providers(Category::Tts), vec!["acme"]);
     assert!(only.providers(Category::Llm).is_empty());
 }
+
+#[test]
+fn the_documented_example_file_is_valid() {
+    let doc = include_str!("../../docs/pricing.md");
+    let start = doc.find("```json\n").expect("example block") + "```json\n".len();
+    let end = start + doc[start..].find("```").expect("block end");
+    let table = PricingTable::defaults().with_overrides_json(&doc[start..end]).expect("documented example parses");
+    // assemblyai: $0.15/hour = $0.0025/min; mistral-large: (2 + 6) per 1M
+    assert_eq!(table.flat_rate(Category::Stt, "assemblyai", None), Some(0.0025));
+    assert_eq!(table.flat_rate(Category::Tts, "elevenlabs", Some("eleven_v3")), Some(0.12));
+    assert_eq!(table.flat_rate(Category::Telephony, "telnyx", Some("inbound")), Some(0.004));
+    assert_eq!(table.llm_rates("mistral", Some("mistral-large")).map(|r| r.input + r.output), Some(8.0));
+}
