@@ -83,6 +83,20 @@ impl std::fmt::Debug for Call {
     }
 }
 
+/// The process pricing: built-in rates plus `PATTER_PRICING_FILE` overrides, resolved once.
+/// A bad file is logged and the built-in rates are used (a call never fails on it).
+fn default_pricing() -> Arc<PricingTable> {
+    static PRICING: OnceLock<Arc<PricingTable>> = OnceLock::new();
+    PRICING
+        .get_or_init(|| {
+            crate::config::load_pricing(&Default::default(), &crate::config::ProcessEnv).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "pricing overrides ignored; using built-in rates");
+                PricingTable::defaults()
+            })
+        })
+        .clone()
+}
+
 fn default_logger() -> CallLogger {
     static LOGGER: OnceLock<CallLogger> = OnceLock::new();
     LOGGER.get_or_init(CallLogger::from_env).clone()
@@ -338,7 +352,7 @@ impl Call {
         if let Some(store) = &opts.store {
             store.record_call_start(&start);
         }
-        let pricing = opts.pricing.clone().unwrap_or_else(PricingTable::defaults);
+        let pricing = opts.pricing.clone().unwrap_or_else(default_pricing);
         let timed = tracer.is_some() || logger.enabled() || opts.store.is_some();
         let call_id_value = opentelemetry::StringValue::from(Arc::<str>::from(start.call_id.as_str()));
         let side_value = opentelemetry::StringValue::from(Arc::<str>::from(start.side.as_str()));
