@@ -6,6 +6,7 @@
 //! to background threads. Methods return errors only for bad arguments or a call that has
 //! already ended.
 
+mod ledger;
 mod options;
 mod otel;
 mod span;
@@ -17,7 +18,7 @@ pub use span::{Span, SpanKind};
 use crate::calllog::{CallLogHandle, CallLogger};
 use crate::clock::{hex, Clock, IdSource, RandomIds, Timestamp};
 use crate::error::{check_id, check_text};
-use crate::pricing::{CostMeter, PricingTable};
+use crate::pricing::PricingTable;
 use crate::records::{
     CallEnd, CallStart, CallStatus, CostBreakdown, EventLine, Role, TranscriptLine, Usage,
 };
@@ -27,6 +28,7 @@ use crate::{PatterError, Result};
 use opentelemetry::trace::{Span as _, Status};
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::SdkTracer;
+use ledger::Ledger;
 use otel::OtelSpan;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use turn::{round1, TurnState};
@@ -65,7 +67,7 @@ pub(crate) struct CallState {
     pub(crate) turns_started: u32,
     /// Recording service spans not yet ended (ended by the call's end if the host forgets).
     pub(crate) open: Vec<Arc<Mutex<Option<OtelSpan>>>>,
-    pub(crate) meter: CostMeter,
+    pub(crate) ledger: Ledger,
     pub(crate) usage: Usage,
     pub(crate) ttfbs: Vec<f64>,
     pub(crate) error: Option<String>,
@@ -163,7 +165,7 @@ impl CallInner {
             }
             _ => None,
         };
-        st.turn = Some(TurnState::new(number, at, otel, CostMeter::new(self.pricing.clone())));
+        st.turn = Some(TurnState::new(number, at, otel));
         number
     }
 
@@ -214,7 +216,7 @@ impl CallInner {
                 interrupted: t.interrupted,
                 latency: Some(t.latency),
                 usage: Some(t.usage),
-                cost: Some(t.meter.breakdown()),
+                cost: Some(t.ledger.price(&self.pricing).breakdown()),
             });
         }
         for line in &lines {
@@ -238,14 +240,15 @@ impl CallInner {
         let duration_ms = (at.0.saturating_sub(self.start.started_at.0)) / 1_000_000;
         let seconds = duration_ms as f64 / 1000.0;
         let mut call_attrs = Vec::new();
+        let mut meter = st.ledger.price(&self.pricing);
         if let Some(tp) = &self.start.telephony_provider {
-            st.meter.add_telephony(tp, self.start.direction, seconds);
+            meter.add_telephony(tp, self.start.direction, seconds);
             call_attrs.push(KeyValue::new(n::COST_TELEPHONY_MINUTES, seconds / 60.0));
             call_attrs.push(KeyValue::new(n::TELEPHONY, tp.clone()));
             call_attrs.push(KeyValue::new(n::DIRECTION, self.start.direction.as_str()));
         }
         if let Some((provider, model)) = &self.realtime {
-            st.meter.add_realtime(provider, model.as_deref(), seconds / 60.0);
+            meter.add_realtime(provider, model.as_deref(), seconds / 60.0);
             call_attrs.push(KeyValue::new(n::COST_REALTIME_MINUTES, seconds / 60.0));
             call_attrs.push(KeyValue::new(n::REALTIME_PROVIDER, provider.clone()));
         }
@@ -255,11 +258,11 @@ impl CallInner {
             duration_ms,
             status: outcome,
             turns: st.turns_started,
-            cost: st.meter.breakdown(),
+            cost: meter.breakdown(),
             usage: st.usage,
             latency: crate::percentile::latency_summary(&st.ttfbs),
             error: error.clone(),
-            unpriced: st.meter.unpriced(),
+            unpriced: meter.unpriced(),
         };
         if let Some(mut o) = st.call_span.take() {
             if !call_attrs.is_empty() {
@@ -295,7 +298,7 @@ impl Drop for CallInner {
                     turn: None,
                     turns_started: 0,
                     open: Vec::new(),
-                    meter: CostMeter::new(self.pricing.clone()),
+                    ledger: Ledger::default(),
                     usage: Usage::default(),
                     ttfbs: Vec::new(),
                     error: None,
@@ -373,7 +376,7 @@ impl Call {
                 turn: None,
                 turns_started: 0,
                 open: Vec::new(),
-                meter: CostMeter::new(pricing.clone()),
+                ledger: Ledger::default(),
                 usage: Usage::default(),
                 ttfbs: Vec::new(),
                 error: None,
@@ -515,9 +518,14 @@ impl Call {
         Ok(())
     }
 
-    /// The cost accumulated so far.
+    /// The cost accumulated so far (services only; telephony and realtime time are priced
+    /// at the end), or the final cost once the call has ended.
     pub fn cost(&self) -> CostBreakdown {
-        self.inner.lock().meter.breakdown()
+        let st = self.inner.lock();
+        match &st.ended {
+            Some(end) => end.cost,
+            None => st.ledger.price(&self.inner.pricing).breakdown(),
+        }
     }
 
     /// Usage accumulated so far.

@@ -125,9 +125,9 @@ impl Span {
                     append_text(&mut turn.agent_text, text);
                 }
                 turn.usage.tts_chars += len;
-                turn.meter.add_tts(provider, model, len);
+                turn.ledger.add_tts(provider, model, len);
                 st.usage.tts_chars += len;
-                st.meter.add_tts(provider, model, len);
+                st.ledger.add_tts(provider, model, len);
                 if recording {
                     attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
                     attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
@@ -247,9 +247,9 @@ impl Span {
             append_text(&mut turn.user_text, text);
         }
         turn.usage.stt_seconds += secs;
-        turn.meter.add_stt(&self.provider, self.model.as_deref(), secs);
+        turn.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
         st.usage.stt_seconds += secs;
-        st.meter.add_stt(&self.provider, self.model.as_deref(), secs);
+        st.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
         drop(st);
         let mut attrs = Vec::new();
         if self.otel.is_some() {
@@ -304,12 +304,12 @@ impl Span {
             let call = self.call.clone();
             let mut st = call.lock();
             let (p, m) = (&self.provider, self.model.as_deref());
-            st.meter.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
+            st.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
             st.usage.llm_input_tokens += input_tokens;
             st.usage.llm_output_tokens += output_tokens;
             st.usage.llm_cached_input_tokens += cached_input_tokens;
             if let Some(t) = st.turn.as_mut().filter(|t| t.number == self.turn) {
-                t.meter.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
+                t.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
                 t.usage.llm_input_tokens += input_tokens;
                 t.usage.llm_output_tokens += output_tokens;
                 t.usage.llm_cached_input_tokens += cached_input_tokens;
