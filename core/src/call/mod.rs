@@ -313,10 +313,13 @@ impl Drop for CallInner {
 impl Call {
     /// Starts a call: opens the root `getpatter.call` span (when tracing records), writes the
     /// initial metadata.json (when persistence is on) and registers the call in the store.
-    pub fn start(opts: CallOptions) -> Result<Call> {
+    pub fn start(mut opts: CallOptions) -> Result<Call> {
         check_id("call_id", &opts.call_id)?;
         check_id("provider_mode", &opts.provider_mode)?;
         check_opt("side", &opts.side)?;
+        // An empty number means "unknown", the same as none.
+        opts.caller = opts.caller.filter(|c| !c.is_empty());
+        opts.callee = opts.callee.filter(|c| !c.is_empty());
         check_opt("caller", &opts.caller)?;
         check_opt("callee", &opts.callee)?;
         check_opt("telephony_provider", &opts.telephony_provider)?;
