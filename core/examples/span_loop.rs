@@ -1,4 +1,5 @@
-//! Profiling aid: makes N service spans on one recorded call (`span_loop N`).
+//! Profiling aid: makes N service spans on one call (`span_loop N [disabled]`), e.g. under
+//! `valgrind --tool=callgrind` to count instructions per span independently of machine load.
 use patter_core::call::{Call, CallOptions, CallOutcome};
 use patter_core::calllog::CallLogger;
 use patter_core::records::Direction;
@@ -14,9 +15,13 @@ impl SpanCallback for Noop {
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let mode = std::env::args().nth(2).unwrap_or_default();
     attach_span_exporter(Arc::new(Noop), None).expect("attach");
     let mut o = CallOptions::new("CA-loop", Direction::Inbound, "pipeline");
     o.logger = Some(CallLogger::disabled());
+    if mode == "disabled" {
+        patter_core::tracing::shutdown_tracing();
+    }
     let call = Call::start(o).expect("call");
     let t = std::time::Instant::now();
     for i in 0..n {

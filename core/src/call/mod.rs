@@ -65,8 +65,13 @@ pub(crate) struct CallState {
     pub(crate) call_span: Option<OtelSpan>,
     pub(crate) turn: Option<TurnState>,
     pub(crate) turns_started: u32,
-    /// Recording service spans not yet ended (ended by the call's end if the host forgets).
-    pub(crate) open: Vec<Arc<Mutex<Option<OtelSpan>>>>,
+    /// Recording service spans not yet ended, by slot (ended by the call's end if the host
+    /// forgets); a Span handle keeps its slot index.
+    pub(crate) open: Vec<Option<OtelSpan>>,
+    /// Free indexes of `open`.
+    pub(crate) free_slots: Vec<usize>,
+    /// Provider names as shared attribute values, so a span does not allocate them.
+    pub(crate) provider_values: Vec<opentelemetry::StringValue>,
     pub(crate) ledger: Ledger,
     pub(crate) usage: Usage,
     pub(crate) ttfbs: Vec<f64>,
@@ -108,6 +113,41 @@ fn check_opt(name: &'static str, v: &Option<String>) -> Result<()> {
     match v {
         Some(s) => check_id(name, s),
         None => Ok(()),
+    }
+}
+
+impl CallState {
+    /// Keeps a recording span in a slot; returns the slot index.
+    pub(crate) fn park(&mut self, span: OtelSpan) -> usize {
+        match self.free_slots.pop() {
+            Some(i) => {
+                self.open[i] = Some(span);
+                i
+            }
+            None => {
+                self.open.push(Some(span));
+                self.open.len() - 1
+            }
+        }
+    }
+
+    /// Takes a parked span out of its slot (None if the call's end already ended it).
+    pub(crate) fn unpark(&mut self, slot: usize) -> Option<OtelSpan> {
+        let span = self.open.get_mut(slot).and_then(Option::take);
+        if span.is_some() {
+            self.free_slots.push(slot);
+        }
+        span
+    }
+
+    /// `provider` as a shared attribute value (allocated once per call and provider).
+    pub(crate) fn provider_value(&mut self, provider: &str) -> opentelemetry::StringValue {
+        if let Some(v) = self.provider_values.iter().find(|v| v.as_str() == provider) {
+            return v.clone();
+        }
+        let v = opentelemetry::StringValue::from(Arc::<str>::from(provider));
+        self.provider_values.push(v.clone());
+        v
     }
 }
 
@@ -230,12 +270,11 @@ impl CallInner {
     fn finish(&self, st: &mut CallState, outcome: CallStatus, error: Option<String>) -> CallEnd {
         let at = self.now();
         // End forgotten service spans first, then the turn, then the call.
-        for cell in std::mem::take(&mut st.open) {
-            if let Some(mut o) = cell.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                o.span.set_status(Status::error("ended by call end"));
-                otel::end(o.span, at);
-            }
+        for mut o in std::mem::take(&mut st.open).into_iter().flatten() {
+            o.span.set_status(Status::error("ended by call end"));
+            otel::end(o.span, at);
         }
+        st.free_slots.clear();
         self.close_turn(st, at);
         let duration_ms = (at.0.saturating_sub(self.start.started_at.0)) / 1_000_000;
         let seconds = duration_ms as f64 / 1000.0;
@@ -298,6 +337,8 @@ impl Drop for CallInner {
                     turn: None,
                     turns_started: 0,
                     open: Vec::new(),
+                    free_slots: Vec::new(),
+                    provider_values: Vec::new(),
                     ledger: Ledger::default(),
                     usage: Usage::default(),
                     ttfbs: Vec::new(),
@@ -379,6 +420,8 @@ impl Call {
                 turn: None,
                 turns_started: 0,
                 open: Vec::new(),
+                free_slots: Vec::new(),
+                provider_values: Vec::new(),
                 ledger: Ledger::default(),
                 usage: Usage::default(),
                 ttfbs: Vec::new(),

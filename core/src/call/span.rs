@@ -4,7 +4,7 @@
 //! Texts handed to a span go to the transcript or events on disk; the span itself only ever
 //! gets their lengths.
 
-use super::otel::{self, OtelSpan};
+use super::otel;
 use super::turn::{add_ms, append_text, round1};
 use super::{Call, CallInner};
 use crate::clock::Timestamp;
@@ -13,7 +13,7 @@ use crate::tracing::names as n;
 use crate::{PatterError, Result};
 use opentelemetry::trace::{Span as _, Status};
 use opentelemetry::KeyValue;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Which service a span measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,15 +46,14 @@ impl SpanKind {
     }
 }
 
-type OtelCell = Arc<Mutex<Option<OtelSpan>>>;
-
 /// A service span of a call. End it with [`end`](Span::end); dropping it ends it as well.
 pub struct Span {
     call: Arc<CallInner>,
     kind: SpanKind,
     turn: u32,
     started_at: Timestamp,
-    otel: Option<OtelCell>,
+    /// Slot of the recording span in the call's state (None when not recording or ended).
+    otel: Option<usize>,
     ended: bool,
     provider: Box<str>,
     model: Option<Box<str>>,
@@ -75,8 +74,13 @@ impl std::fmt::Debug for Span {
     }
 }
 
+/// Length in Unicode scalar values (what Python's `len` counts), with an ASCII fast path.
 fn chars(s: &str) -> u64 {
-    s.chars().count() as u64
+    if s.is_ascii() {
+        s.len() as u64
+    } else {
+        s.chars().count() as u64
+    }
 }
 
 fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterError {
@@ -100,18 +104,21 @@ impl Span {
         match kind {
             SpanKind::Stt => {
                 if recording {
-                    attrs.push(KeyValue::new(n::STT_PROVIDER, provider.to_string()));
+                    let v = st.provider_value(provider);
+                    attrs.push(KeyValue::new(n::STT_PROVIDER, v));
                 }
             }
             SpanKind::Llm => {
                 turn.llm_iterations += 1;
                 turn.agent_activity = true;
+                let iteration = turn.llm_iterations;
                 if recording {
-                    attrs.push(KeyValue::new(n::LLM_ITERATION, turn.llm_iterations as i64));
+                    let v = st.provider_value(provider);
+                    attrs.push(KeyValue::new(n::LLM_ITERATION, iteration as i64));
                     attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
-                    attrs.push(KeyValue::new(n::LLM_PROVIDER, provider.to_string()));
+                    attrs.push(KeyValue::new(n::LLM_PROVIDER, v.clone()));
                     attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
-                    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, provider.to_string()));
+                    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, v));
                     if let Some(m) = model {
                         attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.to_string()));
                     }
@@ -129,9 +136,10 @@ impl Span {
                 st.usage.tts_chars += len;
                 st.ledger.add_tts(provider, model, len);
                 if recording {
+                    let v = st.provider_value(provider);
                     attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
                     attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
-                    attrs.push(KeyValue::new(n::TTS_PROVIDER, provider.to_string()));
+                    attrs.push(KeyValue::new(n::TTS_PROVIDER, v));
                 }
             }
             SpanKind::Bargein => {
@@ -150,9 +158,7 @@ impl Span {
         let otel = match (inner.tracer, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
             (Some(tracer), Some(parent)) => {
                 let o = otel::start(tracer, inner.ids.as_ref(), kind.span_name(), Some(&parent.ctx), at, attrs);
-                let cell = Arc::new(Mutex::new(Some(o)));
-                st.open.push(cell.clone());
-                Some(cell)
+                Some(st.park(o))
             }
             _ => None,
         };
@@ -213,8 +219,8 @@ impl Span {
     }
 
     fn set_attrs(&self, attrs: Vec<KeyValue>) {
-        if let Some(cell) = &self.otel {
-            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        if let Some(slot) = self.otel {
+            if let Some(o) = self.call.lock().open.get_mut(slot).and_then(Option::as_mut) {
                 o.span.set_attributes(attrs);
             }
         }
@@ -366,8 +372,8 @@ impl Span {
         if let Detail::Tool { error, .. } = &mut self.detail {
             *error = Some(code.to_string());
         }
-        if let Some(cell) = &self.otel {
-            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        if let Some(slot) = self.otel {
+            if let Some(o) = self.call.lock().open.get_mut(slot).and_then(Option::as_mut) {
                 o.span.set_status(Status::error(code.to_string()));
             }
         }
@@ -387,9 +393,8 @@ impl Span {
         let call = self.call.clone();
         let mut st = call.lock();
         let at = call.now_if_timed();
-        if let Some(cell) = self.otel.take() {
-            st.open.retain(|c| !Arc::ptr_eq(c, &cell));
-            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(slot) = self.otel.take() {
+            if let Some(o) = st.unpark(slot) {
                 otel::end(o.span, at);
             }
         }
