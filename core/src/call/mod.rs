@@ -104,6 +104,14 @@ fn default_pricing() -> Arc<PricingTable> {
         .clone()
 }
 
+/// Builds the process defaults a first call would otherwise build on its own path (the
+/// pricing table with `PATTER_PRICING_FILE` overrides, the `PATTER_LOG_DIR` logger).
+/// `init_tracing` calls it; hosts may call it at start-up too.
+pub fn warm_up() {
+    let _ = default_pricing();
+    let _ = default_logger();
+}
+
 fn default_logger() -> CallLogger {
     static LOGGER: OnceLock<CallLogger> = OnceLock::new();
     LOGGER.get_or_init(CallLogger::from_env).clone()

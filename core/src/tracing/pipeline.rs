@@ -276,6 +276,7 @@ pub fn init_tracing(opts: &TracingOptions) -> Result<bool> {
 /// [`init_tracing`] with an explicit environment (tests, hosts that pin configuration).
 pub fn init_tracing_with_env(opts: &TracingOptions, env: &dyn Env) -> Result<bool> {
     let cfg = TracingConfig::resolve(opts, env)?;
+    crate::call::warm_up();
     if !cfg.enabled {
         tracing::info!("PATTER_OTEL_ENABLED is not set: tracing stays off (spans are no-ops)");
         return Ok(false);
