@@ -88,7 +88,7 @@ const GOLDEN_EVENTS: &str = concat!(
 
 /// Writes the deterministic call under `root` and returns its directory.
 fn write_golden_call(root: &Path) -> std::path::PathBuf {
-    let logger = CallLogger::with_config(LogConfig { sweep_probability: 0.0, ..LogConfig::at(root) }).unwrap();
+    let logger = CallLogger::with_config(test_config(root)).unwrap();
     let t0 = ts("2026-04-23T18:02:12.413Z");
     let h = logger.start_call(&start("CA0001", t0));
     logger.flush();
@@ -153,7 +153,7 @@ fn disabled_logger_creates_nothing() {
 #[test]
 fn call_crossing_midnight_stays_in_its_start_directory() {
     let t = TempDir::new("midnight");
-    let logger = CallLogger::with_config(LogConfig::at(t.path())).unwrap();
+    let logger = CallLogger::with_config(test_config(t.path())).unwrap();
     let h = logger.start_call(&start("late", ts("2026-04-23T23:59:59.900Z")));
     h.transcript(&user_line(1, "after midnight", ts("2026-04-24T00:00:05Z")));
     h.end(&end(ts("2026-04-24T00:01:00Z"), 60_100, 0.01, None));
@@ -167,7 +167,7 @@ fn call_crossing_midnight_stays_in_its_start_directory() {
 #[test]
 fn hostile_ids_stay_inside_one_segment_and_never_collide() {
     let t = TempDir::new("hostile");
-    let logger = CallLogger::with_config(LogConfig::at(t.path())).unwrap();
+    let logger = CallLogger::with_config(test_config(t.path())).unwrap();
     let long = "L".repeat(10 * 1024);
     let ids = ["../../etc/passwd", "a/b", "a_b", "..", ".", "", "nul\0byte", long.as_str(), "通话-ñ", "CON", "aux.txt", "ok-id"];
     let at = ts("2026-04-23T10:00:00Z");
@@ -217,7 +217,7 @@ fn directories_are_0700_and_files_0600() {
 
 fn caller_written(redaction: PhoneRedaction) -> serde_json::Value {
     let t = TempDir::new("redact");
-    let logger = CallLogger::with_config(LogConfig { redaction, ..LogConfig::at(t.path()) }).unwrap();
+    let logger = CallLogger::with_config(LogConfig { redaction, ..test_config(t.path()) }).unwrap();
     let mut s = start("r", ts("2026-04-23T10:00:00Z"));
     s.callee = Some("123".into());
     logger.start_call(&s);

@@ -94,6 +94,8 @@ fn main() {
                             let t = Timestamp(t0.0 + n * 60_000_000_000);
                             let len = [10, 500, 5000, 20_000][(n % 4) as usize];
                             write_call(&logger, &id, t, 6, len);
+                            // Pace like a real host (calls take time): never outrun the writer.
+                            logger.flush();
                         }
                     })
                 })

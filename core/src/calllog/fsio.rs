@@ -122,15 +122,64 @@ pub fn remove_stale_tmp(dir: &Path) -> usize {
 }
 
 /// Opens `path` for appending (O_APPEND | O_CREAT, 0600, never following a final symlink).
-pub fn open_append(path: &Path) -> io::Result<File> {
+///
+/// If the file does not end with a newline, a writer was killed in the middle of a line (Linux
+/// may cut a multi-page `write` short when SIGKILL arrives): the fragment is truncated away
+/// first, so the next line does not fuse with it. Returns the file and the number of fragment
+/// bytes removed.
+pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
     let mut opts = OpenOptions::new();
-    opts.append(true).create(true);
+    opts.read(true).append(true).create(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW);
     }
-    opts.open(path)
+    let file = opts.open(path)?;
+    let removed = repair_torn_tail(&file)?;
+    Ok((file, removed))
+}
+
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_at(buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        file.seek_read(buf, offset)
+    }
+}
+
+/// Truncates a trailing partial line (bytes after the last `\n`). Returns the bytes removed.
+fn repair_torn_tail(file: &File) -> io::Result<u64> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(0);
+    }
+    let mut last = [0u8; 1];
+    if read_at(file, &mut last, len - 1)? == 1 && last[0] == b'\n' {
+        return Ok(0);
+    }
+    // Scan backwards for the last newline.
+    let mut end = len;
+    let mut buf = vec![0u8; 64 * 1024];
+    let keep = loop {
+        if end == 0 {
+            break 0;
+        }
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        let n = read_at(file, chunk, start)?;
+        if let Some(i) = chunk[..n].iter().rposition(|b| *b == b'\n') {
+            break start + i as u64 + 1;
+        }
+        end = start;
+    };
+    file.set_len(keep)?;
+    Ok(len - keep)
 }
 
 /// Appends one complete line with a single `write` call, so concurrent appenders (O_APPEND)
@@ -179,7 +228,7 @@ mod tests {
         write_atomic(&dir, "m.json", b"two\n", true).unwrap();
         assert_eq!(fs::read(dir.join("m.json")).unwrap(), b"two\n");
         assert_eq!(fs::metadata(dir.join("m.json")).unwrap().permissions().mode() & 0o777, 0o600);
-        let mut f = open_append(&dir.join("t.jsonl")).unwrap();
+        let (mut f, _) = open_append(&dir.join("t.jsonl")).unwrap();
         append_line(&mut f, b"{}\n").unwrap();
         assert_eq!(fs::metadata(dir.join("t.jsonl")).unwrap().permissions().mode() & 0o777, 0o600);
         // No temp file is left behind; stale ones are cleaned.
@@ -187,6 +236,28 @@ mod tests {
         assert_eq!(remove_stale_tmp(&dir), 1);
         let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn torn_tail_is_repaired_on_open() {
+        let root = tmpdir("torn");
+        fs::create_dir_all(&root).unwrap();
+        let p = root.join("t.jsonl");
+        let big_fragment = "x".repeat(200_000);
+        for (content, kept) in [
+            ("{\"a\":1}\n{\"b\":".to_string(), "{\"a\":1}\n".to_string()),
+            (format!("{{\"a\":1}}\n{big_fragment}"), "{\"a\":1}\n".to_string()),
+            ("no newline at all".to_string(), String::new()),
+            ("{}\n".to_string(), "{}\n".to_string()),
+            (String::new(), String::new()),
+        ] {
+            fs::write(&p, &content).unwrap();
+            let (mut f, removed) = open_append(&p).unwrap();
+            assert_eq!(removed as usize, content.len() - kept.len());
+            append_line(&mut f, b"{\"c\":2}\n").unwrap();
+            assert_eq!(fs::read_to_string(&p).unwrap(), format!("{kept}{{\"c\":2}}\n"));
+        }
         fs::remove_dir_all(&root).unwrap();
     }
 

@@ -161,9 +161,14 @@ impl Writer {
     }
 
     fn write_metadata(&mut self, info: &CallInfo, end: Option<&CallEnd>) {
-        let Some(dir) = self.call_dir(info) else { return };
+        if let Some(dir) = self.call_dir(info) {
+            self.write_metadata_in(&dir, info, end);
+        }
+    }
+
+    fn write_metadata_in(&mut self, dir: &Path, info: &CallInfo, end: Option<&CallEnd>) {
         let bytes = format::metadata_json(&info.start, end, &self.config.redaction);
-        match fsio::write_atomic(&dir, "metadata.json", &bytes, self.config.fsync) {
+        match fsio::write_atomic(dir, "metadata.json", &bytes, self.config.fsync) {
             Ok(()) => {
                 self.counters.written.fetch_add(1, Ordering::Relaxed);
             }
@@ -175,11 +180,10 @@ impl Writer {
     }
 
     fn start(&mut self, info: &CallInfo) {
-        if let Some(dir) = self.call_dir(info) {
-            // A directory reused by a restarted call may hold a crashed writer's temp file.
-            fsio::remove_stale_tmp(&dir);
-        }
-        self.write_metadata(info, None);
+        let Some(dir) = self.call_dir(info) else { return };
+        // A directory reused by a restarted call may hold a crashed writer's temp file.
+        fsio::remove_stale_tmp(&dir);
+        self.write_metadata_in(&dir, info, None);
     }
 
     fn end(&mut self, info: &CallInfo, end: &CallEnd) {
@@ -206,7 +210,12 @@ impl Writer {
         };
         if slot.is_none() {
             match fsio::open_append(&path) {
-                Ok(f) => *slot = Some(f),
+                Ok((f, repaired)) => {
+                    *slot = Some(f);
+                    if repaired > 0 {
+                        ::tracing::warn!(path = %path.display(), bytes = repaired, "patter call log: removed a partial line left by a killed writer");
+                    }
+                }
                 Err(e) => {
                     entry.dir_ready = false;
                     self.fail("open a JSONL file", &path, &e);

@@ -40,8 +40,11 @@ pub struct HydrateReport {
     pub missing_metadata: usize,
     /// JSONL files of which only the first [`MAX_JSONL_BYTES`] were read.
     pub truncated_files: usize,
-    /// JSONL lines that did not parse (torn, garbage) and were skipped.
+    /// Complete (newline-terminated) JSONL lines that did not parse and were skipped.
     pub bad_lines: usize,
+    /// JSONL files ending in an unparseable fragment without a newline (a writer killed
+    /// mid-line); the fragment is skipped.
+    pub torn_tails: usize,
     /// Day directories visited.
     pub days_scanned: usize,
     /// Whether the walk stopped before the oldest day because the ring was full.
@@ -89,14 +92,12 @@ fn read_capped(path: &Path, cap: u64, reject_over_cap: bool) -> Result<(Vec<u8>,
     Ok((buf, truncated))
 }
 
-/// Parses the complete lines of a JSONL buffer (a final line without newline is accepted only
-/// if it parses), calling `each` on every JSON value.
+/// Parses the lines of a JSONL buffer, calling `each` on every JSON value. A final piece
+/// without a newline is used if it parses (a complete record whose newline was lost) and
+/// otherwise counted as a torn tail; after a size cap it is dropped silently.
 fn for_each_line(buf: &[u8], truncated: bool, report: &mut HydrateReport, mut each: impl FnMut(&serde_json::Value)) {
     let mut lines: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
-    // After a cap the last piece is cut mid-line: drop it.
-    if truncated && !buf.ends_with(b"\n") {
-        lines.pop();
-    }
+    let tail = lines.pop().filter(|t| !truncated && !t.iter().all(u8::is_ascii_whitespace));
     for line in lines {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -105,6 +106,12 @@ fn for_each_line(buf: &[u8], truncated: bool, report: &mut HydrateReport, mut ea
         match serde_json::from_slice::<serde_json::Value>(line) {
             Ok(v) => each(&v),
             Err(_) => report.bad_lines += 1,
+        }
+    }
+    if let Some(tail) = tail {
+        match serde_json::from_slice::<serde_json::Value>(tail) {
+            Ok(v) => each(&v),
+            Err(_) => report.torn_tails += 1,
         }
     }
 }

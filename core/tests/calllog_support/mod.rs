@@ -151,3 +151,29 @@ pub fn jsonl_objects(path: &Path) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+/// An enabled config for `root` with the random retention sweep off (test dates are in the
+/// past, so a sampled sweep would legitimately delete them).
+pub fn test_config(root: &Path) -> patter_core::config::LogConfig {
+    patter_core::config::LogConfig { sweep_probability: 0.0, ..patter_core::config::LogConfig::at(root) }
+}
+
+/// Like [`jsonl_objects`] but tolerates one trailing fragment without a newline (what SIGKILL
+/// can leave: Linux may cut a multi-page write short for a fatal signal). Every
+/// newline-terminated line must still be a complete JSON object. Returns the objects and the
+/// fragment's length (0 when none).
+pub fn jsonl_objects_torn_tail_ok(path: &Path) -> (Vec<serde_json::Value>, usize) {
+    let bytes = std::fs::read(path).unwrap();
+    let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let tail = bytes.len() - complete;
+    let objs = bytes[..complete]
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_slice(l).unwrap_or_else(|e| panic!("torn line in {}: {e}", path.display()));
+            assert!(v.is_object());
+            v
+        })
+        .collect();
+    (objs, tail)
+}
