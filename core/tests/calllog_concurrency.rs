@@ -26,7 +26,7 @@ fn thousand_concurrent_calls_no_torn_line() {
                 barrier.wait();
                 for turn in 0..10u32 {
                     for (c, h) in handles.iter().enumerate() {
-                        let size = if (c + turn as usize) % 17 == 0 { 70_000 } else { 40 };
+                        let size = if (c + turn as usize) % 17 == 0 { 10_000 } else { 40 };
                         h.transcript(&user_line(turn, &format!("{th}/{c}/{turn}/{}", "y".repeat(size)), at));
                         if turn % 3 == 0 {
                             h.event(&event("barge_in", at));
