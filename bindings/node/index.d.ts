@@ -38,6 +38,169 @@ export interface Call {
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R
 }
 
+// Records: plain objects with the field names of metadata.json and the JSONL files on disk
+// (snake_case), identical across the Python, Node and C bindings.
+
+/** Cost in USD by category; each part is rounded to 6 decimals and `total` is their sum. */
+export interface CostBreakdown {
+  total: number
+  telephony: number
+  stt: number
+  tts: number
+  llm: number
+  realtime: number
+}
+
+/** Usage counted for a call or a turn: the units pricing turns into dollars. */
+export interface Usage {
+  stt_seconds: number
+  tts_chars: number
+  /** Uncached input tokens. */
+  llm_input_tokens: number
+  llm_output_tokens: number
+  llm_cached_input_tokens: number
+}
+
+/** Turn latency percentiles in milliseconds (Hyndman-Fan type 7). */
+export interface LatencySummary {
+  p50_ms: number
+  p95_ms: number
+  p99_ms: number
+}
+
+/** Latency measures of one turn in milliseconds (null when the step did not happen). */
+export interface TurnLatency {
+  ttfb_ms: number | null
+  turn_ms: number | null
+  stt_ms: number | null
+  endpoint_ms: number | null
+  llm_ttft_ms: number | null
+  llm_ms: number | null
+  tts_ttfb_ms: number | null
+}
+
+/** What `call.end()` returns: the call's final record. */
+export interface CallEnd {
+  /** UTC ISO-8601 with milliseconds. */
+  ended_at: string
+  duration_ms: number
+  status: 'in_progress' | 'completed' | 'failed' | 'abandoned'
+  turns: number
+  cost: CostBreakdown
+  usage: Usage
+  latency: LatencySummary | null
+  /** Error code of a failed call. */
+  error: string | null
+  /** Providers/models without a price (counted as 0), e.g. `"tts:acme"`. */
+  unpriced: string[]
+}
+
+/** The agent snapshot of a record (metadata.json's `agent`; absent fields omitted). */
+export interface AgentRecord {
+  provider?: string
+  model?: string
+  voice?: string
+  language?: string
+  stt_provider?: string
+  tts_provider?: string
+  llm_provider?: string
+}
+
+/** One call as `MetricsStore.getCalls()` lists it: the fields of metadata.json. */
+export interface CallSummary {
+  call_id: string
+  direction: string
+  trace_id: string | null
+  started_at: string
+  ended_at: string | null
+  duration_ms: number | null
+  status: string
+  /** Redacted. */
+  caller: string | null
+  /** Redacted. */
+  callee: string | null
+  telephony_provider: string | null
+  provider_mode: string
+  agent: AgentRecord
+  turns: number
+  cost: CostBreakdown | null
+  latency: LatencySummary | null
+  error: string | null
+  unpriced: string[]
+  /** `live` (reported in this process) or `disk` (read by hydrate). */
+  source: 'live' | 'disk'
+}
+
+/** One transcript.jsonl row. */
+export interface TranscriptEntry {
+  turn_index: number
+  role: string
+  text: string
+  ts: string | null
+  interrupted: boolean
+  latency: TurnLatency | null
+  cost: CostBreakdown | null
+}
+
+/** One events.jsonl row. */
+export interface EventEntry {
+  type: string
+  ts: string | null
+  data: Record<string, unknown>
+}
+
+/** A call with its transcript and events (`getCall`, `getActiveCalls`). */
+export interface CallRecord extends CallSummary {
+  transcript: TranscriptEntry[]
+  events: EventEntry[]
+}
+
+/** Statistics over the finished calls a MetricsStore holds. */
+export interface Aggregates {
+  total_calls: number
+  completed: number
+  failed: number
+  abandoned: number
+  active_calls: number
+  total_cost: number
+  avg_cost: number
+  cost_breakdown: CostBreakdown
+  avg_duration_ms: number | null
+  latency: LatencySummary | null
+}
+
+/** What `MetricsStore.hydrateReport()` did. */
+export interface HydrateReport {
+  loaded: number
+  already_present: number
+  not_retained: number
+  corrupt: number
+  wrong_type: number
+  too_large: number
+  missing_metadata: number
+  truncated_files: number
+  bad_lines: number
+  torn_tails: number
+  days_scanned: number
+  stopped_early: boolean
+}
+
+/** Counters of a CallLogger. */
+export interface LogStats {
+  written: number
+  dropped: number
+  errors: number
+  sweeps: number
+}
+
+/** What a retention sweep removed. */
+export interface SweepReport {
+  days_removed: number
+  months_removed: number
+  years_removed: number
+  errors: number
+}
+
 /**
  * A live phone call: everything the host reports goes through it, and the core fans it out
  * to spans (`getpatter.call` > `getpatter.turn` > service spans), the call record on disk,
@@ -102,7 +265,7 @@ export declare class Call {
    * attribute).
    */
   event(type: string, data?: Record<string, unknown>): void
-  /** The cost accumulated so far. */
+  /** The cost accumulated so far, in USD. */
   cost(): CostBreakdown
   /** The usage accumulated so far. */
   usage(): Usage
@@ -113,6 +276,32 @@ export declare class Call {
   end(options?: EndOptions | undefined | null): CallEnd
   /** The final record once the call has ended, else null. */
   ended(): CallEnd | null
+}
+
+/**
+ * Writes one directory per call (`calls/YYYY/MM/DD/<call id>/`: metadata.json,
+ * transcript.jsonl, events.jsonl) on a background writer thread. Pass it as `logger` in
+ * {@link CallOptions}; calls started without one use the process logger (`PATTER_LOG_DIR`).
+ */
+export declare class CallLogger {
+  /**
+   * A logger for `persist` (see {@link CallLoggerOptions}). Throws `PATTER_CONFIG` for an
+   * unusable path.
+   */
+  constructor(options?: CallLoggerOptions | undefined | null)
+  /** Whether this logger writes anything. */
+  get enabled(): boolean
+  /** The log root (the directory holding `calls/`), or null when disabled. */
+  get root(): string | null
+  /**
+   * Resolves once everything queued so far is written (metadata fsynced); `false` if that
+   * took longer than `timeoutMs` (default 10000).
+   */
+  flush(timeoutMs?: number | undefined | null): Promise<unknown>
+  /** Counters: `written`, `dropped` (queue full), `errors`, `sweeps`. */
+  stats(): LogStats
+  /** Runs a retention sweep now (on the writer thread) and resolves its report. */
+  sweep(): Promise<SweepReport>
 }
 
 /**
@@ -128,6 +317,59 @@ export declare class ManualClock {
   set(epochMs: number): void
   /** The current time in milliseconds since the Unix epoch. */
   now(): number
+}
+
+/**
+ * The newest finished calls (default 500) plus the active ones, as the dashboard shows them.
+ * Pass it as `store` in {@link CallOptions} to record calls live; `hydrate(root)` rebuilds it
+ * from a call-log directory. Records use the field names of metadata.json.
+ */
+export declare class MetricsStore {
+  /** A store keeping the newest `capacity` finished calls. */
+  constructor(options?: MetricsStoreOptions | undefined | null)
+  /** Finished calls the store keeps at most. */
+  get capacity(): number
+  /** Finished calls held now. */
+  get size(): number
+  /** Finished calls, newest first, without transcripts. */
+  getCalls(options?: GetCallsOptions | undefined | null): CallSummary[]
+  /** One call with its transcript and events (finished or active), or null. */
+  getCall(callId: string): CallRecord | null
+  /** Calls in progress, oldest first. */
+  getActiveCalls(): CallRecord[]
+  /** Counts, cost totals, mean duration and latency percentiles over the finished calls. */
+  getAggregates(): Aggregates
+  /**
+   * Rebuilds the store from a call-log root (ours or the reference SDK's layout), off the JS
+   * thread. Idempotent (calls already held are skipped) and tolerant (what cannot be parsed
+   * is skipped). Resolves the number of calls added.
+   */
+  hydrate(root: string): Promise<number>
+  /**
+   * Like {@link MetricsStore.hydrate} but resolves the full report (loaded, skipped,
+   * corrupt, …).
+   */
+  hydrateReport(root: string): Promise<HydrateReport>
+}
+
+/**
+ * A table of rates. Pass it as `pricing` in {@link CallOptions}; calls started without one
+ * use the defaults plus `PATTER_PRICING_FILE`.
+ */
+export declare class PricingTable {
+  /** The built-in list prices. */
+  static defaults(): PricingTable
+  /**
+   * The effective table: defaults, then the override file, then code overrides. Throws
+   * `PATTER_CONFIG`, `PATTER_IO` or `PATTER_CORRUPT` naming what is wrong.
+   */
+  static load(options?: PricingOptions | undefined | null): PricingTable
+  /** A table holding exactly what `json` describes (no defaults), e.g. a dumped table. */
+  static fromJson(json: string): PricingTable
+  /** A copy with `overrides` (an object in the override format) merged on top. */
+  withOverrides(overrides: Record<string, unknown>): PricingTable
+  /** The table in the override format (loads back unchanged with {@link PricingTable.fromJson}). */
+  toJSON(): Record<string, unknown>
 }
 
 /**
@@ -219,26 +461,14 @@ export const COST_TELEPHONY_MINUTES: string
 /** TTS span: `patter.cost.tts_chars`. */
 export const COST_TTS_CHARS: string
 
-/** What {@link Call.end} returns: the call's final record. */
-export interface CallEnd {
-  /** End instant, UTC ISO-8601 with milliseconds. */
-  endedAt: string
-  /** Duration in milliseconds. */
-  durationMs: number
-  /** `completed`, `failed` or `abandoned`. */
-  status: 'in_progress' | 'completed' | 'failed' | 'abandoned'
-  /** Number of turns (interrupted ones included). */
-  turns: number
-  /** Cost of the call. */
-  cost: CostBreakdown
-  /** Usage of the whole call. */
-  usage: Usage
-  /** Percentiles of the turns' time-to-first-byte; null when no turn was measured. */
-  latency?: LatencySummary
-  /** Error code when the status is `failed`. */
-  error?: string
-  /** Providers/models that had no price (cost counted as 0), e.g. `"tts:acme"`. */
-  unpriced: Array<string>
+/** Options of `new CallLogger(…)`. */
+export interface CallLoggerOptions {
+  /**
+   * `undefined`/`null`: `PATTER_LOG_DIR` decides (off when unset); `false`: off even if
+   * `PATTER_LOG_DIR` is set; `true`: the platform default directory; a string: that
+   * directory (`~` expanded). Redaction, hash key and retention come from the environment.
+   */
+  persist?: boolean | string | null
 }
 
 /** Options of {@link Call.start}. Only `callId`, `direction` and `providerMode` are required. */
@@ -263,6 +493,12 @@ export interface CallOptions {
   realtimeModel?: string
   /** Agent snapshot for metadata.json. */
   agent?: AgentInfo
+  /** Where the call's record goes (default: the process logger, `PATTER_LOG_DIR`). */
+  logger?: CallLogger
+  /** A MetricsStore to keep the call in. */
+  store?: MetricsStore
+  /** Rates (default: built-in defaults plus `PATTER_PRICING_FILE`). */
+  pricing?: PricingTable
   /** Deterministic mode: the clock every timestamp of this call is read from. */
   clock?: ManualClock
   /**
@@ -270,22 +506,6 @@ export interface CallOptions {
    * instead of random ones.
    */
   idSeed?: number
-}
-
-/** Cost in USD by category (each part rounded to 6 decimals; `total` is their sum). */
-export interface CostBreakdown {
-  /** Sum of the parts. */
-  total: number
-  /** Carrier minutes. */
-  telephony: number
-  /** Speech-to-text. */
-  stt: number
-  /** Text-to-speech. */
-  tts: number
-  /** LLM tokens. */
-  llm: number
-  /** Realtime sessions. */
-  realtime: number
 }
 
 /** Call span at end: `patter.direction`. */
@@ -321,6 +541,14 @@ export const GEN_AI_USAGE_INPUT_TOKENS: string
 /** OTel GenAI: `gen_ai.usage.output_tokens`. */
 export const GEN_AI_USAGE_OUTPUT_TOKENS: string
 
+/** Options of {@link MetricsStore.getCalls}. */
+export interface GetCallsOptions {
+  /** At most this many calls (default 50). */
+  limit?: number
+  /** Skip this many of the newest first (default 0). */
+  offset?: number
+}
+
 /** Turn span: `patter.latency.ttfb_ms`. */
 export const LATENCY_TTFB_MS: string
 
@@ -339,16 +567,6 @@ export const LLM_PROVIDER: string
 /** LLM span: `getpatter.llm.ttft_ms`. */
 export const LLM_TTFT_MS: string
 
-/** Turn latency percentiles of a call, in milliseconds. */
-export interface LatencySummary {
-  /** Median. */
-  p50Ms: number
-  /** 95th percentile. */
-  p95Ms: number
-  /** 99th percentile. */
-  p99Ms: number
-}
-
 /** Options of {@link Call.llm}. */
 export interface LlmOptions {
   /** Requested model (`gen_ai.request.model`). */
@@ -357,11 +575,25 @@ export interface LlmOptions {
   historySize?: number
 }
 
+/** Options of `new MetricsStore(…)`. */
+export interface MetricsStoreOptions {
+  /** Finished calls kept (default 500, at least 1). */
+  capacity?: number
+}
+
 /** Cost/latency spans: `patter.call_id`. */
 export const PATTER_CALL_ID: string
 
 /** Cost/latency spans: `patter.side`. */
 export const PATTER_SIDE: string
+
+/** Options of {@link PricingTable.load}. */
+export interface PricingOptions {
+  /** JSON override file (default `PATTER_PRICING_FILE`, else none). */
+  file?: string
+  /** Overrides from code, applied after the file (same shape as the file). */
+  overrides?: Record<string, unknown>
+}
 
 /** Call span at end (realtime): `patter.realtime.provider`. */
 export const REALTIME_PROVIDER: string
@@ -492,20 +724,6 @@ export interface TranscriptOptions {
 export interface TtsOptions {
   /** Voice model (priced per model when known). */
   model?: string
-}
-
-/** Usage counted for a call: the units pricing turns into dollars. */
-export interface Usage {
-  /** Seconds of audio billed by STT. */
-  sttSeconds: number
-  /** Characters sent to TTS. */
-  ttsChars: number
-  /** LLM input tokens (uncached). */
-  llmInputTokens: number
-  /** LLM output tokens. */
-  llmOutputTokens: number
-  /** LLM input tokens served from cache. */
-  llmCachedInputTokens: number
 }
 
 /**

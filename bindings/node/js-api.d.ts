@@ -35,3 +35,166 @@ export interface Call {
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R
 }
+
+// Records: plain objects with the field names of metadata.json and the JSONL files on disk
+// (snake_case), identical across the Python, Node and C bindings.
+
+/** Cost in USD by category; each part is rounded to 6 decimals and `total` is their sum. */
+export interface CostBreakdown {
+  total: number
+  telephony: number
+  stt: number
+  tts: number
+  llm: number
+  realtime: number
+}
+
+/** Usage counted for a call or a turn: the units pricing turns into dollars. */
+export interface Usage {
+  stt_seconds: number
+  tts_chars: number
+  /** Uncached input tokens. */
+  llm_input_tokens: number
+  llm_output_tokens: number
+  llm_cached_input_tokens: number
+}
+
+/** Turn latency percentiles in milliseconds (Hyndman-Fan type 7). */
+export interface LatencySummary {
+  p50_ms: number
+  p95_ms: number
+  p99_ms: number
+}
+
+/** Latency measures of one turn in milliseconds (null when the step did not happen). */
+export interface TurnLatency {
+  ttfb_ms: number | null
+  turn_ms: number | null
+  stt_ms: number | null
+  endpoint_ms: number | null
+  llm_ttft_ms: number | null
+  llm_ms: number | null
+  tts_ttfb_ms: number | null
+}
+
+/** What `call.end()` returns: the call's final record. */
+export interface CallEnd {
+  /** UTC ISO-8601 with milliseconds. */
+  ended_at: string
+  duration_ms: number
+  status: 'in_progress' | 'completed' | 'failed' | 'abandoned'
+  turns: number
+  cost: CostBreakdown
+  usage: Usage
+  latency: LatencySummary | null
+  /** Error code of a failed call. */
+  error: string | null
+  /** Providers/models without a price (counted as 0), e.g. `"tts:acme"`. */
+  unpriced: string[]
+}
+
+/** The agent snapshot of a record (metadata.json's `agent`; absent fields omitted). */
+export interface AgentRecord {
+  provider?: string
+  model?: string
+  voice?: string
+  language?: string
+  stt_provider?: string
+  tts_provider?: string
+  llm_provider?: string
+}
+
+/** One call as `MetricsStore.getCalls()` lists it: the fields of metadata.json. */
+export interface CallSummary {
+  call_id: string
+  direction: string
+  trace_id: string | null
+  started_at: string
+  ended_at: string | null
+  duration_ms: number | null
+  status: string
+  /** Redacted. */
+  caller: string | null
+  /** Redacted. */
+  callee: string | null
+  telephony_provider: string | null
+  provider_mode: string
+  agent: AgentRecord
+  turns: number
+  cost: CostBreakdown | null
+  latency: LatencySummary | null
+  error: string | null
+  unpriced: string[]
+  /** `live` (reported in this process) or `disk` (read by hydrate). */
+  source: 'live' | 'disk'
+}
+
+/** One transcript.jsonl row. */
+export interface TranscriptEntry {
+  turn_index: number
+  role: string
+  text: string
+  ts: string | null
+  interrupted: boolean
+  latency: TurnLatency | null
+  cost: CostBreakdown | null
+}
+
+/** One events.jsonl row. */
+export interface EventEntry {
+  type: string
+  ts: string | null
+  data: Record<string, unknown>
+}
+
+/** A call with its transcript and events (`getCall`, `getActiveCalls`). */
+export interface CallRecord extends CallSummary {
+  transcript: TranscriptEntry[]
+  events: EventEntry[]
+}
+
+/** Statistics over the finished calls a MetricsStore holds. */
+export interface Aggregates {
+  total_calls: number
+  completed: number
+  failed: number
+  abandoned: number
+  active_calls: number
+  total_cost: number
+  avg_cost: number
+  cost_breakdown: CostBreakdown
+  avg_duration_ms: number | null
+  latency: LatencySummary | null
+}
+
+/** What `MetricsStore.hydrateReport()` did. */
+export interface HydrateReport {
+  loaded: number
+  already_present: number
+  not_retained: number
+  corrupt: number
+  wrong_type: number
+  too_large: number
+  missing_metadata: number
+  truncated_files: number
+  bad_lines: number
+  torn_tails: number
+  days_scanned: number
+  stopped_early: boolean
+}
+
+/** Counters of a CallLogger. */
+export interface LogStats {
+  written: number
+  dropped: number
+  errors: number
+  sweeps: number
+}
+
+/** What a retention sweep removed. */
+export interface SweepReport {
+  days_removed: number
+  months_removed: number
+  years_removed: number
+  errors: number
+}

@@ -10,5 +10,5 @@ test('named ES module imports work', () => {
   assert.equal(ErrorCode.STATE, 'PATTER_STATE')
   const call = Call.start({ callId: 'CA-esm', direction: 'inbound', providerMode: 'x', clock: new ManualClock(0) })
   call.run(() => assert.equal(currentCall(), call))
-  assert.equal(call.end().durationMs, 0)
+  assert.equal(call.end().duration_ms, 0)
 })

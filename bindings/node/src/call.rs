@@ -1,6 +1,9 @@
 //! The Call handle: one per phone call. A thin shell over `patter_core::call::Call`.
 
+use crate::calllog::CallLogger;
 use crate::clock::ManualClock;
+use crate::pricing::PricingTable;
+use crate::store::MetricsStore;
 use crate::error::{invalid, IntoJs, Result};
 use crate::span::Span;
 use crate::util::{to_u64, Checked};
@@ -8,7 +11,8 @@ use napi::bindgen_prelude::Reference;
 use napi_derive::napi;
 use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOutcome};
 use patter_core::clock::SequentialIds;
-use patter_core::records::{self as rec, AgentInfo as CoreAgentInfo, Direction};
+use crate::records::to_js_value;
+use patter_core::records::{AgentInfo as CoreAgentInfo, Direction};
 use std::sync::Arc;
 
 /// The agent snapshot stored in metadata.json's `agent` object.
@@ -55,6 +59,12 @@ pub struct CallOptions {
     /// Agent snapshot for metadata.json.
     #[napi(ts_type = "AgentInfo")]
     pub agent: Option<Checked<AgentInfo>>,
+    /// Where the call's record goes (default: the process logger, `PATTER_LOG_DIR`).
+    pub logger: Option<Reference<CallLogger>>,
+    /// A MetricsStore to keep the call in.
+    pub store: Option<Reference<MetricsStore>>,
+    /// Rates (default: built-in defaults plus `PATTER_PRICING_FILE`).
+    pub pricing: Option<Reference<PricingTable>>,
     /// Deterministic mode: the clock every timestamp of this call is read from.
     pub clock: Option<Reference<ManualClock>>,
     /// Deterministic mode: trace/span ids derived from this seed (a non-negative integer)
@@ -67,107 +77,6 @@ pub struct CallOptions {
 pub struct EndOptions {
     /// Ends the call as failed with this error code (e.g. `timeout`); omit for a normal hang-up.
     pub error: Option<String>,
-}
-
-/// Cost in USD by category (each part rounded to 6 decimals; `total` is their sum).
-#[napi(object, object_from_js = false)]
-pub struct CostBreakdown {
-    /// Sum of the parts.
-    pub total: f64,
-    /// Carrier minutes.
-    pub telephony: f64,
-    /// Speech-to-text.
-    pub stt: f64,
-    /// Text-to-speech.
-    pub tts: f64,
-    /// LLM tokens.
-    pub llm: f64,
-    /// Realtime sessions.
-    pub realtime: f64,
-}
-
-impl From<rec::CostBreakdown> for CostBreakdown {
-    fn from(c: rec::CostBreakdown) -> Self {
-        CostBreakdown { total: c.total, telephony: c.telephony, stt: c.stt, tts: c.tts, llm: c.llm, realtime: c.realtime }
-    }
-}
-
-/// Usage counted for a call: the units pricing turns into dollars.
-#[napi(object, object_from_js = false)]
-pub struct Usage {
-    /// Seconds of audio billed by STT.
-    pub stt_seconds: f64,
-    /// Characters sent to TTS.
-    pub tts_chars: f64,
-    /// LLM input tokens (uncached).
-    pub llm_input_tokens: f64,
-    /// LLM output tokens.
-    pub llm_output_tokens: f64,
-    /// LLM input tokens served from cache.
-    pub llm_cached_input_tokens: f64,
-}
-
-impl From<rec::Usage> for Usage {
-    fn from(u: rec::Usage) -> Self {
-        Usage {
-            stt_seconds: u.stt_seconds,
-            tts_chars: u.tts_chars as f64,
-            llm_input_tokens: u.llm_input_tokens as f64,
-            llm_output_tokens: u.llm_output_tokens as f64,
-            llm_cached_input_tokens: u.llm_cached_input_tokens as f64,
-        }
-    }
-}
-
-/// Turn latency percentiles of a call, in milliseconds.
-#[napi(object, object_from_js = false)]
-pub struct LatencySummary {
-    /// Median.
-    pub p50_ms: f64,
-    /// 95th percentile.
-    pub p95_ms: f64,
-    /// 99th percentile.
-    pub p99_ms: f64,
-}
-
-/// What {@link Call.end} returns: the call's final record.
-#[napi(object, object_from_js = false)]
-pub struct CallEnd {
-    /// End instant, UTC ISO-8601 with milliseconds.
-    pub ended_at: String,
-    /// Duration in milliseconds.
-    pub duration_ms: f64,
-    /// `completed`, `failed` or `abandoned`.
-    #[napi(ts_type = "'in_progress' | 'completed' | 'failed' | 'abandoned'")]
-    pub status: String,
-    /// Number of turns (interrupted ones included).
-    pub turns: u32,
-    /// Cost of the call.
-    pub cost: CostBreakdown,
-    /// Usage of the whole call.
-    pub usage: Usage,
-    /// Percentiles of the turns' time-to-first-byte; null when no turn was measured.
-    pub latency: Option<LatencySummary>,
-    /// Error code when the status is `failed`.
-    pub error: Option<String>,
-    /// Providers/models that had no price (cost counted as 0), e.g. `"tts:acme"`.
-    pub unpriced: Vec<String>,
-}
-
-impl From<rec::CallEnd> for CallEnd {
-    fn from(e: rec::CallEnd) -> Self {
-        CallEnd {
-            ended_at: e.ended_at.to_iso8601(),
-            duration_ms: e.duration_ms as f64,
-            status: e.status.as_str().to_string(),
-            turns: e.turns,
-            cost: e.cost.into(),
-            usage: e.usage.into(),
-            latency: e.latency.map(|l| LatencySummary { p50_ms: l.p50_ms, p95_ms: l.p95_ms, p99_ms: l.p99_ms }),
-            error: e.error,
-            unpriced: e.unpriced,
-        }
-    }
 }
 
 /// Options of {@link Call.stt}.
@@ -242,6 +151,15 @@ impl Call {
                 tts_provider: a.tts_provider,
                 llm_provider: a.llm_provider,
             };
+        }
+        if let Some(l) = &options.logger {
+            o.logger = Some(l.inner.clone());
+        }
+        if let Some(st) = &options.store {
+            o.store = Some(st.inner.clone());
+        }
+        if let Some(p) = &options.pricing {
+            o.pricing = Some(p.inner.clone());
         }
         if let Some(c) = &options.clock {
             o.clock = Some(c.inner.clone());
@@ -370,33 +288,36 @@ impl Call {
         self.inner.event(&kind, map).js()
     }
 
-    /// The cost accumulated so far.
-    #[napi(strict, catch_unwind)]
-    pub fn cost(&self) -> CostBreakdown {
-        self.inner.cost().into()
+    /// The cost accumulated so far, in USD.
+    #[napi(catch_unwind, ts_return_type = "CostBreakdown")]
+    pub fn cost(&self) -> Result<serde_json::Value> {
+        to_js_value(&self.inner.cost())
     }
 
     /// The usage accumulated so far.
-    #[napi(strict, catch_unwind)]
-    pub fn usage(&self) -> Usage {
-        self.inner.usage().into()
+    #[napi(catch_unwind, ts_return_type = "Usage")]
+    pub fn usage(&self) -> Result<serde_json::Value> {
+        to_js_value(&self.inner.usage())
     }
 
     /// Ends the call: ends open spans and the open turn, prices the call and writes its final
     /// record. Ending twice throws `PATTER_STATE`.
-    #[napi(strict, catch_unwind)]
-    pub fn end(&self, options: Option<EndOptions>) -> Result<CallEnd> {
+    #[napi(strict, catch_unwind, ts_return_type = "CallEnd")]
+    pub fn end(&self, options: Option<EndOptions>) -> Result<serde_json::Value> {
         let outcome = match options.and_then(|o| o.error) {
             Some(code) => CallOutcome::Failed(code),
             None => CallOutcome::Completed,
         };
-        Ok(self.inner.end(outcome).js()?.into())
+        to_js_value(&self.inner.end(outcome).js()?)
     }
 
     /// The final record once the call has ended, else null.
-    #[napi(strict, catch_unwind)]
-    pub fn ended(&self) -> Option<CallEnd> {
-        self.inner.ended().map(Into::into)
+    #[napi(strict, catch_unwind, ts_return_type = "CallEnd | null")]
+    pub fn ended(&self) -> Result<serde_json::Value> {
+        match self.inner.ended() {
+            Some(e) => to_js_value(&e),
+            None => Ok(serde_json::Value::Null),
+        }
     }
 }
 

@@ -20,6 +20,8 @@ pub const IO: &str = "PATTER_IO";
 pub const CORRUPT: &str = "PATTER_CORRUPT";
 /// An exporter could not be built or attached.
 pub const EXPORTER: &str = "PATTER_EXPORTER";
+/// A bug in patter (a record that did not convert, a Rust panic caught at the boundary).
+pub const INTERNAL: &str = "PATTER_INTERNAL";
 
 /// Builds a JS error with a `PATTER_*` code.
 pub fn js_err(code: &str, msg: impl std::fmt::Display) -> JsErr {

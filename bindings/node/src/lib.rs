@@ -9,10 +9,14 @@
 #![deny(clippy::all)]
 
 mod call;
+mod calllog;
 mod clock;
 mod error;
 mod exporter;
 mod names;
+mod pricing;
+mod records;
 mod span;
+mod store;
 mod tracing;
 mod util;

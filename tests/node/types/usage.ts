@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const cost: number = call.cost().total
   const end: CallEnd = call.end({ error: 'timeout' })
   const status: 'in_progress' | 'completed' | 'failed' | 'abandoned' = end.status
-  const p95: number | undefined = end.latency?.p95Ms
+  const p95: number | undefined = end.latency?.p95_ms
   const again: CallEnd | null = call.ended()
 
   const flushed: boolean = await forceFlush(1000)
