@@ -29,7 +29,87 @@ export interface PatterError extends Error {
 /** The call bound by the innermost enclosing `call.run(…)`, or undefined. */
 export declare function currentCall(): Call | undefined
 
+/** Options of {@link Call.stt}. */
+export interface SttOptions {
+  /** Recogniser model (priced per model when known). */
+  model?: string | null
+}
+
+/** Options of {@link Call.llm}. */
+export interface LlmOptions {
+  /** Requested model (`gen_ai.request.model`). */
+  model?: string | null
+  /** Messages in the prompt history (default 0). */
+  historySize?: number | null
+}
+
+/** Options of {@link Call.tts}. */
+export interface TtsOptions {
+  /** Voice model (priced per model when known). */
+  model?: string | null
+}
+
+/** Options of {@link Span.transcript}. */
+export interface TranscriptOptions {
+  /** Recogniser confidence, 0..1. */
+  confidence?: number | null
+  /** Billed audio seconds (default 0). */
+  audioSeconds?: number | null
+}
+
+/**
+ * A service span of a call, started by the Call's methods (`call.llm(…)`, …); never built with
+ * `new`. End it with `end()` when the work is done; spans left open are ended by the call's end.
+ * Texts handed to a span go to the call record on disk; the span only gets their lengths.
+ */
+export declare class Span {
+  private constructor()
+  /** The span name (`getpatter.stt`, `getpatter.llm`, …). */
+  readonly name: string
+  /** The turn this span belongs to (null once the span has ended). */
+  get turn(): number | null
+  /** Whether the span has ended (or its call did). */
+  get isEnded(): boolean
+  /** STT: the final transcript (to transcript.jsonl; the span gets its length). */
+  transcript(text: string, options?: TranscriptOptions | null): void
+  /** Endpoint: the trailing silence (ms) after which end-of-utterance was declared. */
+  silenceMs(ms: number): void
+  /** LLM: the first token arrived (sets `getpatter.llm.ttft_ms`; later calls are ignored). */
+  firstToken(): void
+  /** LLM: token usage of this iteration (`inputTokens` excludes `cachedInputTokens`). */
+  usage(inputTokens: number, outputTokens: number, cachedInputTokens?: number | null): void
+  /** TTS: the first audio byte of this sentence is out (the turn's first sets its TTFB). */
+  firstByte(): void
+  /** Tool: the tool's result (to events.jsonl only). */
+  toolResult(result: string): void
+  /** Marks the span failed with an error code (no user content in it). */
+  fail(code: string): void
+  /** Ends the span. Ending twice, or after the call ended, is a no-op. */
+  end(): void
+}
+
 export interface Call {
+  /**
+   * Starts a `getpatter.stt` span (one per final transcript); report it with
+   * `span.transcript(text, …)`.
+   */
+  stt(provider: string, options?: SttOptions | null): Span
+  /** Starts a `getpatter.endpoint` span (end-of-utterance detection). */
+  endpoint(): Span
+  /** Starts a `getpatter.llm` span: one per LLM iteration, tool rounds included. */
+  llm(provider: string, options?: LlmOptions | null): Span
+  /**
+   * Starts a `getpatter.tts` span for one sentence. The text goes to the transcript on disk;
+   * the span only gets its length.
+   */
+  tts(provider: string, text: string, options?: TtsOptions | null): Span
+  /**
+   * Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelledText` is what
+   * the agent did not get to say. Ending the span ends the turn as interrupted.
+   */
+  bargein(cancelledText?: string | null): Span
+  /** Starts a `getpatter.tool` span. `args` (e.g. JSON) goes to events.jsonl only. */
+  tool(name: string, transport: string, args?: string | null): Span
   /**
    * Runs `fn(...args)` with this call as the current call: {@link currentCall} returns it inside
    * `fn` and in every promise, timer and callback started from it (AsyncLocalStorage), so
@@ -234,30 +314,6 @@ export declare class Call {
   startTurn(): number
   /** Ends the open turn (no-op when none is open). */
   endTurn(): void
-  /**
-   * Starts a `getpatter.stt` span (one per final transcript); report it with
-   * `span.transcript(text, …)`.
-   */
-  stt(provider: string, options?: SttOptions | undefined | null): Span
-  /** Starts a `getpatter.endpoint` span (end-of-utterance detection). */
-  endpoint(): Span
-  /** Starts a `getpatter.llm` span: one per LLM iteration, tool rounds included. */
-  llm(provider: string, options?: LlmOptions | undefined | null): Span
-  /**
-   * Starts a `getpatter.tts` span for one sentence. The text goes to the transcript on
-   * disk; the span only gets its length.
-   */
-  tts(provider: string, text: string, options?: TtsOptions | undefined | null): Span
-  /**
-   * Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelledText` is
-   * what the agent did not get to say. Ending the span ends the turn as interrupted.
-   */
-  bargein(cancelledText?: string | undefined | null): Span
-  /**
-   * Starts a `getpatter.tool` span. `args` (the tool's arguments, e.g. JSON) goes to
-   * events.jsonl only.
-   */
-  tool(name: string, transport: string, args?: string | undefined | null): Span
   /** Records an error event in events.jsonl; with `fatal`, the code becomes the call's error. */
   error(code: string, message?: string | undefined | null, options?: ErrorOptions | undefined | null): void
   /**
@@ -370,38 +426,6 @@ export declare class PricingTable {
   withOverrides(overrides: Record<string, unknown>): PricingTable
   /** The table in the override format (loads back unchanged with {@link PricingTable.fromJson}). */
   toJSON(): Record<string, unknown>
-}
-
-/**
- * A service span of a call. End it with `end()` when the work is done (a garbage-collected
- * span is ended too, but at an unknown time).
- */
-export declare class Span {
-  /** The span name (`getpatter.stt`, `getpatter.llm`, …). */
-  get name(): string
-  /** The turn this span belongs to. */
-  get turn(): number
-  /** Whether the span has ended. */
-  get isEnded(): boolean
-  /**
-   * STT: the final transcript (to transcript.jsonl; the span gets its length), the
-   * recogniser's confidence and the billed audio seconds.
-   */
-  transcript(text: string, options?: TranscriptOptions | undefined | null): void
-  /** Endpoint: the trailing silence (ms) after which end-of-utterance was declared. */
-  silenceMs(ms: number): void
-  /** LLM: the first token arrived (sets `getpatter.llm.ttft_ms`; later calls are ignored). */
-  firstToken(): void
-  /** LLM: token usage of this iteration (`inputTokens` excludes `cachedInputTokens`). */
-  usage(inputTokens: number, outputTokens: number, cachedInputTokens?: number | undefined | null): void
-  /** TTS: the first audio byte of this sentence is out (the turn's first sets its TTFB). */
-  firstByte(): void
-  /** Tool: the tool's result (to events.jsonl only). */
-  toolResult(result: string): void
-  /** Marks the span failed with an error code (no user content in it, please). */
-  fail(code: string): void
-  /** Ends the span. Ending twice, or after the call ended, is a no-op. */
-  end(): void
 }
 
 /** The agent snapshot stored in metadata.json's `agent` object. */
@@ -567,14 +591,6 @@ export const LLM_PROVIDER: string
 /** LLM span: `getpatter.llm.ttft_ms`. */
 export const LLM_TTFT_MS: string
 
-/** Options of {@link Call.llm}. */
-export interface LlmOptions {
-  /** Requested model (`gen_ai.request.model`). */
-  model?: string
-  /** Messages in the prompt history (default 0). */
-  historySize?: number
-}
-
 /** Options of `new MetricsStore(…)`. */
 export interface MetricsStoreOptions {
   /** Finished calls kept (default 500, at least 1). */
@@ -646,12 +662,6 @@ export interface SinkStats {
   lastError?: string
 }
 
-/** Options of {@link Call.stt}. */
-export interface SttOptions {
-  /** Recogniser model (priced per model when known). */
-  model?: string
-}
-
 /** Call span at end: `patter.telephony`. */
 export const TELEPHONY: string
 
@@ -710,20 +720,6 @@ export interface TracingStats {
   failed: number
   /** The current sinks. */
   sinks: Array<SinkStats>
-}
-
-/** Options of {@link Span.transcript}. */
-export interface TranscriptOptions {
-  /** Recogniser confidence, 0..1. */
-  confidence?: number
-  /** Billed audio seconds (default 0). */
-  audioSeconds?: number
-}
-
-/** Options of {@link Call.tts}. */
-export interface TtsOptions {
-  /** Voice model (priced per model when known). */
-  model?: string
 }
 
 /**

@@ -62,7 +62,7 @@ function wrap(fn) {
 function wrapClass(cls) {
   for (const target of [cls.prototype, cls]) {
     for (const key of Object.getOwnPropertyNames(target)) {
-      if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name') continue
+      if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name' || key.startsWith('__')) continue
       const d = Object.getOwnPropertyDescriptor(target, key)
       if (typeof d.value === 'function') d.value = wrap(d.value)
       if (typeof d.get === 'function') d.get = wrap(d.get)
@@ -84,6 +84,7 @@ function wrapClass(cls) {
 
 const exported = {}
 for (const [key, value] of Object.entries(native)) {
+  if (key.startsWith('__')) continue // internal: used below
   if (typeof value === 'function' && /^[A-Z]/.test(key)) {
     exported[key] = wrapClass(value)
   } else if (typeof value === 'function') {
@@ -95,6 +96,201 @@ for (const [key, value] of Object.entries(native)) {
 
 const { Call } = exported
 const callScope = new AsyncLocalStorage()
+
+// Spans are plain JS objects holding a handle into the addon's span table: the class machinery
+// of a native object per span cost several times the span itself.
+const {
+  __spanTranscript: nTranscript, __spanSilenceMs: nSilenceMs, __spanFirstToken: nFirstToken, __spanUsage: nUsage,
+  __spanFirstByte: nFirstByte, __spanToolResult: nToolResult, __spanFail: nFail, __spanEnd: nEnd, __spanTurn: nTurn,
+  __spanIsEnded: nIsEnded,
+} = native
+const HANDLE = Symbol('patter.span')
+const NO_OPTIONS = Object.freeze({})
+
+function options(value, name) {
+  if (value === undefined || value === null) return NO_OPTIONS
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw mapError(new TypeError(`invalid argument \`${name}\`: must be an object`))
+  }
+  return value
+}
+
+// The hot path calls the addon directly (no rest/apply wrapper); errors are mapped on the way out.
+/**
+ * A service span of a call (`getpatter.stt`, `.endpoint`, `.llm`, `.tts`, `.bargein`, `.tool`),
+ * started by the Call's methods. End it with `end()` when the work is done; spans left open are
+ * ended by the call's end.
+ */
+class Span {
+  constructor(token, handle, name) {
+    if (token !== HANDLE) {
+      throw mapError(new TypeError("invalid argument: spans are started by a Call's methods (call.stt(), call.llm(), …), not with new"))
+    }
+    this._h = handle
+    this.name = name
+  }
+
+  /** The turn this span belongs to (null once the span has ended). */
+  get turn() {
+    try {
+      return nTurn(this._h)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Whether the span has ended. */
+  get isEnded() {
+    try {
+      return nIsEnded(this._h)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** STT: the final transcript (to transcript.jsonl; the span gets its length). */
+  transcript(text, opts) {
+    const o = options(opts, 'options')
+    try {
+      nTranscript(this._h, text, o.confidence, o.audioSeconds)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Endpoint: the trailing silence (ms) after which end-of-utterance was declared. */
+  silenceMs(ms) {
+    try {
+      nSilenceMs(this._h, ms)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** LLM: the first token arrived (sets `getpatter.llm.ttft_ms`; later calls are ignored). */
+  firstToken() {
+    try {
+      nFirstToken(this._h)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** LLM: token usage of this iteration (`inputTokens` excludes `cachedInputTokens`). */
+  usage(inputTokens, outputTokens, cachedInputTokens) {
+    try {
+      nUsage(this._h, inputTokens, outputTokens, cachedInputTokens)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** TTS: the first audio byte of this sentence is out. */
+  firstByte() {
+    try {
+      nFirstByte(this._h)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Tool: the tool's result (to events.jsonl only). */
+  toolResult(result) {
+    try {
+      nToolResult(this._h, result)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Marks the span failed with an error code (no user content in it). */
+  fail(code) {
+    try {
+      nFail(this._h, code)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Ends the span. Ending twice, or after the call ended, is a no-op. */
+  end() {
+    try {
+      nEnd(this._h)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+}
+Object.defineProperty(Span.prototype, Symbol.toStringTag, { value: 'Span' })
+
+// The native span starters are removed from the prototype (they return handles) and called raw.
+const { __stt, __endpoint, __llm, __tts, __bargein, __tool } = native.Call.prototype
+for (const key of ['__stt', '__endpoint', '__llm', '__tts', '__bargein', '__tool']) delete Call.prototype[key]
+const SPAN_STT = native.SPAN_STT
+const SPAN_ENDPOINT = native.SPAN_ENDPOINT
+const SPAN_LLM = native.SPAN_LLM
+const SPAN_TTS = native.SPAN_TTS
+const SPAN_BARGEIN = native.SPAN_BARGEIN
+const SPAN_TOOL = native.SPAN_TOOL
+
+function defineMethod(name, fn) {
+  Object.defineProperty(Call.prototype, name, { value: fn, writable: true, configurable: true })
+}
+defineMethod('stt', function stt(provider, opts) {
+  let h
+  try {
+    h = __stt.call(this, provider, options(opts, 'options').model)
+  } catch (err) {
+    throw mapError(err)
+  }
+  return new Span(HANDLE, h, SPAN_STT)
+})
+defineMethod('endpoint', function endpoint() {
+  let h
+  try {
+    h = __endpoint.call(this)
+  } catch (err) {
+    throw mapError(err)
+  }
+  return new Span(HANDLE, h, SPAN_ENDPOINT)
+})
+defineMethod('llm', function llm(provider, opts) {
+  const o = options(opts, 'options')
+  let h
+  try {
+    h = __llm.call(this, provider, o.model, o.historySize)
+  } catch (err) {
+    throw mapError(err)
+  }
+  return new Span(HANDLE, h, SPAN_LLM)
+})
+defineMethod('tts', function tts(provider, text, opts) {
+  let h
+  try {
+    h = __tts.call(this, provider, text, options(opts, 'options').model)
+  } catch (err) {
+    throw mapError(err)
+  }
+  return new Span(HANDLE, h, SPAN_TTS)
+})
+defineMethod('bargein', function bargein(cancelledText) {
+  let h
+  try {
+    h = __bargein.call(this, cancelledText)
+  } catch (err) {
+    throw mapError(err)
+  }
+  return new Span(HANDLE, h, SPAN_BARGEIN)
+})
+defineMethod('tool', function tool(name, transport, args) {
+  let h
+  try {
+    h = __tool.call(this, name, transport, args)
+  } catch (err) {
+    throw mapError(err)
+  }
+  return new Span(HANDLE, h, SPAN_TOOL)
+})
 
 /**
  * Runs `fn` with this call as the current call: `currentCall()` returns it in `fn` and in every
@@ -119,4 +315,4 @@ function currentCall() {
   return callScope.getStore()
 }
 
-module.exports = Object.freeze({ ...exported, ErrorCode, currentCall })
+module.exports = Object.freeze({ ...exported, Span, ErrorCode, currentCall })

@@ -106,8 +106,9 @@ test('ending twice, or using an ended call, throws PATTER_STATE', () => {
   for (const f of [() => call.end(), () => call.llm('openai'), () => call.startTurn(), () => call.event('x')]) {
     assert.throws(f, (e) => e instanceof Error && e.code === 'PATTER_STATE')
   }
-  assert.equal(open.isEnded, false) // the handle still exists; the core ended its span
-  open.end()
+  assert.equal(open.isEnded, true, "the call's end ended its open span")
+  assert.equal(open.turn, null)
+  open.end() // no-op
   assert.throws(() => open.firstToken(), { code: 'PATTER_STATE' })
 })
 

@@ -5,7 +5,7 @@ use crate::clock::ManualClock;
 use crate::pricing::PricingTable;
 use crate::store::MetricsStore;
 use crate::error::{invalid, IntoJs, Result};
-use crate::span::Span;
+use crate::span;
 use crate::util::{to_u64, Checked};
 use napi::bindgen_prelude::Reference;
 use napi_derive::napi;
@@ -79,29 +79,6 @@ pub struct EndOptions {
     pub error: Option<String>,
 }
 
-/// Options of {@link Call.stt}.
-#[napi(object, object_to_js = false)]
-pub struct SttOptions {
-    /// Recogniser model (priced per model when known).
-    pub model: Option<String>,
-}
-
-/// Options of {@link Call.llm}.
-#[napi(object, object_to_js = false)]
-pub struct LlmOptions {
-    /// Requested model (`gen_ai.request.model`).
-    pub model: Option<String>,
-    /// Messages in the prompt history (default 0).
-    pub history_size: Option<f64>,
-}
-
-/// Options of {@link Call.tts}.
-#[napi(object, object_to_js = false)]
-pub struct TtsOptions {
-    /// Voice model (priced per model when known).
-    pub model: Option<String>,
-}
-
 /// Options of {@link Call.error}.
 #[napi(object, object_to_js = false)]
 pub struct ErrorOptions {
@@ -116,6 +93,16 @@ pub struct ErrorOptions {
 #[napi]
 pub struct Call {
     pub(crate) inner: CoreCall,
+    /// Identifies this Call's spans in the span table.
+    key: u64,
+}
+
+static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        span::release_owner(self.key);
+    }
 }
 
 #[napi]
@@ -167,7 +154,7 @@ impl Call {
         if let Some(seed) = options.id_seed {
             o.ids = Some(Arc::new(SequentialIds::new(to_u64("idSeed", seed)?)));
         }
-        Ok(Call { inner: CoreCall::start(o).js()? })
+        Ok(Call { inner: CoreCall::start(o).js()?, key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed) })
     }
 
     /// The call id as given.
@@ -219,54 +206,41 @@ impl Call {
         self.inner.end_turn().js()
     }
 
-    /// Starts a `getpatter.stt` span (one per final transcript); report it with
-    /// `span.transcript(text, …)`.
-    #[napi(strict, catch_unwind)]
-    pub fn stt(&self, provider: String, options: Option<SttOptions>) -> Result<Span> {
-        let model = options.and_then(|o| o.model);
-        Ok(Span::new(self.inner.stt(&provider, model.as_deref()).js()?))
+    /// Starts a `getpatter.stt` span; returns its handle (index.js wraps it in a `Span`).
+    #[napi(js_name = "__stt", skip_typescript, catch_unwind)]
+    pub fn stt(&self, provider: String, model: Option<String>) -> Result<f64> {
+        Ok(span::register(self.key, self.inner.stt(&provider, model.as_deref()).js()?))
     }
 
-    /// Starts a `getpatter.endpoint` span (end-of-utterance detection).
-    #[napi(strict, catch_unwind)]
-    pub fn endpoint(&self) -> Result<Span> {
-        Ok(Span::new(self.inner.endpoint().js()?))
+    /// Starts a `getpatter.endpoint` span.
+    #[napi(js_name = "__endpoint", skip_typescript, catch_unwind)]
+    pub fn endpoint(&self) -> Result<f64> {
+        Ok(span::register(self.key, self.inner.endpoint().js()?))
     }
 
-    /// Starts a `getpatter.llm` span: one per LLM iteration, tool rounds included.
-    #[napi(strict, catch_unwind)]
-    pub fn llm(&self, provider: String, options: Option<LlmOptions>) -> Result<Span> {
-        let (model, history) = match options {
-            Some(o) => (o.model, o.history_size),
-            None => (None, None),
-        };
-        let history = match history {
-            Some(h) => to_u64("historySize", h)?,
-            None => 0,
-        };
-        Ok(Span::new(self.inner.llm(&provider, model.as_deref(), history).js()?))
+    /// Starts a `getpatter.llm` span.
+    #[napi(js_name = "__llm", skip_typescript, catch_unwind)]
+    pub fn llm(&self, provider: String, model: Option<String>, history_size: Option<f64>) -> Result<f64> {
+        let history = history_size.map(|h| to_u64("historySize", h)).transpose()?.unwrap_or(0);
+        Ok(span::register(self.key, self.inner.llm(&provider, model.as_deref(), history).js()?))
     }
 
-    /// Starts a `getpatter.tts` span for one sentence. The text goes to the transcript on
-    /// disk; the span only gets its length.
-    #[napi(strict, catch_unwind)]
-    pub fn tts(&self, provider: String, text: String, options: Option<TtsOptions>) -> Result<Span> {
-        let model = options.and_then(|o| o.model);
-        Ok(Span::new(self.inner.tts(&provider, model.as_deref(), &text).js()?))
+    /// Starts a `getpatter.tts` span.
+    #[napi(js_name = "__tts", skip_typescript, catch_unwind)]
+    pub fn tts(&self, provider: String, text: String, model: Option<String>) -> Result<f64> {
+        Ok(span::register(self.key, self.inner.tts(&provider, model.as_deref(), &text).js()?))
     }
 
-    /// Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelledText` is
-    /// what the agent did not get to say. Ending the span ends the turn as interrupted.
-    #[napi(strict, catch_unwind)]
-    pub fn bargein(&self, cancelled_text: Option<String>) -> Result<Span> {
-        Ok(Span::new(self.inner.bargein(cancelled_text.as_deref().unwrap_or("")).js()?))
+    /// Starts a `getpatter.bargein` span.
+    #[napi(js_name = "__bargein", skip_typescript, catch_unwind)]
+    pub fn bargein(&self, cancelled_text: Option<String>) -> Result<f64> {
+        Ok(span::register(self.key, self.inner.bargein(cancelled_text.as_deref().unwrap_or("")).js()?))
     }
 
-    /// Starts a `getpatter.tool` span. `args` (the tool's arguments, e.g. JSON) goes to
-    /// events.jsonl only.
-    #[napi(strict, catch_unwind)]
-    pub fn tool(&self, name: String, transport: String, args: Option<String>) -> Result<Span> {
-        Ok(Span::new(self.inner.tool(&name, &transport, args.as_deref().unwrap_or("")).js()?))
+    /// Starts a `getpatter.tool` span.
+    #[napi(js_name = "__tool", skip_typescript, catch_unwind)]
+    pub fn tool(&self, name: String, transport: String, args: Option<String>) -> Result<f64> {
+        Ok(span::register(self.key, self.inner.tool(&name, &transport, args.as_deref().unwrap_or("")).js()?))
     }
 
     /// Records an error event in events.jsonl; with `fatal`, the code becomes the call's error.
@@ -308,7 +282,9 @@ impl Call {
             Some(code) => CallOutcome::Failed(code),
             None => CallOutcome::Completed,
         };
-        to_js_value(&self.inner.end(outcome).js()?)
+        let end = self.inner.end(outcome).js()?;
+        span::release_owner(self.key);
+        to_js_value(&end)
     }
 
     /// The final record once the call has ended, else null.

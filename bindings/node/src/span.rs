@@ -1,113 +1,205 @@
-//! Service spans of a call (stt, endpoint, llm, tts, bargein, tool).
+//! Service spans (stt, endpoint, llm, tts, bargein, tool) behind numeric handles.
+//!
+//! A JS object per span made through napi-rs's class machinery (wrap, type tag, finalizer,
+//! borrow tracking) cost several times the span itself, so spans live here in a per-thread
+//! table and JS holds a plain object with the handle (the `Span` class of index.js). The
+//! functions below are internal (`__span*`); index.js is their only caller.
 
-use crate::error::{js_err, IntoJs, Result, INVALID_ARGUMENT};
+use crate::error::{js_err, IntoJs, Result, STATE};
 use crate::util::{finite, to_u64};
 use napi_derive::napi;
 use patter_core::call::Span as CoreSpan;
+use std::cell::RefCell;
 
-/// Options of {@link Span.transcript}.
-#[napi(object, object_to_js = false)]
-pub struct TranscriptOptions {
-    /// Recogniser confidence, 0..1.
-    pub confidence: Option<f64>,
-    /// Billed audio seconds (default 0).
-    pub audio_seconds: Option<f64>,
+struct Entry {
+    /// Which binding Call started the span (its spans are dropped with it).
+    owner: u64,
+    span: CoreSpan,
 }
 
-/// A service span of a call. End it with `end()` when the work is done (a garbage-collected
-/// span is ended too, but at an unknown time).
-#[napi]
-pub struct Span {
-    inner: CoreSpan,
+struct Slot {
+    generation: u32,
+    entry: Option<Entry>,
 }
 
-impl Span {
-    pub(crate) fn new(inner: CoreSpan) -> Self {
-        Span { inner }
-    }
+/// A slab: a handle is `generation * 2^32 + index`, so a stale handle never reaches a new span.
+#[derive(Default)]
+struct Table {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    open: usize,
 }
 
-#[napi]
-impl Span {
-    /// Spans are started by the Call's methods (`call.llm(…)`, …), never with `new`.
-    #[napi(constructor, catch_unwind, skip_typescript)]
-    pub fn new_from_js() -> Result<Self> {
-        Err(js_err(INVALID_ARGUMENT, "spans are started by a Call's methods (call.stt(), call.llm(), …), not with new"))
-    }
+const GENERATIONS: u32 = 1 << 20; // keeps handles below 2^53 (exact JS numbers)
 
-    /// The span name (`getpatter.stt`, `getpatter.llm`, …).
-    #[napi(getter, catch_unwind)]
-    pub fn name(&self) -> &'static str {
-        self.inner.kind().span_name()
-    }
-
-    /// The turn this span belongs to.
-    #[napi(getter, catch_unwind)]
-    pub fn turn(&self) -> u32 {
-        self.inner.turn()
-    }
-
-    /// Whether the span has ended.
-    #[napi(getter, catch_unwind)]
-    pub fn is_ended(&self) -> bool {
-        self.inner.is_ended()
-    }
-
-    /// STT: the final transcript (to transcript.jsonl; the span gets its length), the
-    /// recogniser's confidence and the billed audio seconds.
-    #[napi(strict, catch_unwind)]
-    pub fn transcript(&mut self, text: String, options: Option<TranscriptOptions>) -> Result<()> {
-        let (confidence, secs) = match options {
-            Some(o) => (o.confidence, o.audio_seconds),
-            None => (None, None),
+impl Table {
+    fn insert(&mut self, entry: Entry) -> f64 {
+        self.open += 1;
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot { generation: 0, entry: None });
+                (self.slots.len() - 1) as u32
+            }
         };
-        let confidence = confidence.map(|c| finite("confidence", c)).transpose()?;
-        let secs = secs.map(|s| finite("audioSeconds", s)).transpose()?.unwrap_or(0.0);
-        self.inner.transcript(&text, confidence, secs).js()
+        let slot = &mut self.slots[index as usize];
+        slot.entry = Some(entry);
+        slot.generation as f64 * 4_294_967_296.0 + index as f64
     }
 
-    /// Endpoint: the trailing silence (ms) after which end-of-utterance was declared.
-    #[napi(strict, catch_unwind)]
-    pub fn silence_ms(&mut self, ms: f64) -> Result<()> {
-        self.inner.silence_ms(ms).js()
+    fn locate(&self, handle: u64) -> Option<usize> {
+        let (generation, index) = ((handle >> 32) as u32, (handle & 0xffff_ffff) as usize);
+        match self.slots.get(index) {
+            Some(s) if s.generation == generation && s.entry.is_some() => Some(index),
+            _ => None,
+        }
     }
 
-    /// LLM: the first token arrived (sets `getpatter.llm.ttft_ms`; later calls are ignored).
-    #[napi(strict, catch_unwind)]
-    pub fn first_token(&mut self) -> Result<()> {
-        self.inner.first_token().js()
+    fn get_mut(&mut self, handle: u64) -> Option<&mut Entry> {
+        let i = self.locate(handle)?;
+        self.slots[i].entry.as_mut()
     }
 
-    /// LLM: token usage of this iteration (`inputTokens` excludes `cachedInputTokens`).
-    #[napi(strict, catch_unwind)]
-    pub fn usage(&mut self, input_tokens: f64, output_tokens: f64, cached_input_tokens: Option<f64>) -> Result<()> {
-        let i = to_u64("inputTokens", input_tokens)?;
-        let o = to_u64("outputTokens", output_tokens)?;
-        let c = cached_input_tokens.map(|c| to_u64("cachedInputTokens", c)).transpose()?.unwrap_or(0);
-        self.inner.usage(i, o, c).js()
+    fn get(&self, handle: u64) -> Option<&Entry> {
+        let i = self.locate(handle)?;
+        self.slots[i].entry.as_ref()
     }
 
-    /// TTS: the first audio byte of this sentence is out (the turn's first sets its TTFB).
-    #[napi(strict, catch_unwind)]
-    pub fn first_byte(&mut self) -> Result<()> {
-        self.inner.first_byte().js()
+    fn remove_at(&mut self, index: usize) -> Option<Entry> {
+        let slot = &mut self.slots[index];
+        let e = slot.entry.take()?;
+        slot.generation = (slot.generation + 1) % GENERATIONS;
+        self.free.push(index as u32);
+        self.open -= 1;
+        Some(e)
     }
 
-    /// Tool: the tool's result (to events.jsonl only).
-    #[napi(strict, catch_unwind)]
-    pub fn tool_result(&mut self, result: String) -> Result<()> {
-        self.inner.tool_result(&result).js()
-    }
-
-    /// Marks the span failed with an error code (no user content in it, please).
-    #[napi(strict, catch_unwind)]
-    pub fn fail(&mut self, code: String) -> Result<()> {
-        self.inner.fail(&code).js()
-    }
-
-    /// Ends the span. Ending twice, or after the call ended, is a no-op.
-    #[napi(strict, catch_unwind)]
-    pub fn end(&mut self) {
-        self.inner.end();
+    fn remove(&mut self, handle: u64) -> Option<Entry> {
+        let i = self.locate(handle)?;
+        self.remove_at(i)
     }
 }
+
+thread_local! {
+    static SPANS: RefCell<Table> = RefCell::new(Table::default());
+}
+
+/// Registers a span started by the Call `owner`; returns its handle.
+pub(crate) fn register(owner: u64, span: CoreSpan) -> f64 {
+    SPANS.with(|t| t.borrow_mut().insert(Entry { owner, span }))
+}
+
+/// Drops the spans of a Call that ended or was collected (the core ended them already).
+pub(crate) fn release_owner(owner: u64) {
+    // `try_with`: a Call collected while the thread shuts down finds the table gone.
+    let dropped: Vec<Entry> = SPANS
+        .try_with(|t| {
+            let mut t = t.borrow_mut();
+            if t.open == 0 {
+                return Vec::new();
+            }
+            let mine: Vec<usize> = t
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.entry.as_ref().is_some_and(|e| e.owner == owner))
+                .map(|(i, _)| i)
+                .collect();
+            mine.into_iter().filter_map(|i| t.remove_at(i)).collect()
+        })
+        .unwrap_or_default();
+    drop(dropped); // outside the borrow: dropping a span re-enters the core
+}
+
+fn handle(id: f64) -> Result<u64> {
+    to_u64("span", id)
+}
+
+/// Runs `f` on the open span `id`. A span no longer in the table has ended. The core never
+/// calls back into this table, so holding the borrow while it runs is safe.
+fn with_span<T>(id: f64, method: &str, f: impl FnOnce(&mut CoreSpan) -> Result<T>) -> Result<T> {
+    let id = handle(id)?;
+    SPANS.with(|t| match t.borrow_mut().get_mut(id) {
+        Some(e) => f(&mut e.span),
+        None => Err(js_err(STATE, format!("invalid state: {method}(): the span has ended"))),
+    })
+}
+
+/// STT: the final transcript, confidence (0..1) and billed audio seconds.
+#[napi(js_name = "__spanTranscript", skip_typescript, catch_unwind)]
+pub fn span_transcript(id: f64, text: String, confidence: Option<f64>, audio_seconds: Option<f64>) -> Result<()> {
+    let confidence = confidence.map(|c| finite("confidence", c)).transpose()?;
+    let secs = audio_seconds.map(|s| finite("audioSeconds", s)).transpose()?.unwrap_or(0.0);
+    with_span(id, "transcript", |s| s.transcript(&text, confidence, secs).js())
+}
+
+/// Endpoint: trailing silence in ms.
+#[napi(js_name = "__spanSilenceMs", skip_typescript, catch_unwind)]
+pub fn span_silence_ms(id: f64, ms: f64) -> Result<()> {
+    with_span(id, "silenceMs", |s| s.silence_ms(ms).js())
+}
+
+/// LLM: first token.
+#[napi(js_name = "__spanFirstToken", skip_typescript, catch_unwind)]
+pub fn span_first_token(id: f64) -> Result<()> {
+    with_span(id, "firstToken", |s| s.first_token().js())
+}
+
+/// LLM: token usage.
+#[napi(js_name = "__spanUsage", skip_typescript, catch_unwind)]
+pub fn span_usage(id: f64, input_tokens: f64, output_tokens: f64, cached_input_tokens: Option<f64>) -> Result<()> {
+    let i = to_u64("inputTokens", input_tokens)?;
+    let o = to_u64("outputTokens", output_tokens)?;
+    let c = cached_input_tokens.map(|c| to_u64("cachedInputTokens", c)).transpose()?.unwrap_or(0);
+    with_span(id, "usage", |s| s.usage(i, o, c).js())
+}
+
+/// TTS: first audio byte.
+#[napi(js_name = "__spanFirstByte", skip_typescript, catch_unwind)]
+pub fn span_first_byte(id: f64) -> Result<()> {
+    with_span(id, "firstByte", |s| s.first_byte().js())
+}
+
+/// Tool: result.
+#[napi(js_name = "__spanToolResult", skip_typescript, catch_unwind)]
+pub fn span_tool_result(id: f64, result: String) -> Result<()> {
+    with_span(id, "toolResult", |s| s.tool_result(&result).js())
+}
+
+/// Marks the span failed with an error code.
+#[napi(js_name = "__spanFail", skip_typescript, catch_unwind)]
+pub fn span_fail(id: f64, code: String) -> Result<()> {
+    with_span(id, "fail", |s| s.fail(&code).js())
+}
+
+/// Ends the span (no-op when it has ended).
+#[napi(js_name = "__spanEnd", skip_typescript, catch_unwind)]
+pub fn span_end(id: f64) -> Result<()> {
+    let id = handle(id)?;
+    let entry = SPANS.with(|t| t.borrow_mut().remove(id));
+    if let Some(mut e) = entry {
+        e.span.end();
+    }
+    Ok(())
+}
+
+/// The span's turn number, or null once it has ended.
+#[napi(js_name = "__spanTurn", skip_typescript, strict, catch_unwind)]
+pub fn span_turn(id: f64) -> Result<Option<u32>> {
+    let id = handle(id)?;
+    Ok(SPANS.with(|t| t.borrow().get(id).map(|e| e.span.turn())))
+}
+
+/// Whether the span has ended (or its call did).
+#[napi(js_name = "__spanIsEnded", skip_typescript, strict, catch_unwind)]
+pub fn span_is_ended(id: f64) -> Result<bool> {
+    let id = handle(id)?;
+    Ok(SPANS.with(|t| t.borrow().get(id).map(|e| e.span.is_ended()).unwrap_or(true)))
+}
+
+/// Open spans across all calls of this thread (tests use it to check nothing leaks).
+#[napi(js_name = "__spansOpen", skip_typescript, catch_unwind)]
+pub fn spans_open() -> u32 {
+    SPANS.with(|t| t.borrow().open as u32)
+}
+
