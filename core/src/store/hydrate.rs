@@ -8,7 +8,7 @@
 //! links; files are opened with `O_NOFOLLOW | O_NONBLOCK` and must be regular files), never
 //! reads more than a size cap per file, never panics, never aborts on a bad entry.
 
-use super::parse::{event_entry, summary_from_metadata, transcript_entries};
+use super::parse::{event_entry, summary_from_bytes, transcript_entries};
 use super::record::{CallRecord, CallSummary, EventEntry, TranscriptEntry};
 use crate::calllog::numeric_subdirs;
 use crate::config::PhoneRedaction;
@@ -171,9 +171,7 @@ fn load_summary(dir: &Path, dir_name: &str, redaction: &PhoneRedaction, report: 
             return None;
         }
     };
-    let parsed = serde_json::from_slice::<serde_json::Value>(&buf)
-        .ok()
-        .and_then(|doc| summary_from_metadata(&doc, dir_name, redaction).ok());
+    let parsed = summary_from_bytes(&buf, dir_name, redaction).ok();
     if parsed.is_none() {
         report.corrupt += 1;
         ::tracing::debug!(dir = %dir.display(), "patter hydrate: skipping unparseable metadata.json");
