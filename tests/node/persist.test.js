@@ -170,3 +170,23 @@ test('pricing: defaults, overrides from code, JSON round trip', () => {
   unpriced.tts('acme-voices', 'hello').end()
   assert.deepEqual(unpriced.end().unpriced, ['tts:acme_voices'])
 })
+
+test('records reach the disk when the process exits without flushing', () => {
+  const { spawnSync } = require('node:child_process')
+  const root = tmpDir()
+  const script = `
+    const p = require('patter')
+    const logger = new p.CallLogger({ persist: ${JSON.stringify(root)} })
+    for (let i = 0; i < 50; i++) {
+      const c = p.Call.start({ callId: 'CA-exit-' + i, direction: 'inbound', providerMode: 'pipeline', logger })
+      c.stt('deepgram').transcript('hello ' + i)
+      c.end()
+    }
+  `
+  const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, PATTER_OTEL_ENABLED: '' }, timeout: 30_000, encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stderr)
+  const days = path.join(root, 'calls')
+  const dirs = fs.readdirSync(days, { recursive: true }).filter((p) => p.endsWith('metadata.json'))
+  assert.equal(dirs.length, 50)
+  for (const m of dirs) assert.equal(JSON.parse(fs.readFileSync(path.join(days, m), 'utf8')).status, 'completed')
+})
