@@ -51,3 +51,14 @@ def test_documented_patter_names():
         "getpatter.endpoint", "getpatter.bargein")
     assert obs.SPAN_TURN == "getpatter.turn"
     assert obs.ENV_FLAG == "PATTER_OTEL_ENABLED" and obs.SERVICE_NAME == "patter" and obs.DEFAULT_SIDE == "uut"
+
+
+def test_persistence_names_of_the_docs():
+    from patter.dashboard.store import MetricsStore
+    from patter.services.call_log import CallLogger
+
+    assert MetricsStore is patter.MetricsStore and CallLogger is patter.CallLogger
+    for cls in (patter.CallLogger, patter.MetricsStore, patter.Pricing):
+        for name, member in vars(cls).items():
+            if not name.startswith("_") and callable(member):
+                assert inspect.getdoc(member), f"{cls.__name__}.{name} has no docstring"

@@ -1,6 +1,9 @@
 //! `Call`: one phone call, a thin wrapper over `patter_core::call::Call`.
 
+use crate::calllog::CallLogger;
 use crate::clock::{ManualClock, SequentialIds};
+use crate::pricing::Pricing;
+use crate::store::MetricsStore;
 use crate::convert::{dict_to_map, py_to_json, record_to_py};
 use crate::errors::{invalid, IntoPyResult};
 use crate::span::Span;
@@ -68,12 +71,14 @@ fn owned(s: Option<PyBackedStr>) -> Option<String> {
 #[pymethods]
 impl Call {
     /// Starts a call: opens the root ``getpatter.call`` span (when tracing records), writes the
-    /// initial call record (when persistence is on) and starts the cost meter.
+    /// initial call record (when persistence is on), registers it in ``store`` and starts the
+    /// cost meter. ``logger`` defaults to the process logger (``PATTER_LOG_DIR``), ``pricing``
+    /// to the process table.
     #[new]
     #[pyo3(signature = (
         call_id, *, direction, provider_mode, side = None, caller = None, callee = None,
         telephony_provider = None, realtime_provider = None, realtime_model = None, agent = None,
-        clock = None, ids = None
+        logger = None, store = None, pricing = None, clock = None, ids = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -88,6 +93,9 @@ impl Call {
         realtime_provider: Option<PyBackedStr>,
         realtime_model: Option<PyBackedStr>,
         agent: Option<&Bound<'_, PyAny>>,
+        logger: Option<PyRef<'_, CallLogger>>,
+        store: Option<PyRef<'_, MetricsStore>>,
+        pricing: Option<PyRef<'_, Pricing>>,
         clock: Option<PyRef<'_, ManualClock>>,
         ids: Option<PyRef<'_, SequentialIds>>,
     ) -> PyResult<Self> {
@@ -103,6 +111,9 @@ impl Call {
             (None, None) => None,
         };
         opts.agent = agent_from_dict(py, agent)?;
+        opts.logger = logger.map(|l| l.inner.clone());
+        opts.store = store.map(|s| s.inner.clone());
+        opts.pricing = pricing.map(|p| p.inner.clone());
         if let Some(c) = clock {
             opts.clock = Some(c.inner.clone());
         }

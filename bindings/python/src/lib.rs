@@ -8,11 +8,14 @@
 use pyo3::prelude::*;
 
 mod call;
+mod calllog;
 mod clock;
 mod convert;
 mod errors;
 mod exporter;
+mod pricing;
 mod span;
+mod store;
 mod tracing;
 
 /// The extension module. Its public names are re-exported (and documented) by `patter`.
@@ -24,6 +27,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<clock::ManualClock>()?;
     m.add_class::<clock::SequentialIds>()?;
     m.add_class::<exporter::ExportedSpan>()?;
+    m.add_class::<calllog::CallLogger>()?;
+    m.add_class::<store::MetricsStore>()?;
+    m.add_class::<pricing::Pricing>()?;
+    m.add_function(wrap_pyfunction!(calllog::flush_default_logger, m)?)?;
     tracing::register(m)?;
     Ok(())
 }

@@ -19,6 +19,10 @@ Quick tour::
     print(call.ended()["cost"])
     shutdown_tracing()                               # also runs at interpreter exit
 
+Persistence: ``patter.Call(..., logger=patter.CallLogger(persist="/var/log/patter"))`` (or
+``PATTER_LOG_DIR``) writes ``calls/YYYY/MM/DD/<call_id>/``; ``patter.MetricsStore`` (also
+``patter.dashboard.store.MetricsStore``) keeps recent calls and ``hydrate()``-s them from disk.
+
 The current call lives in a :class:`contextvars.ContextVar`: asyncio tasks spawned inside a
 ``with call:`` block report to that call.
 """
@@ -31,7 +35,7 @@ from . import _native
 from ._call import Call
 from ._context import call_scope, current_call, current_call_id, current_side, patter_call_scope
 from ._helpers import bargein, endpoint, end_turn, error, event, llm, start_turn, stt, tool, tts
-from ._native import ExportedSpan, ManualClock, SequentialIds, Span
+from ._native import CallLogger, ExportedSpan, ManualClock, MetricsStore, Pricing, SequentialIds, Span
 from .errors import (
     ConfigError,
     CorruptDataError,
@@ -47,6 +51,9 @@ __version__: str = _native.__version__
 __all__ = [
     "Call",
     "Span",
+    "CallLogger",
+    "MetricsStore",
+    "Pricing",
     "ExportedSpan",
     "ManualClock",
     "SequentialIds",
@@ -76,8 +83,10 @@ __all__ = [
 
 
 def _flush_at_exit() -> None:
-    """Hands every span still queued to its sinks before the interpreter goes away."""
+    """Hands every span still queued to its sinks, and every call record still queued to the
+    disk, before the interpreter goes away (the GIL is released while it waits)."""
     _native.shutdown_tracing()
+    _native.flush_default_logger(5.0)
 
 
 _atexit.register(_flush_at_exit)

@@ -16,9 +16,11 @@ class Call(_native.Call):
 
     ``Call(call_id, *, direction, provider_mode, side=None, caller=None, callee=None,
     telephony_provider=None, realtime_provider=None, realtime_model=None, agent=None,
-    clock=None, ids=None)`` starts the call. Used as a context manager it is bound as the
-    current call for the block and ended when the block exits (as failed, with the exception's
-    class name as error code, if an exception escapes).
+    logger=None, store=None, pricing=None, clock=None, ids=None)`` starts the call.
+
+    Used as a context manager it is bound as the current call for the block and ended when the
+    block exits (as failed, with the exception's class name as error code, if an exception
+    escapes).
     """
 
     __slots__ = ("_token",)
