@@ -10,9 +10,8 @@ PY_BUILD_DIR ?= $(CARGO_TARGET_DIR)/py-build
 PIP_FLAGS := -q --disable-pip-version-check
 
 EXTRA_TESTS += test-python
-# The root Makefile expands $(EXTRA_TESTS) in `test:` before it includes mk/*.mk (prerequisites
-# are expanded immediately), so also hook the target in directly; make merges duplicates.
-test: test-python
+CONFORMANCE_RUNNERS := $(CONFORMANCE_RUNNERS),python
+CONFORMANCE_DEPS += test-python
 .PHONY: test-python bench-python python-wheel
 
 define py_fresh_venv
