@@ -7,6 +7,10 @@ NPM ?= npm
 NPM_FLAGS := --no-audit --no-fund --loglevel=error
 
 EXTRA_TESTS += test-node
+# The conformance runner (tests/node/conformance_runner.js) uses the package test-node installs.
+CONFORMANCE_RUNNERS := $(CONFORMANCE_RUNNERS),node
+CONFORMANCE_DEPS += test-node
+conformance: export NODE_PATH := $(NODE_SCRATCH)/node_modules
 
 .PHONY: test-node build-node bench-node node-deps
 
