@@ -38,6 +38,7 @@ test-node: venv build-node
 	cp -R tests/node $(NODE_SCRATCH)/tests/
 	cd $(NODE_SCRATCH)/tests/node && $(CURDIR)/$(NODE_PKG)/node_modules/.bin/tsc -p types/tsconfig.json
 	cd $(NODE_SCRATCH) && PATTER_REPO_ROOT=$(CURDIR) node --test tests/node/
+	cd $(NODE_SCRATCH) && NODE_PATH=$(NODE_SCRATCH)/node_modules PATTER_MODULE=patter node $(CURDIR)/examples/node/call.js >/dev/null
 
 ## bench-node: one span through patter vs @opentelemetry/sdk-trace-base (batch processor, no-op exporter)
 bench-node: build-node
