@@ -214,7 +214,7 @@ impl CallInner {
             (Some(tracer), Some(parent)) => {
                 let mut attrs = self.base_attrs(true, 1);
                 attrs.push(KeyValue::new(n::TURN_NUMBER, number as i64));
-                Some(otel::start(tracer, self.ids.as_ref(), n::SPAN_TURN, Some(&parent.ctx), at, attrs))
+                Some(otel::start(tracer, self.ids.as_ref(), n::SPAN_TURN, Some(parent), at, attrs, true))
             }
             _ => None,
         };
@@ -393,7 +393,7 @@ impl Call {
                 KeyValue::new(n::CALL_PROVIDER_MODE, opts.provider_mode.clone()),
             ];
             attrs.shrink_to_fit();
-            otel::start(t, ids.as_ref(), n::SPAN_CALL, None, started_at, attrs)
+            otel::start(t, ids.as_ref(), n::SPAN_CALL, None, started_at, attrs, true)
         });
         let start = CallStart {
             call_id: opts.call_id.clone(),

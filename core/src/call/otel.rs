@@ -9,26 +9,33 @@ use opentelemetry_sdk::trace::{SdkTracer, Span as SdkSpan};
 pub(crate) struct OtelSpan {
     pub(crate) span: SdkSpan,
     pub(crate) ctx: SpanContext,
+    /// A context whose active span is this one, built once so that children started under it
+    /// clone it (a refcount) instead of allocating a new one each.
+    pub(crate) as_parent: Option<Context>,
 }
 
-/// Starts `name` under `parent` (root when None) at `start` with `attrs`.
+/// Starts `name` under `parent` (root when None) at `start` with `attrs`. With `will_parent`,
+/// the span keeps a context for its children.
 pub(crate) fn start(
     tracer: &SdkTracer,
     ids: &dyn IdSource,
     name: &'static str,
-    parent: Option<&SpanContext>,
+    parent: Option<&OtelSpan>,
     start: Timestamp,
     attrs: Vec<KeyValue>,
+    will_parent: bool,
 ) -> OtelSpan {
     let builder = SpanBuilder::from_name(name).with_start_time(start.to_system_time()).with_attributes(attrs);
     let span_id = SpanId::from_bytes(ids.span_id());
+    let root = Context::new();
     let (cx, trace) = match parent {
-        Some(p) => (Context::new().with_remote_span_context(p.clone()), None),
-        None => (Context::new(), Some(TraceId::from_bytes(ids.trace_id()))),
+        Some(p) => (p.as_parent.as_ref().unwrap_or(&root), None),
+        None => (&root, Some(TraceId::from_bytes(ids.trace_id()))),
     };
-    let span = crate::tracing::with_ids(trace, span_id, || tracer.build_with_context(builder, &cx));
+    let span = crate::tracing::with_ids(trace, span_id, || tracer.build_with_context(builder, cx));
     let ctx = span.span_context().clone();
-    OtelSpan { span, ctx }
+    let as_parent = will_parent.then(|| Context::new().with_remote_span_context(ctx.clone()));
+    OtelSpan { span, ctx, as_parent }
 }
 
 /// Ends `span` at `end`.

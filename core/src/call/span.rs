@@ -157,7 +157,7 @@ impl Span {
         }
         let otel = match (inner.tracer, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
             (Some(tracer), Some(parent)) => {
-                let o = otel::start(tracer, inner.ids.as_ref(), kind.span_name(), Some(&parent.ctx), at, attrs);
+                let o = otel::start(tracer, inner.ids.as_ref(), kind.span_name(), Some(parent), at, attrs, false);
                 Some(st.park(o))
             }
             _ => None,
