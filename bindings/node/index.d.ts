@@ -28,6 +28,32 @@ export interface PatterError extends Error {
 
 /** The call bound by the innermost enclosing `call.run(…)`, or undefined. */
 export declare function currentCall(): Call | undefined
+/** The id of the current call, or undefined. */
+export declare function currentCallId(): string | undefined
+/** The side of the current call, or undefined. */
+export declare function currentSide(): string | undefined
+
+// The Call's methods on the current call (throw PATTER_STATE outside `call.run(…)`).
+/** `currentCall().startTurn()` */
+export declare function startTurn(): number
+/** `currentCall().endTurn()` */
+export declare function endTurn(): void
+/** `currentCall().stt(…)` */
+export declare function stt(provider: string, options?: SttOptions | null): Span
+/** `currentCall().endpoint()` */
+export declare function endpoint(): Span
+/** `currentCall().llm(…)` */
+export declare function llm(provider: string, options?: LlmOptions | null): Span
+/** `currentCall().tts(…)` */
+export declare function tts(provider: string, text: string, options?: TtsOptions | null): Span
+/** `currentCall().bargein(…)` */
+export declare function bargein(cancelledText?: string | null): Span
+/** `currentCall().tool(…)` */
+export declare function tool(name: string, transport: string, args?: string | null): Span
+/** `currentCall().event(…)` */
+export declare function event(type: string, data?: Record<string, unknown>): void
+/** `currentCall().error(…)` */
+export declare function error(code: string, message?: string | null, options?: ErrorOptions | null): void
 
 /** Options of {@link Call.stt}. */
 export interface SttOptions {
@@ -345,6 +371,11 @@ export declare class CallLogger {
    * unusable path.
    */
   constructor(options?: CallLoggerOptions | undefined | null)
+  /**
+   * The process default logger (what calls started without `logger` use), configured from
+   * the environment (`PATTER_LOG_DIR`, …) the first time it is asked for.
+   */
+  static default(): CallLogger
   /** Whether this logger writes anything. */
   get enabled(): boolean
   /** The log root (the directory holding `calls/`), or null when disabled. */
@@ -353,7 +384,7 @@ export declare class CallLogger {
    * Resolves once everything queued so far is written (metadata fsynced); `false` if that
    * took longer than `timeoutMs` (default 10000).
    */
-  flush(timeoutMs?: number | undefined | null): Promise<unknown>
+  flush(timeoutMs?: number | undefined | null): Promise<boolean>
   /** Counters: `written`, `dropped` (queue full), `errors`, `sweeps`. */
   stats(): LogStats
   /** Runs a retention sweep now (on the writer thread) and resolves its report. */
@@ -373,6 +404,10 @@ export declare class ManualClock {
   set(epochMs: number): void
   /** The current time in milliseconds since the Unix epoch. */
   now(): number
+  /** The current time in milliseconds since the Unix epoch. */
+  get nowMs(): number
+  /** The current time in nanoseconds since the Unix epoch. */
+  get nowNs(): bigint
 }
 
 /**
@@ -409,23 +444,36 @@ export declare class MetricsStore {
 }
 
 /**
- * A table of rates. Pass it as `pricing` in {@link CallOptions}; calls started without one
- * use the defaults plus `PATTER_PRICING_FILE`.
+ * Rates calls are priced with: the built-in defaults, then an override file, then overrides
+ * from code. Pass it as `pricing` in {@link CallOptions}; calls started without one use the
+ * defaults plus `PATTER_PRICING_FILE`.
  */
-export declare class PricingTable {
+export declare class Pricing {
   /** The built-in list prices. */
-  static defaults(): PricingTable
+  static defaults(): Pricing
   /**
-   * The effective table: defaults, then the override file, then code overrides. Throws
-   * `PATTER_CONFIG`, `PATTER_IO` or `PATTER_CORRUPT` naming what is wrong.
+   * The effective rates: defaults, then `file` (else `PATTER_PRICING_FILE`), then
+   * `overrides`. Throws `PATTER_CONFIG`, `PATTER_IO` or `PATTER_CORRUPT` naming what is wrong.
    */
-  static load(options?: PricingOptions | undefined | null): PricingTable
+  constructor(options?: PricingOptions | undefined | null)
   /** A table holding exactly what `json` describes (no defaults), e.g. a dumped table. */
-  static fromJson(json: string): PricingTable
+  static fromJson(json: string): Pricing
   /** A copy with `overrides` (an object in the override format) merged on top. */
-  withOverrides(overrides: Record<string, unknown>): PricingTable
-  /** The table in the override format (loads back unchanged with {@link PricingTable.fromJson}). */
+  withOverrides(overrides: Record<string, unknown>): Pricing
+  /** The table in the override format (loads back unchanged with {@link Pricing.fromJson}). */
   toJSON(): Record<string, unknown>
+}
+
+/**
+ * Deterministic trace and span ids derived from `seed`. Pass it as `ids` in
+ * {@link CallOptions}; calls sharing one instance continue its sequence (`idSeed` starts a fresh
+ * one per call).
+ */
+export declare class SequentialIds {
+  /** Ids from `seed` (a non-negative integer). */
+  constructor(seed: number)
+  /** The seed. */
+  get seed(): number
 }
 
 /** The agent snapshot stored in metadata.json's `agent` object. */
@@ -522,9 +570,11 @@ export interface CallOptions {
   /** A MetricsStore to keep the call in. */
   store?: MetricsStore
   /** Rates (default: built-in defaults plus `PATTER_PRICING_FILE`). */
-  pricing?: PricingTable
+  pricing?: Pricing
   /** Deterministic mode: the clock every timestamp of this call is read from. */
   clock?: ManualClock
+  /** Deterministic mode: the id source (see {@link SequentialIds}). */
+  ids?: SequentialIds
   /**
    * Deterministic mode: trace/span ids derived from this seed (a non-negative integer)
    * instead of random ones.
@@ -603,7 +653,7 @@ export const PATTER_CALL_ID: string
 /** Cost/latency spans: `patter.side`. */
 export const PATTER_SIDE: string
 
-/** Options of {@link PricingTable.load}. */
+/** Options of `new Pricing(…)`. */
 export interface PricingOptions {
   /** JSON override file (default `PATTER_PRICING_FILE`, else none). */
   file?: string

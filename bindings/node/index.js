@@ -315,4 +315,37 @@ function currentCall() {
   return callScope.getStore()
 }
 
-module.exports = Object.freeze({ ...exported, Span, ErrorCode, currentCall })
+/** The id of the current call, or undefined. */
+function currentCallId() {
+  const call = callScope.getStore()
+  return call === undefined ? undefined : call.callId
+}
+
+/** The side of the current call, or undefined. */
+function currentSide() {
+  const call = callScope.getStore()
+  return call === undefined ? undefined : call.side
+}
+
+function requireCall(what) {
+  const call = callScope.getStore()
+  if (call === undefined) {
+    const err = new Error(`invalid state: ${what}() needs a current call (run it inside call.run(…))`)
+    err.code = ErrorCode.STATE
+    throw err
+  }
+  return call
+}
+
+// The Call's methods on the current call: code deep inside an agent reports without a handle.
+const helpers = {}
+for (const name of ['startTurn', 'endTurn', 'stt', 'endpoint', 'llm', 'tts', 'bargein', 'tool', 'event', 'error']) {
+  const method = Call.prototype[name]
+  helpers[name] = {
+    [name](...args) {
+      return method.apply(requireCall(name), args)
+    },
+  }[name]
+}
+
+module.exports = Object.freeze({ ...exported, ...helpers, Span, ErrorCode, currentCall, currentCallId, currentSide })

@@ -26,6 +26,32 @@ export interface PatterError extends Error {
 
 /** The call bound by the innermost enclosing `call.run(…)`, or undefined. */
 export declare function currentCall(): Call | undefined
+/** The id of the current call, or undefined. */
+export declare function currentCallId(): string | undefined
+/** The side of the current call, or undefined. */
+export declare function currentSide(): string | undefined
+
+// The Call's methods on the current call (throw PATTER_STATE outside `call.run(…)`).
+/** `currentCall().startTurn()` */
+export declare function startTurn(): number
+/** `currentCall().endTurn()` */
+export declare function endTurn(): void
+/** `currentCall().stt(…)` */
+export declare function stt(provider: string, options?: SttOptions | null): Span
+/** `currentCall().endpoint()` */
+export declare function endpoint(): Span
+/** `currentCall().llm(…)` */
+export declare function llm(provider: string, options?: LlmOptions | null): Span
+/** `currentCall().tts(…)` */
+export declare function tts(provider: string, text: string, options?: TtsOptions | null): Span
+/** `currentCall().bargein(…)` */
+export declare function bargein(cancelledText?: string | null): Span
+/** `currentCall().tool(…)` */
+export declare function tool(name: string, transport: string, args?: string | null): Span
+/** `currentCall().event(…)` */
+export declare function event(type: string, data?: Record<string, unknown>): void
+/** `currentCall().error(…)` */
+export declare function error(code: string, message?: string | null, options?: ErrorOptions | null): void
 
 /** Options of {@link Call.stt}. */
 export interface SttOptions {

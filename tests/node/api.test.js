@@ -146,6 +146,8 @@ test('ManualClock moves only when told, never backwards', () => {
   assert.equal(c.now(), 1000)
   c.advance(5)
   assert.equal(c.now(), 1005)
+  assert.equal(c.nowMs, 1005)
+  assert.equal(c.nowNs, 1_005_000_000n)
   c.set(900)
   assert.equal(c.now(), 1005)
   c.set(2000)
@@ -176,6 +178,53 @@ test('call.run binds the current call across awaits, timers and nested runs', as
   assert.throws(() => a.run(() => { throw mine }), (e) => e === mine && e.code === undefined)
   a.end()
   b.end()
+})
+
+test('module-level helpers report to the current call', async () => {
+  const call = Call.start(opts({ callId: 'CA-helpers', side: 'driver' }))
+  assert.throws(() => patter.llm('openai'), { code: 'PATTER_STATE' })
+  assert.equal(patter.currentCallId(), undefined)
+  await call.run(async () => {
+    await null
+    assert.equal(patter.currentCallId(), 'CA-helpers')
+    assert.equal(patter.currentSide(), 'driver')
+    assert.equal(patter.startTurn(), 1)
+    const s = patter.stt('deepgram', { model: 'nova-3' })
+    s.transcript('hi', { audioSeconds: 1 })
+    s.end()
+    patter.endpoint().end()
+    const l = patter.llm('openai', { historySize: 1 })
+    l.usage(3, 4)
+    l.end()
+    patter.tts('elevenlabs', 'hello').end()
+    patter.tool('lookup', 'handler').end()
+    patter.event('custom', { a: 1 })
+    patter.error('minor', 'not fatal')
+    patter.bargein('hel').end()
+    patter.endTurn()
+    assert.throws(() => patter.llm(5), { code: 'PATTER_INVALID_ARGUMENT' })
+  })
+  assert.deepEqual(call.usage(), { stt_seconds: 1, tts_chars: 5, llm_input_tokens: 3, llm_output_tokens: 4, llm_cached_input_tokens: 0 })
+  assert.equal(call.end().turns, 1)
+})
+
+test('SequentialIds: shared by calls, continuing its sequence; or idSeed per call', () => {
+  const ids = new patter.SequentialIds(42)
+  assert.equal(ids.seed, 42)
+  patter.attachSpanExporter(() => {})
+  try {
+    const a = Call.start(opts({ callId: 'CA-ids-a', ids }))
+    const b = Call.start(opts({ callId: 'CA-ids-b', ids }))
+    assert.equal(a.traceId, '000000000000002a0000000000000001')
+    assert.equal(b.traceId, '000000000000002a0000000000000002')
+    const c = Call.start(opts({ callId: 'CA-ids-c', idSeed: 42 }))
+    assert.equal(c.traceId, a.traceId)
+    assert.throws(() => Call.start(opts({ ids, idSeed: 1 })), { code: 'PATTER_INVALID_ARGUMENT' })
+    assert.throws(() => new patter.SequentialIds(-1), { code: 'PATTER_INVALID_ARGUMENT' })
+    for (const x of [a, b, c]) x.end()
+  } finally {
+    return patter.shutdownTracing()
+  }
 })
 
 test('promises resolve off the JS thread', async () => {

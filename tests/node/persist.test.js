@@ -17,6 +17,7 @@ const readJsonl = (f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).
 
 test('CallLogger persist semantics', () => {
   assert.equal(new CallLogger().enabled, false, 'unset and no PATTER_LOG_DIR: off')
+  assert.equal(CallLogger.default().enabled, false, 'the process logger follows PATTER_LOG_DIR')
   assert.equal(new CallLogger({ persist: false }).enabled, false)
   assert.equal(new CallLogger({ persist: null }).enabled, false)
   const dir = tmpDir()
@@ -147,11 +148,11 @@ test('hydrate tolerates a missing root and garbage; arguments are checked', asyn
 })
 
 test('pricing: defaults, overrides from code, JSON round trip', () => {
-  const { PricingTable } = patter
-  const defaults = PricingTable.defaults()
+  const { Pricing } = patter
+  const defaults = Pricing.defaults()
   const json = defaults.toJSON()
   assert.equal(typeof json.version, 'string')
-  assert.deepEqual(PricingTable.fromJson(JSON.stringify(json)).toJSON(), json)
+  assert.deepEqual(Pricing.fromJson(JSON.stringify(json)).toJSON(), json)
   const cheap = defaults.withOverrides({ tts: { elevenlabs: { price: 0 } } })
   const call = (pricing) => {
     const c = Call.start({ callId: 'CA-price', direction: 'outbound', providerMode: 'pipeline', pricing })
@@ -160,12 +161,13 @@ test('pricing: defaults, overrides from code, JSON round trip', () => {
   }
   assert.ok(call(defaults) > 0)
   assert.equal(call(cheap), 0)
-  const loaded = PricingTable.load({ overrides: { tts: { elevenlabs: { price: 1000 } } } })
+  const loaded = new Pricing({ overrides: { tts: { elevenlabs: { price: 1000 } } } })
   assert.equal(call(loaded), 1000)
   assert.throws(() => defaults.withOverrides({ tts: { elevenlabs: { price: -1 } } }), { code: 'PATTER_CONFIG' })
   assert.throws(() => defaults.withOverrides('{}'), { code: 'PATTER_INVALID_ARGUMENT' })
-  assert.throws(() => PricingTable.fromJson('{'), (e) => e.code === 'PATTER_CONFIG' || e.code === 'PATTER_CORRUPT')
-  assert.throws(() => PricingTable.load({ file: path.join(tmpDir(), 'missing.json') }), { code: 'PATTER_IO' })
+  assert.throws(() => Pricing.fromJson('{'), (e) => e.code === 'PATTER_CONFIG' || e.code === 'PATTER_CORRUPT')
+  assert.throws(() => new Pricing({ file: path.join(tmpDir(), 'missing.json') }), { code: 'PATTER_IO' })
+  assert.deepEqual(new Pricing().toJSON(), json, 'no file, no overrides: the defaults')
   const unpriced = Call.start({ callId: 'CA-unpriced', direction: 'outbound', providerMode: 'pipeline' })
   unpriced.tts('acme-voices', 'hello').end()
   assert.deepEqual(unpriced.end().unpriced, ['tts:acme_voices'])

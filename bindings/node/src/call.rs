@@ -1,8 +1,8 @@
 //! The Call handle: one per phone call. A thin shell over `patter_core::call::Call`.
 
 use crate::calllog::CallLogger;
-use crate::clock::ManualClock;
-use crate::pricing::PricingTable;
+use crate::clock::{ManualClock, SequentialIds};
+use crate::pricing::Pricing;
 use crate::store::MetricsStore;
 use crate::error::{invalid, IntoJs, Result};
 use crate::span;
@@ -10,7 +10,7 @@ use crate::util::{to_u64, Checked};
 use napi::bindgen_prelude::Reference;
 use napi_derive::napi;
 use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOutcome};
-use patter_core::clock::SequentialIds;
+use patter_core::clock::SequentialIds as CoreSequentialIds;
 use crate::records::to_js_value;
 use patter_core::records::{AgentInfo as CoreAgentInfo, Direction};
 use std::sync::Arc;
@@ -64,9 +64,11 @@ pub struct CallOptions {
     /// A MetricsStore to keep the call in.
     pub store: Option<Reference<MetricsStore>>,
     /// Rates (default: built-in defaults plus `PATTER_PRICING_FILE`).
-    pub pricing: Option<Reference<PricingTable>>,
+    pub pricing: Option<Reference<Pricing>>,
     /// Deterministic mode: the clock every timestamp of this call is read from.
     pub clock: Option<Reference<ManualClock>>,
+    /// Deterministic mode: the id source (see {@link SequentialIds}).
+    pub ids: Option<Reference<SequentialIds>>,
     /// Deterministic mode: trace/span ids derived from this seed (a non-negative integer)
     /// instead of random ones.
     pub id_seed: Option<f64>,
@@ -151,8 +153,14 @@ impl Call {
         if let Some(c) = &options.clock {
             o.clock = Some(c.inner.clone());
         }
+        if let Some(ids) = &options.ids {
+            if options.id_seed.is_some() {
+                return Err(invalid("idSeed", "give either `ids` or `idSeed`, not both"));
+            }
+            o.ids = Some(ids.inner.clone());
+        }
         if let Some(seed) = options.id_seed {
-            o.ids = Some(Arc::new(SequentialIds::new(to_u64("idSeed", seed)?)));
+            o.ids = Some(Arc::new(CoreSequentialIds::new(to_u64("idSeed", seed)?)));
         }
         Ok(Call { inner: CoreCall::start(o).js()?, key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed) })
     }

@@ -42,6 +42,13 @@ impl CallLogger {
         Ok(CallLogger { inner: CoreCallLogger::new(&persist, &ProcessEnv).js()? })
     }
 
+    /// The process default logger (what calls started without `logger` use), configured from
+    /// the environment (`PATTER_LOG_DIR`, …) the first time it is asked for.
+    #[napi(factory, catch_unwind, writable = true, configurable = true, js_name = "default")]
+    pub fn default_logger() -> Self {
+        CallLogger { inner: CoreCallLogger::from_env() }
+    }
+
     /// Whether this logger writes anything.
     #[napi(getter, catch_unwind)]
     pub fn enabled(&self) -> bool {
@@ -56,7 +63,7 @@ impl CallLogger {
 
     /// Resolves once everything queued so far is written (metadata fsynced); `false` if that
     /// took longer than `timeoutMs` (default 10000).
-    #[napi(strict, catch_unwind)]
+    #[napi(strict, catch_unwind, ts_return_type = "Promise<boolean>")]
     pub fn flush(&self, timeout_ms: Option<f64>) -> Result<AsyncTask<LogFlushTask>> {
         let ms = timeout_ms.map(|v| to_u64("timeoutMs", v)).transpose()?.unwrap_or(10_000);
         Ok(AsyncTask::new(LogFlushTask { logger: self.inner.clone(), timeout: Duration::from_millis(ms) }))

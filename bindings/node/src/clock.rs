@@ -3,7 +3,8 @@
 use crate::error::Result;
 use crate::util::to_u64;
 use napi_derive::napi;
-use patter_core::clock::{Clock, ManualClock as CoreManualClock, Timestamp};
+use napi::bindgen_prelude::BigInt;
+use patter_core::clock::{Clock, ManualClock as CoreManualClock, SequentialIds as CoreSequentialIds, Timestamp};
 use std::sync::Arc;
 
 /// A clock that only moves when told. Pass it as `clock` in {@link CallOptions} (together with
@@ -40,5 +41,42 @@ impl ManualClock {
     #[napi(strict, catch_unwind)]
     pub fn now(&self) -> f64 {
         self.inner.now().as_millis() as f64
+    }
+
+    /// The current time in milliseconds since the Unix epoch.
+    #[napi(getter, catch_unwind)]
+    pub fn now_ms(&self) -> f64 {
+        self.inner.now().as_millis() as f64
+    }
+
+    /// The current time in nanoseconds since the Unix epoch.
+    #[napi(getter, catch_unwind)]
+    pub fn now_ns(&self) -> BigInt {
+        BigInt::from(self.inner.now().0)
+    }
+}
+
+/// Deterministic trace and span ids derived from `seed`. Pass it as `ids` in
+/// {@link CallOptions}; calls sharing one instance continue its sequence (`idSeed` starts a fresh
+/// one per call).
+#[napi]
+pub struct SequentialIds {
+    pub(crate) inner: Arc<CoreSequentialIds>,
+    seed: u64,
+}
+
+#[napi]
+impl SequentialIds {
+    /// Ids from `seed` (a non-negative integer).
+    #[napi(constructor, strict, catch_unwind)]
+    pub fn new(seed: f64) -> Result<Self> {
+        let seed = to_u64("seed", seed)?;
+        Ok(SequentialIds { inner: Arc::new(CoreSequentialIds::new(seed)), seed })
+    }
+
+    /// The seed.
+    #[napi(getter, catch_unwind)]
+    pub fn seed(&self) -> f64 {
+        self.seed as f64
     }
 }

@@ -70,6 +70,29 @@ async function main(): Promise<void> {
   const p95: number | undefined = end.latency?.p95_ms
   const again: CallEnd | null = call.ended()
 
+  await call.run(() => {
+    const s: Span = patter.llm('openai', { model: 'gpt-4o' })
+    s.end()
+    patter.event('x', { y: 1 })
+    const id: string | undefined = patter.currentCallId()
+    void id
+  })
+  const ids = new patter.SequentialIds(3)
+  const pricing = new patter.Pricing({ overrides: { tts: { elevenlabs: { price: 0.1 } } } })
+  const logger = new patter.CallLogger({ persist: false })
+  const store = new patter.MetricsStore({ capacity: 10 })
+  const other = Call.start({ callId: 'CA-2', direction: 'outbound', providerMode: 'p', ids, pricing, logger, store })
+  other.end()
+  const calls: patter.CallSummary[] = store.getCalls({ limit: 10 })
+  const rec: patter.CallRecord | null = store.getCall('CA-2')
+  const agg: patter.Aggregates = store.getAggregates()
+  const loaded: number = await store.hydrate('/tmp/none')
+  const report: patter.HydrateReport = await store.hydrateReport('/tmp/none')
+  const ok: boolean = await logger.flush(100)
+  const ls: patter.LogStats = logger.stats()
+  const sweep: patter.SweepReport = await logger.sweep()
+  const dflt: patter.CallLogger = patter.CallLogger.default()
+  void [calls, rec?.transcript[0]?.text, agg.total_cost, loaded, report.loaded, ok, ls.written, sweep.days_removed, dflt.root]
   const flushed: boolean = await forceFlush(1000)
   const detached: boolean = await detachSpanExporter(exporter)
   const stats: TracingStats = tracingStats()
