@@ -282,9 +282,6 @@ export interface HydrateReport {
   wrong_type: number
   too_large: number
   missing_metadata: number
-  truncated_files: number
-  bad_lines: number
-  torn_tails: number
   days_scanned: number
   stopped_early: boolean
 }

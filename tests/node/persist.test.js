@@ -87,6 +87,9 @@ test('a full call: exported to the OTLP receiver and written to disk, kept in th
     assert.equal(fs.statSync(dir).mode & 0o777, 0o700)
   }
   const stats = logger.stats()
+  assert.deepEqual(Object.keys(stats).sort(), ['dropped', 'errors', 'sweeps', 'written'])
+  // (A sweep here would remove the call: it is dated April, past the 30-day default retention.)
+  assert.deepEqual(Object.keys(await new CallLogger({ persist: tmpDir() }).sweep()).sort(), ['days_removed', 'errors', 'months_removed', 'years_removed'])
   assert.equal(stats.dropped, 0)
   assert.equal(stats.errors, 0)
   assert.ok(stats.written >= 5)
@@ -106,7 +109,15 @@ test('a full call: exported to the OTLP receiver and written to disk, kept in th
   assert.equal(summary.call_id, 'CA-disk-1')
   assert.equal(summary.source, 'live')
   assert.equal(summary.caller, '***0100')
+  // The record shapes index.d.ts declares (CallSummary, CallRecord, Aggregates, HydrateReport).
+  assert.deepEqual(Object.keys(summary).sort(), ['agent', 'call_id', 'callee', 'caller', 'cost', 'direction', 'duration_ms',
+    'ended_at', 'error', 'latency', 'provider_mode', 'source', 'started_at', 'status', 'telephony_provider', 'trace_id', 'turns', 'unpriced'])
+  assert.deepEqual(Object.keys(store.getAggregates()).sort(), ['abandoned', 'active_calls', 'avg_cost', 'avg_duration_ms', 'completed',
+    'cost_breakdown', 'failed', 'latency', 'total_calls', 'total_cost'])
   const live = store.getCall('CA-disk-1')
+  assert.deepEqual(Object.keys(live.transcript[1]).sort(), ['cost', 'interrupted', 'latency', 'role', 'text', 'ts', 'turn_index'])
+  assert.deepEqual(Object.keys(live.transcript[1].latency).sort(), ['endpoint_ms', 'llm_ms', 'llm_ttft_ms', 'stt_ms', 'ttfb_ms', 'tts_ttfb_ms', 'turn_ms'])
+  assert.deepEqual(Object.keys(live.events[0]).sort(), ['data', 'ts', 'type'])
   assert.equal(live.transcript.length, 2)
   assert.equal(live.events.length, 3)
   assert.equal(store.getCall('nope'), null)
@@ -121,6 +132,8 @@ test('a full call: exported to the OTLP receiver and written to disk, kept in th
   assert.equal(await fresh.hydrate(root), 1)
   assert.equal(await fresh.hydrate(root), 0)
   const report = await fresh.hydrateReport(root)
+  assert.deepEqual(Object.keys(report).sort(), ['already_present', 'corrupt', 'days_scanned', 'loaded', 'missing_metadata',
+    'not_retained', 'stopped_early', 'too_large', 'wrong_type'])
   assert.equal(report.loaded, 0)
   assert.equal(report.already_present, 1)
   const disk = fresh.getCall('CA-disk-1')
