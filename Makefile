@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: all demo test test-rust test-e2e venv build clean bench
+.PHONY: all demo test test-rust test-e2e venv build clean bench conformance conformance-regen
 all: build
 
 ## venv: the test virtualenv (receiver's protobuf definitions, pytest)
@@ -26,7 +26,7 @@ demo:
 	$(CARGO) run -q -p patter-core --example demo
 
 ## test: every test (Rust, e2e against a real OTLP receiver, C, Python, Node, conformance)
-test: test-rust test-e2e $(EXTRA_TESTS)
+test: test-rust test-e2e $(EXTRA_TESTS) conformance
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -44,3 +44,15 @@ clean:
 	rm -rf $(VENV)
 
 -include mk/*.mk
+
+## conformance: every language's runner on every scenario, compared byte for byte with golden/
+CONFORMANCE_RUNNERS ?= rust
+export CONFORMANCE_RUNNERS
+conformance: venv $(CONFORMANCE_DEPS)
+	$(CARGO) build -p patter-core --example conformance_runner
+	cd tests/conformance && ../../$(PY) -m pytest -q .
+
+## conformance-regen: rewrite golden/ from the Rust runner (review the diff like code)
+conformance-regen: venv
+	$(CARGO) build -p patter-core --example conformance_runner
+	cd tests/conformance && ../../$(PY) regen.py

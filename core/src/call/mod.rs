@@ -6,6 +6,7 @@
 //! to background threads. Methods return errors only for bad arguments or a call that has
 //! already ended.
 
+mod ledger;
 mod options;
 mod otel;
 mod span;
@@ -17,7 +18,7 @@ pub use span::{Span, SpanKind};
 use crate::calllog::{CallLogHandle, CallLogger};
 use crate::clock::{hex, Clock, IdSource, RandomIds, Timestamp};
 use crate::error::{check_id, check_text};
-use crate::pricing::{CostMeter, PricingTable};
+use crate::pricing::PricingTable;
 use crate::records::{
     CallEnd, CallStart, CallStatus, CostBreakdown, EventLine, Role, TranscriptLine, Usage,
 };
@@ -27,6 +28,7 @@ use crate::{PatterError, Result};
 use opentelemetry::trace::{Span as _, Status};
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::SdkTracer;
+use ledger::Ledger;
 use otel::OtelSpan;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use turn::{round1, TurnState};
@@ -49,6 +51,12 @@ pub(crate) struct CallInner {
     pub(crate) log: CallLogHandle,
     pub(crate) store: Option<Arc<MetricsStore>>,
     pub(crate) pricing: Arc<PricingTable>,
+    /// Whether anything consumes timings and texts (spans, the call log or a store). When
+    /// nothing does, span operations skip the clock and only account usage and cost.
+    pub(crate) timed: bool,
+    /// `call_id` and `side` as shared attribute values (cloning is a refcount increment).
+    pub(crate) call_id_value: opentelemetry::StringValue,
+    pub(crate) side_value: opentelemetry::StringValue,
     pub(crate) state: Mutex<CallState>,
 }
 
@@ -57,9 +65,14 @@ pub(crate) struct CallState {
     pub(crate) call_span: Option<OtelSpan>,
     pub(crate) turn: Option<TurnState>,
     pub(crate) turns_started: u32,
-    /// Recording service spans not yet ended (ended by the call's end if the host forgets).
-    pub(crate) open: Vec<Arc<Mutex<Option<OtelSpan>>>>,
-    pub(crate) meter: CostMeter,
+    /// Recording service spans not yet ended, by slot (ended by the call's end if the host
+    /// forgets); a Span handle keeps its slot index.
+    pub(crate) open: Vec<Option<OtelSpan>>,
+    /// Free indexes of `open`.
+    pub(crate) free_slots: Vec<usize>,
+    /// Provider names as shared attribute values, so a span does not allocate them.
+    pub(crate) provider_values: Vec<opentelemetry::StringValue>,
+    pub(crate) ledger: Ledger,
     pub(crate) usage: Usage,
     pub(crate) ttfbs: Vec<f64>,
     pub(crate) error: Option<String>,
@@ -77,6 +90,28 @@ impl std::fmt::Debug for Call {
     }
 }
 
+/// The process pricing: built-in rates plus `PATTER_PRICING_FILE` overrides, resolved once.
+/// A bad file is logged and the built-in rates are used (a call never fails on it).
+fn default_pricing() -> Arc<PricingTable> {
+    static PRICING: OnceLock<Arc<PricingTable>> = OnceLock::new();
+    PRICING
+        .get_or_init(|| {
+            crate::config::load_pricing(&Default::default(), &crate::config::ProcessEnv).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "pricing overrides ignored; using built-in rates");
+                PricingTable::defaults()
+            })
+        })
+        .clone()
+}
+
+/// Builds the process defaults a first call would otherwise build on its own path (the
+/// pricing table with `PATTER_PRICING_FILE` overrides, the `PATTER_LOG_DIR` logger).
+/// `init_tracing` calls it; hosts may call it at start-up too.
+pub fn warm_up() {
+    let _ = default_pricing();
+    let _ = default_logger();
+}
+
 fn default_logger() -> CallLogger {
     static LOGGER: OnceLock<CallLogger> = OnceLock::new();
     LOGGER.get_or_init(CallLogger::from_env).clone()
@@ -86,6 +121,41 @@ fn check_opt(name: &'static str, v: &Option<String>) -> Result<()> {
     match v {
         Some(s) => check_id(name, s),
         None => Ok(()),
+    }
+}
+
+impl CallState {
+    /// Keeps a recording span in a slot; returns the slot index.
+    pub(crate) fn park(&mut self, span: OtelSpan) -> usize {
+        match self.free_slots.pop() {
+            Some(i) => {
+                self.open[i] = Some(span);
+                i
+            }
+            None => {
+                self.open.push(Some(span));
+                self.open.len() - 1
+            }
+        }
+    }
+
+    /// Takes a parked span out of its slot (None if the call's end already ended it).
+    pub(crate) fn unpark(&mut self, slot: usize) -> Option<OtelSpan> {
+        let span = self.open.get_mut(slot).and_then(Option::take);
+        if span.is_some() {
+            self.free_slots.push(slot);
+        }
+        span
+    }
+
+    /// `provider` as a shared attribute value (allocated once per call and provider).
+    pub(crate) fn provider_value(&mut self, provider: &str) -> opentelemetry::StringValue {
+        if let Some(v) = self.provider_values.iter().find(|v| v.as_str() == provider) {
+            return v.clone();
+        }
+        let v = opentelemetry::StringValue::from(Arc::<str>::from(provider));
+        self.provider_values.push(v.clone());
+        v
     }
 }
 
@@ -100,13 +170,22 @@ impl CallInner {
         self.clock.now()
     }
 
+    /// The clock when timings are consumed; a zero timestamp otherwise.
+    pub(crate) fn now_if_timed(&self) -> Timestamp {
+        if self.timed {
+            self.clock.now()
+        } else {
+            Timestamp(0)
+        }
+    }
+
     /// `getpatter.call.id` plus, for cost/latency spans, the routing tags.
     pub(crate) fn base_attrs(&self, routing: bool, extra: usize) -> Vec<KeyValue> {
         let mut v = Vec::with_capacity(3 + extra);
-        v.push(KeyValue::new(n::CALL_ID, self.start.call_id.clone()));
+        v.push(KeyValue::new(n::CALL_ID, self.call_id_value.clone()));
         if routing {
-            v.push(KeyValue::new(n::PATTER_CALL_ID, self.start.call_id.clone()));
-            v.push(KeyValue::new(n::PATTER_SIDE, self.start.side.clone()));
+            v.push(KeyValue::new(n::PATTER_CALL_ID, self.call_id_value.clone()));
+            v.push(KeyValue::new(n::PATTER_SIDE, self.side_value.clone()));
         }
         v
     }
@@ -134,7 +213,7 @@ impl CallInner {
             }
             _ => None,
         };
-        st.turn = Some(TurnState::new(number, at, otel, CostMeter::new(self.pricing.clone())));
+        st.turn = Some(TurnState::new(number, at, otel));
         number
     }
 
@@ -185,7 +264,7 @@ impl CallInner {
                 interrupted: t.interrupted,
                 latency: Some(t.latency),
                 usage: Some(t.usage),
-                cost: Some(t.meter.breakdown()),
+                cost: Some(t.ledger.price(&self.pricing).breakdown()),
             });
         }
         for line in &lines {
@@ -199,24 +278,24 @@ impl CallInner {
     fn finish(&self, st: &mut CallState, outcome: CallStatus, error: Option<String>) -> CallEnd {
         let at = self.now();
         // End forgotten service spans first, then the turn, then the call.
-        for cell in std::mem::take(&mut st.open) {
-            if let Some(mut o) = cell.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                o.span.set_status(Status::error("ended by call end"));
-                otel::end(o.span, at);
-            }
+        for mut o in std::mem::take(&mut st.open).into_iter().flatten() {
+            o.span.set_status(Status::error("ended by call end"));
+            otel::end(o.span, at);
         }
+        st.free_slots.clear();
         self.close_turn(st, at);
         let duration_ms = (at.0.saturating_sub(self.start.started_at.0)) / 1_000_000;
         let seconds = duration_ms as f64 / 1000.0;
         let mut call_attrs = Vec::new();
+        let mut meter = st.ledger.price(&self.pricing);
         if let Some(tp) = &self.start.telephony_provider {
-            st.meter.add_telephony(tp, self.start.direction, seconds);
+            meter.add_telephony(tp, self.start.direction, seconds);
             call_attrs.push(KeyValue::new(n::COST_TELEPHONY_MINUTES, seconds / 60.0));
             call_attrs.push(KeyValue::new(n::TELEPHONY, tp.clone()));
             call_attrs.push(KeyValue::new(n::DIRECTION, self.start.direction.as_str()));
         }
         if let Some((provider, model)) = &self.realtime {
-            st.meter.add_realtime(provider, model.as_deref(), seconds / 60.0);
+            meter.add_realtime(provider, model.as_deref(), seconds / 60.0);
             call_attrs.push(KeyValue::new(n::COST_REALTIME_MINUTES, seconds / 60.0));
             call_attrs.push(KeyValue::new(n::REALTIME_PROVIDER, provider.clone()));
         }
@@ -226,11 +305,11 @@ impl CallInner {
             duration_ms,
             status: outcome,
             turns: st.turns_started,
-            cost: st.meter.breakdown(),
+            cost: meter.breakdown(),
             usage: st.usage,
             latency: crate::percentile::latency_summary(&st.ttfbs),
             error: error.clone(),
-            unpriced: st.meter.unpriced(),
+            unpriced: meter.unpriced(),
         };
         if let Some(mut o) = st.call_span.take() {
             if !call_attrs.is_empty() {
@@ -266,7 +345,9 @@ impl Drop for CallInner {
                     turn: None,
                     turns_started: 0,
                     open: Vec::new(),
-                    meter: CostMeter::new(self.pricing.clone()),
+                    free_slots: Vec::new(),
+                    provider_values: Vec::new(),
+                    ledger: Ledger::default(),
                     usage: Usage::default(),
                     ttfbs: Vec::new(),
                     error: None,
@@ -281,10 +362,13 @@ impl Drop for CallInner {
 impl Call {
     /// Starts a call: opens the root `getpatter.call` span (when tracing records), writes the
     /// initial metadata.json (when persistence is on) and registers the call in the store.
-    pub fn start(opts: CallOptions) -> Result<Call> {
+    pub fn start(mut opts: CallOptions) -> Result<Call> {
         check_id("call_id", &opts.call_id)?;
         check_id("provider_mode", &opts.provider_mode)?;
         check_opt("side", &opts.side)?;
+        // An empty number means "unknown", the same as none.
+        opts.caller = opts.caller.filter(|c| !c.is_empty());
+        opts.callee = opts.callee.filter(|c| !c.is_empty());
         check_opt("caller", &opts.caller)?;
         check_opt("callee", &opts.callee)?;
         check_opt("telephony_provider", &opts.telephony_provider)?;
@@ -323,8 +407,14 @@ impl Call {
         if let Some(store) = &opts.store {
             store.record_call_start(&start);
         }
-        let pricing = opts.pricing.clone().unwrap_or_else(PricingTable::defaults);
+        let pricing = opts.pricing.clone().unwrap_or_else(default_pricing);
+        let timed = tracer.is_some() || logger.enabled() || opts.store.is_some();
+        let call_id_value = opentelemetry::StringValue::from(Arc::<str>::from(start.call_id.as_str()));
+        let side_value = opentelemetry::StringValue::from(Arc::<str>::from(start.side.as_str()));
         let inner = CallInner {
+            timed,
+            call_id_value,
+            side_value,
             start,
             clock,
             ids,
@@ -338,7 +428,9 @@ impl Call {
                 turn: None,
                 turns_started: 0,
                 open: Vec::new(),
-                meter: CostMeter::new(pricing.clone()),
+                free_slots: Vec::new(),
+                provider_values: Vec::new(),
+                ledger: Ledger::default(),
                 usage: Usage::default(),
                 ttfbs: Vec::new(),
                 error: None,
@@ -480,9 +572,14 @@ impl Call {
         Ok(())
     }
 
-    /// The cost accumulated so far.
+    /// The cost accumulated so far (services only; telephony and realtime time are priced
+    /// at the end), or the final cost once the call has ended.
     pub fn cost(&self) -> CostBreakdown {
-        self.inner.lock().meter.breakdown()
+        let st = self.inner.lock();
+        match &st.ended {
+            Some(end) => end.cost,
+            None => st.ledger.price(&self.inner.pricing).breakdown(),
+        }
     }
 
     /// Usage accumulated so far.

@@ -4,7 +4,7 @@
 //! Texts handed to a span go to the transcript or events on disk; the span itself only ever
 //! gets their lengths.
 
-use super::otel::{self, OtelSpan};
+use super::otel;
 use super::turn::{add_ms, append_text, round1};
 use super::{Call, CallInner};
 use crate::clock::Timestamp;
@@ -13,7 +13,7 @@ use crate::tracing::names as n;
 use crate::{PatterError, Result};
 use opentelemetry::trace::{Span as _, Status};
 use opentelemetry::KeyValue;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Which service a span measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,15 +46,14 @@ impl SpanKind {
     }
 }
 
-type OtelCell = Arc<Mutex<Option<OtelSpan>>>;
-
 /// A service span of a call. End it with [`end`](Span::end); dropping it ends it as well.
 pub struct Span {
     call: Arc<CallInner>,
     kind: SpanKind,
     turn: u32,
     started_at: Timestamp,
-    otel: Option<OtelCell>,
+    /// Slot of the recording span in the call's state (None when not recording or ended).
+    otel: Option<usize>,
     ended: bool,
     provider: Box<str>,
     model: Option<Box<str>>,
@@ -75,8 +74,13 @@ impl std::fmt::Debug for Span {
     }
 }
 
+/// Length in Unicode scalar values (what Python's `len` counts), with an ASCII fast path.
 fn chars(s: &str) -> u64 {
-    s.chars().count() as u64
+    if s.is_ascii() {
+        s.len() as u64
+    } else {
+        s.chars().count() as u64
+    }
 }
 
 fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterError {
@@ -86,43 +90,67 @@ fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterE
 impl Span {
     fn open(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64, text: Option<&str>) -> Result<Span> {
         let inner = &call.inner;
+        let recording = inner.tracer.is_some();
         let mut st = call.live()?;
-        let at = inner.now();
+        let at = inner.now_if_timed();
         let turn = inner.ensure_turn(&mut st, at);
         let number = turn.number;
-        let mut attrs = inner.base_attrs(kind != SpanKind::Endpoint && kind != SpanKind::Bargein && kind != SpanKind::Tool, 8);
+        let mut attrs = if recording {
+            inner.base_attrs(kind != SpanKind::Endpoint && kind != SpanKind::Bargein && kind != SpanKind::Tool, 8)
+        } else {
+            Vec::new()
+        };
         let mut detail = Detail::None;
         match kind {
-            SpanKind::Stt => attrs.push(KeyValue::new(n::STT_PROVIDER, provider.to_string())),
+            SpanKind::Stt => {
+                if recording {
+                    let v = st.provider_value(provider);
+                    attrs.push(KeyValue::new(n::STT_PROVIDER, v));
+                }
+            }
             SpanKind::Llm => {
                 turn.llm_iterations += 1;
                 turn.agent_activity = true;
-                attrs.push(KeyValue::new(n::LLM_ITERATION, turn.llm_iterations as i64));
-                attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
-                attrs.push(KeyValue::new(n::LLM_PROVIDER, provider.to_string()));
-                attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
-                attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, provider.to_string()));
-                if let Some(m) = model {
-                    attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.to_string()));
+                let iteration = turn.llm_iterations;
+                if recording {
+                    let v = st.provider_value(provider);
+                    attrs.push(KeyValue::new(n::LLM_ITERATION, iteration as i64));
+                    attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
+                    attrs.push(KeyValue::new(n::LLM_PROVIDER, v.clone()));
+                    attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
+                    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, v));
+                    if let Some(m) = model {
+                        attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.to_string()));
+                    }
                 }
             }
             SpanKind::Tts => {
                 let text = text.unwrap_or("");
                 let len = chars(text);
                 turn.agent_activity = true;
-                append_text(&mut turn.agent_text, text);
+                if inner.timed {
+                    append_text(&mut turn.agent_text, text);
+                }
                 turn.usage.tts_chars += len;
-                turn.meter.add_tts(provider, model, len);
+                turn.ledger.add_tts(provider, model, len);
                 st.usage.tts_chars += len;
-                st.meter.add_tts(provider, model, len);
-                attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
-                attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
-                attrs.push(KeyValue::new(n::TTS_PROVIDER, provider.to_string()));
+                st.ledger.add_tts(provider, model, len);
+                if recording {
+                    let v = st.provider_value(provider);
+                    attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
+                    attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
+                    attrs.push(KeyValue::new(n::TTS_PROVIDER, v));
+                }
             }
             SpanKind::Bargein => {
                 let text = text.unwrap_or("");
-                attrs.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
-                detail = Detail::Text(text.to_string());
+                if recording {
+                    attrs.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
+                }
+                turn.interrupted = true;
+                if inner.timed {
+                    detail = Detail::Text(text.to_string());
+                }
             }
             SpanKind::Endpoint => detail = Detail::Silence(None),
             SpanKind::Tool => {}
@@ -130,9 +158,7 @@ impl Span {
         let otel = match (inner.tracer, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
             (Some(tracer), Some(parent)) => {
                 let o = otel::start(tracer, inner.ids.as_ref(), kind.span_name(), Some(&parent.ctx), at, attrs);
-                let cell = Arc::new(Mutex::new(Some(o)));
-                st.open.push(cell.clone());
-                Some(cell)
+                Some(st.park(o))
             }
             _ => None,
         };
@@ -144,8 +170,8 @@ impl Span {
             started_at: at,
             otel,
             ended: false,
-            provider: provider.into(),
-            model: model.map(Into::into),
+            provider: if matches!(kind, SpanKind::Stt | SpanKind::Llm) { provider.into() } else { Box::from("") },
+            model: if matches!(kind, SpanKind::Stt | SpanKind::Llm) { model.map(Into::into) } else { None },
             first_mark: None,
             detail,
         })
@@ -193,8 +219,8 @@ impl Span {
     }
 
     fn set_attrs(&self, attrs: Vec<KeyValue>) {
-        if let Some(cell) = &self.otel {
-            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        if let Some(slot) = self.otel {
+            if let Some(o) = self.call.lock().open.get_mut(slot).and_then(Option::as_mut) {
                 o.span.set_attributes(attrs);
             }
         }
@@ -221,19 +247,27 @@ impl Span {
         if st.ended.is_some() {
             return Err(PatterError::State("the call has ended".into()));
         }
-        let at = call.now();
+        let at = call.now_if_timed();
         let turn = call.ensure_turn(&mut st, at);
-        append_text(&mut turn.user_text, text);
-        turn.usage.stt_seconds += secs;
-        turn.meter.add_stt(&self.provider, self.model.as_deref(), secs);
-        st.usage.stt_seconds += secs;
-        st.meter.add_stt(&self.provider, self.model.as_deref(), secs);
-        drop(st);
-        let mut attrs = vec![KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64), KeyValue::new(n::COST_STT_SECONDS, secs)];
-        if let Some(c) = confidence.filter(|c| c.is_finite()) {
-            attrs.push(KeyValue::new(n::STT_CONFIDENCE, c));
+        if call.timed {
+            append_text(&mut turn.user_text, text);
         }
-        self.set_attrs(attrs);
+        turn.usage.stt_seconds += secs;
+        turn.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
+        st.usage.stt_seconds += secs;
+        st.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
+        drop(st);
+        let mut attrs = Vec::new();
+        if self.otel.is_some() {
+            attrs.push(KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64));
+            attrs.push(KeyValue::new(n::COST_STT_SECONDS, secs));
+            if let Some(c) = confidence.filter(|c| c.is_finite()) {
+                attrs.push(KeyValue::new(n::STT_CONFIDENCE, c));
+            }
+        }
+        if self.otel.is_some() {
+            self.set_attrs(attrs);
+        }
         Ok(())
     }
 
@@ -251,7 +285,7 @@ impl Span {
     /// LLM: the first token arrived (later calls are ignored). Sets `getpatter.llm.ttft_ms`.
     pub fn first_token(&mut self) -> Result<()> {
         self.check("first_token", SpanKind::Llm)?;
-        if self.first_mark.is_some() {
+        if self.first_mark.is_some() || !self.call.timed {
             return Ok(());
         }
         let at = self.call.now();
@@ -276,16 +310,19 @@ impl Span {
             let call = self.call.clone();
             let mut st = call.lock();
             let (p, m) = (&self.provider, self.model.as_deref());
-            st.meter.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
+            st.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
             st.usage.llm_input_tokens += input_tokens;
             st.usage.llm_output_tokens += output_tokens;
             st.usage.llm_cached_input_tokens += cached_input_tokens;
             if let Some(t) = st.turn.as_mut().filter(|t| t.number == self.turn) {
-                t.meter.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
+                t.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
                 t.usage.llm_input_tokens += input_tokens;
                 t.usage.llm_output_tokens += output_tokens;
                 t.usage.llm_cached_input_tokens += cached_input_tokens;
             }
+        }
+        if self.otel.is_none() {
+            return Ok(());
         }
         self.set_attrs(vec![
             KeyValue::new(n::COST_LLM_INPUT_TOKENS, input_tokens as i64),
@@ -300,7 +337,7 @@ impl Span {
     /// first one sets the turn's TTFB.
     pub fn first_byte(&mut self) -> Result<()> {
         self.check("first_byte", SpanKind::Tts)?;
-        if self.first_mark.is_some() {
+        if self.first_mark.is_some() || !self.call.timed {
             return Ok(());
         }
         let at = self.call.now();
@@ -335,8 +372,8 @@ impl Span {
         if let Detail::Tool { error, .. } = &mut self.detail {
             *error = Some(code.to_string());
         }
-        if let Some(cell) = &self.otel {
-            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        if let Some(slot) = self.otel {
+            if let Some(o) = self.call.lock().open.get_mut(slot).and_then(Option::as_mut) {
                 o.span.set_status(Status::error(code.to_string()));
             }
         }
@@ -350,12 +387,14 @@ impl Span {
             return;
         }
         self.ended = true;
+        if !self.call.timed && self.kind != SpanKind::Bargein {
+            return;
+        }
         let call = self.call.clone();
         let mut st = call.lock();
-        let at = call.now();
-        if let Some(cell) = self.otel.take() {
-            st.open.retain(|c| !Arc::ptr_eq(c, &cell));
-            if let Some(o) = cell.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let at = call.now_if_timed();
+        if let Some(slot) = self.otel.take() {
+            if let Some(o) = st.unpark(slot) {
                 otel::end(o.span, at);
             }
         }

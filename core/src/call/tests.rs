@@ -115,6 +115,10 @@ fn span_tree_names_and_attributes() {
     let end = scripted_call(opts, &clock);
     assert_eq!(end.turns, 2);
     assert_eq!(end.status, CallStatus::Completed);
+    // Twilio outbound rounds 62.65 s up to 2 min at $0.013/min.
+    assert_eq!(end.cost.telephony, 0.026);
+    let c = end.cost;
+    assert_eq!(c.total, crate::pricing::round_usd(c.telephony + c.stt + c.tts + c.llm + c.realtime));
     let spans = spans_of("tree-1");
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
     for want in [n::SPAN_CALL, n::SPAN_TURN, n::SPAN_STT, n::SPAN_ENDPOINT, n::SPAN_LLM, n::SPAN_TOOL, n::SPAN_TTS, n::SPAN_BARGEIN] {

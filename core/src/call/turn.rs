@@ -2,7 +2,7 @@
 
 use super::otel::OtelSpan;
 use crate::clock::Timestamp;
-use crate::pricing::CostMeter;
+use super::ledger::Ledger;
 use crate::records::{TurnLatency, Usage};
 
 /// State of the open turn.
@@ -22,11 +22,11 @@ pub(crate) struct TurnState {
     pub(crate) agent_activity: bool,
     pub(crate) latency: TurnLatency,
     pub(crate) usage: Usage,
-    pub(crate) meter: CostMeter,
+    pub(crate) ledger: Ledger,
 }
 
 impl TurnState {
-    pub(crate) fn new(number: u32, started_at: Timestamp, otel: Option<OtelSpan>, meter: CostMeter) -> Self {
+    pub(crate) fn new(number: u32, started_at: Timestamp, otel: Option<OtelSpan>) -> Self {
         TurnState {
             number,
             otel,
@@ -41,7 +41,7 @@ impl TurnState {
             agent_activity: false,
             latency: TurnLatency::default(),
             usage: Usage::default(),
-            meter,
+            ledger: Ledger::default(),
         }
     }
 

@@ -3,8 +3,10 @@
 //! Every resolver takes an [`Env`] so tests can feed variables without touching the process
 //! environment; the public entry points use [`ProcessEnv`].
 
+mod pricing;
 mod tracing;
 
+pub use self::pricing::{load_pricing, resolve_pricing_file, PricingOptions, PRICING_FILE_ENV};
 pub use self::tracing::{
     parse_headers, parse_resource_attributes, traces_url, TracingConfig, TracingOptions, DEFAULT_OTLP_ENDPOINT,
     DEFAULT_SERVICE_NAME,

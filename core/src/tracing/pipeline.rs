@@ -25,8 +25,11 @@ use std::time::{Duration, Instant};
 static RECORDING: AtomicBool = AtomicBool::new(false);
 static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
 
-enum Msg {
-    Span(Box<SpanData>),
+/// Control messages for the export thread (spans travel on their own queue).
+enum Ctl {
+    /// A full batch is waiting.
+    Wake,
+    /// Export everything queued so far, then acknowledge.
     Flush(SyncSender<()>),
 }
 
@@ -111,16 +114,21 @@ struct Sinks {
 struct Pipeline {
     tracer: SdkTracer,
     _provider: SdkTracerProvider,
-    tx: SyncSender<Msg>,
+    ctl: SyncSender<Ctl>,
     counters: Arc<Counters>,
     sinks: Arc<Mutex<Sinks>>,
     export_timeout: Duration,
 }
 
-/// The SDK processor: hands finished spans to the export thread without blocking.
+/// The SDK processor: hands finished spans to the export thread without blocking. The
+/// export thread never sleeps on the span queue itself (that would cost a wake-up syscall per
+/// span); it polls the queue on a timer and is woken only when a full batch is waiting.
 #[derive(Debug)]
 struct QueueProcessor {
-    tx: SyncSender<Msg>,
+    spans: SyncSender<Box<SpanData>>,
+    ctl: SyncSender<Ctl>,
+    pending: AtomicU64,
+    max_batch: u64,
     counters: Arc<Counters>,
 }
 
@@ -129,8 +137,12 @@ impl SpanProcessor for QueueProcessor {
 
     fn on_end(&self, span: SpanData) {
         self.counters.ended.fetch_add(1, Ordering::Relaxed);
-        match self.tx.try_send(Msg::Span(Box::new(span))) {
-            Ok(()) => {}
+        match self.spans.try_send(Box::new(span)) {
+            Ok(()) => {
+                if (self.pending.fetch_add(1, Ordering::Relaxed) + 1) % self.max_batch == 0 {
+                    let _ = self.ctl.try_send(Ctl::Wake);
+                }
+            }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 let d = self.counters.dropped.fetch_add(1, Ordering::Relaxed);
                 if d % 10_000 == 0 {
@@ -149,10 +161,16 @@ impl SpanProcessor for QueueProcessor {
     }
 }
 
-fn export_loop(rx: Receiver<Msg>, sinks: Arc<Mutex<Sinks>>, counters: Arc<Counters>, max_batch: usize, delay: Duration) {
+fn export_loop(
+    spans: Receiver<Box<SpanData>>,
+    ctl: Receiver<Ctl>,
+    sinks: Arc<Mutex<Sinks>>,
+    counters: Arc<Counters>,
+    max_batch: usize,
+    delay: Duration,
+) {
     let mut batch: Vec<SpanData> = Vec::with_capacity(max_batch);
-    let mut deadline: Option<Instant> = None;
-    let flush = |batch: &mut Vec<SpanData>| {
+    let export = |batch: &mut Vec<SpanData>| {
         if batch.is_empty() {
             return;
         }
@@ -165,37 +183,31 @@ fn export_loop(rx: Receiver<Msg>, sinks: Arc<Mutex<Sinks>>, counters: Arc<Counte
         }
         batch.clear();
     };
-    loop {
-        let msg = match deadline {
-            Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
-                Ok(m) => Some(m),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return,
-            },
-            None => match rx.recv() {
-                Ok(m) => Some(m),
-                Err(_) => return,
-            },
-        };
-        match msg {
-            Some(Msg::Span(s)) => {
-                if batch.is_empty() {
-                    deadline = Some(Instant::now() + delay);
-                }
+    // Drains the span queue as it is now, in batches of at most `max_batch`.
+    let drain = |batch: &mut Vec<SpanData>| loop {
+        match spans.try_recv() {
+            Ok(s) => {
                 batch.push(*s);
                 if batch.len() >= max_batch {
-                    flush(&mut batch);
-                    deadline = None;
+                    export(batch);
                 }
             }
-            Some(Msg::Flush(ack)) => {
-                flush(&mut batch);
-                deadline = None;
+            Err(_) => {
+                export(batch);
+                return;
+            }
+        }
+    };
+    loop {
+        match ctl.recv_timeout(delay) {
+            Ok(Ctl::Wake) | Err(RecvTimeoutError::Timeout) => drain(&mut batch),
+            Ok(Ctl::Flush(ack)) => {
+                drain(&mut batch);
                 let _ = ack.send(());
             }
-            None => {
-                flush(&mut batch);
-                deadline = None;
+            Err(RecvTimeoutError::Disconnected) => {
+                drain(&mut batch);
+                return;
             }
         }
     }
@@ -207,7 +219,8 @@ fn pipeline() -> &'static Pipeline {
         // needed; they cannot change afterwards.
         let cfg = TracingConfig::resolve(&TracingOptions { disable_otlp: true, ..Default::default() }, &ProcessEnv)
             .expect("config without OTLP endpoint cannot fail");
-        let (tx, rx) = sync_channel::<Msg>(cfg.queue_capacity);
+        let (span_tx, span_rx) = sync_channel::<Box<SpanData>>(cfg.queue_capacity);
+        let (ctl_tx, ctl_rx) = sync_channel::<Ctl>(64);
         let counters = Arc::new(Counters::default());
         let sinks = Arc::new(Mutex::new(Sinks::default()));
         let loop_sinks = sinks.clone();
@@ -215,16 +228,22 @@ fn pipeline() -> &'static Pipeline {
         let (max_batch, delay) = (cfg.max_batch, cfg.batch_delay);
         if let Err(e) = std::thread::Builder::new()
             .name("patter-span-export".into())
-            .spawn(move || export_loop(rx, loop_sinks, loop_counters, max_batch, delay))
+            .spawn(move || export_loop(span_rx, ctl_rx, loop_sinks, loop_counters, max_batch, delay))
         {
             tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
         }
         let provider = SdkTracerProvider::builder()
             .with_id_generator(PresetIdGenerator::default())
-            .with_span_processor(QueueProcessor { tx: tx.clone(), counters: counters.clone() })
+            .with_span_processor(QueueProcessor {
+                spans: span_tx,
+                ctl: ctl_tx.clone(),
+                pending: AtomicU64::new(0),
+                max_batch: cfg.max_batch as u64,
+                counters: counters.clone(),
+            })
             .build();
         let tracer = provider.tracer(super::names::SCOPE_NAME);
-        Pipeline { tracer, _provider: provider, tx, counters, sinks, export_timeout: cfg.export_timeout }
+        Pipeline { tracer, _provider: provider, ctl: ctl_tx, counters, sinks, export_timeout: cfg.export_timeout }
     })
 }
 
@@ -257,6 +276,7 @@ pub fn init_tracing(opts: &TracingOptions) -> Result<bool> {
 /// [`init_tracing`] with an explicit environment (tests, hosts that pin configuration).
 pub fn init_tracing_with_env(opts: &TracingOptions, env: &dyn Env) -> Result<bool> {
     let cfg = TracingConfig::resolve(opts, env)?;
+    crate::call::warm_up();
     if !cfg.enabled {
         tracing::info!("PATTER_OTEL_ENABLED is not set: tracing stays off (spans are no-ops)");
         return Ok(false);
@@ -296,9 +316,9 @@ pub fn force_flush(timeout: Duration) -> bool {
     let Some(p) = PIPELINE.get() else { return true };
     let (ack_tx, ack_rx) = sync_channel(1);
     let deadline = Instant::now() + timeout;
-    let mut msg = Msg::Flush(ack_tx);
+    let mut msg = Ctl::Flush(ack_tx);
     loop {
-        match p.tx.try_send(msg) {
+        match p.ctl.try_send(msg) {
             Ok(()) => break,
             Err(TrySendError::Full(m)) => {
                 if Instant::now() >= deadline {

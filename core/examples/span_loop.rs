@@ -1,0 +1,37 @@
+//! Profiling aid: makes N service spans on one call (`span_loop N [disabled]`), e.g. under
+//! `valgrind --tool=callgrind` to count instructions per span independently of machine load.
+use patter_core::call::{Call, CallOptions, CallOutcome};
+use patter_core::calllog::CallLogger;
+use patter_core::records::Direction;
+use patter_core::tracing::{attach_span_exporter, SpanBatch, SpanCallback};
+use std::sync::Arc;
+
+struct Noop;
+impl SpanCallback for Noop {
+    fn export(&self, _b: &SpanBatch<'_>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let mode = std::env::args().nth(2).unwrap_or_default();
+    attach_span_exporter(Arc::new(Noop), None).expect("attach");
+    let mut o = CallOptions::new("CA-loop", Direction::Inbound, "pipeline");
+    o.logger = Some(CallLogger::disabled());
+    if mode == "disabled" {
+        patter_core::tracing::shutdown_tracing();
+    }
+    let call = Call::start(o).expect("call");
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        let mut s = call.tts("elevenlabs", Some("eleven_flash_v2_5"), "Your balance is twelve dollars.").expect("tts");
+        s.first_byte().expect("fb");
+        s.end();
+        if i % 10 == 9 {
+            call.end_turn().expect("turn");
+        }
+    }
+    eprintln!("{:.1} ns/span", t.elapsed().as_nanos() as f64 / n as f64);
+    call.end(CallOutcome::Completed).expect("end");
+}

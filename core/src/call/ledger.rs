@@ -1,0 +1,113 @@
+//! Usage by (service, provider, model), accumulated on the call path and priced only when a
+//! cost is needed (turn end, call end, `Call::cost`). Adding to an entry already seen is a
+//! short linear scan with no allocation; pricing (name normalisation, model matching) stays
+//! off the hot path.
+
+use crate::pricing::{CostMeter, PricingTable};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Stt,
+    Tts,
+    Llm,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    service: Service,
+    provider: Box<str>,
+    model: Option<Box<str>>,
+    /// STT seconds or TTS characters.
+    amount: f64,
+    input: u64,
+    output: u64,
+    cached: u64,
+}
+
+/// Billable usage not yet priced.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Ledger {
+    entries: Vec<Entry>,
+}
+
+impl Ledger {
+    fn entry(&mut self, service: Service, provider: &str, model: Option<&str>) -> &mut Entry {
+        let pos = self
+            .entries
+            .iter()
+            .position(|e| e.service == service && &*e.provider == provider && e.model.as_deref() == model);
+        let i = match pos {
+            Some(i) => i,
+            None => {
+                self.entries.push(Entry {
+                    service,
+                    provider: provider.into(),
+                    model: model.map(Into::into),
+                    amount: 0.0,
+                    input: 0,
+                    output: 0,
+                    cached: 0,
+                });
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i]
+    }
+
+    /// Adds STT audio seconds.
+    pub(crate) fn add_stt(&mut self, provider: &str, model: Option<&str>, seconds: f64) {
+        self.entry(Service::Stt, provider, model).amount += seconds;
+    }
+
+    /// Adds TTS characters.
+    pub(crate) fn add_tts(&mut self, provider: &str, model: Option<&str>, chars: u64) {
+        self.entry(Service::Tts, provider, model).amount += chars as f64;
+    }
+
+    /// Adds LLM tokens.
+    pub(crate) fn add_llm(&mut self, provider: &str, model: Option<&str>, input: u64, output: u64, cached: u64) {
+        let e = self.entry(Service::Llm, provider, model);
+        e.input += input;
+        e.output += output;
+        e.cached += cached;
+    }
+
+    /// Prices everything into a fresh meter (to which telephony/realtime can still be added).
+    pub(crate) fn price(&self, table: &Arc<PricingTable>) -> CostMeter {
+        let mut m = CostMeter::new(table.clone());
+        for e in &self.entries {
+            let model = e.model.as_deref();
+            match e.service {
+                Service::Stt => m.add_stt(&e.provider, model, e.amount),
+                Service::Tts => m.add_tts(&e.provider, model, e.amount as u64),
+                Service::Llm => m.add_llm(&e.provider, model, e.input, e.output, e.cached),
+            };
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_per_provider_and_model_then_prices_once() {
+        let mut l = Ledger::default();
+        for _ in 0..3 {
+            l.add_tts("elevenlabs", None, 500);
+            l.add_stt("deepgram", Some("nova-3"), 20.0);
+        }
+        l.add_llm("openai", Some("gpt-4o-mini"), 500_000, 0, 0);
+        l.add_llm("openai", Some("gpt-4o-mini"), 500_000, 0, 0);
+        l.add_tts("acme", None, 10);
+        assert_eq!(l.entries.len(), 4);
+        let m = l.price(&PricingTable::defaults());
+        let c = m.breakdown();
+        assert_eq!(c.tts, 0.075); // 1500 chars × $0.05/1k
+        assert_eq!(c.stt, 0.0048); // 60 s × $0.0048/min
+        assert_eq!(c.llm, 0.15); // 1M input × $0.15/M
+        assert_eq!(m.unpriced(), vec!["tts:acme".to_string()]);
+    }
+}
