@@ -176,6 +176,39 @@ typedef int32_t patter_span_kind;
 #endif // __cplusplus
 
 /**
+ * Which usage `patter_pricing_cost` prices.
+ */
+enum patter_cost_category
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Carrier time: `amount` is seconds of one call leg (`direction` applies).
+     */
+    PATTER_COST_TELEPHONY = 0,
+    /**
+     * Speech-to-text: `amount` is seconds of audio.
+     */
+    PATTER_COST_STT = 1,
+    /**
+     * Text-to-speech: `amount` is characters.
+     */
+    PATTER_COST_TTS = 2,
+    /**
+     * Realtime sessions: `amount` is minutes.
+     */
+    PATTER_COST_REALTIME = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum patter_cost_category patter_cost_category;
+#else
+typedef int32_t patter_cost_category;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A call logger (opaque; see `patter_call_logger_from_env`).
  */
 typedef struct patter_call_logger_t patter_call_logger_t;
@@ -201,7 +234,7 @@ typedef struct patter_clock_t patter_clock_t;
 typedef struct patter_metrics_store_t patter_metrics_store_t;
 
 /**
- * A pricing table (opaque; see `patter_pricing_defaults`).
+ * A pricing table (opaque; see `patter_pricing_defaults`, `patter_pricing_load`).
  */
 typedef struct patter_pricing_t patter_pricing_t;
 
@@ -725,16 +758,104 @@ patter_status patter_call_options_set_pricing(patter_call_options_t *opts,
                                               const patter_pricing_t *pricing);
 
 /**
- * Creates a handle to the built-in rates. On success `*out` receives a handle to free with
- * `patter_pricing_free`. NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ * Creates a handle to the built-in rates (ignoring `PATTER_PRICING_FILE`). On success `*out`
+ * receives a handle to free with `patter_pricing_free`. NULL `out`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_pricing_defaults(patter_pricing_t **out);
+
+/**
+ * Creates the effective table calls use by default: the built-in rates, then the override
+ * file at `path` (UTF-8; NULL: `PATTER_PRICING_FILE`, unset = none; format in
+ * docs/pricing.md). An unreadable explicit file: `PATTER_STATUS_IO`; an unreadable
+ * `PATTER_PRICING_FILE`: `PATTER_STATUS_CONFIG`; bad content: `PATTER_STATUS_CORRUPT`. On
+ * success `*out` receives a handle to free with `patter_pricing_free`. NULL `out`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_pricing_load(const char *path, size_t path_len, patter_pricing_t **out);
+
+/**
+ * Creates a copy of `base` (NULL: the built-in rates) with the overrides in `json` merged on
+ * top (the override format of docs/pricing.md, e.g.
+ * `{"tts": {"elevenlabs": {"price": 0.2}}}`). Invalid JSON or values:
+ * `PATTER_STATUS_CORRUPT` / `PATTER_STATUS_CONFIG` naming the field. On success `*out`
+ * receives a new handle to free with `patter_pricing_free`. NULL `json` or `out`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_pricing_with_overrides_json(const patter_pricing_t *base,
+                                                 const char *json,
+                                                 size_t json_len,
+                                                 patter_pricing_t **out);
+
+/**
+ * Like `patter_pricing_with_overrides_json`, with the overrides read from the JSON file at
+ * `path` (UTF-8). An unreadable file: `PATTER_STATUS_IO`; bad content:
+ * `PATTER_STATUS_CORRUPT`. NULL `path` or `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_pricing_with_overrides_file(const patter_pricing_t *base,
+                                                 const char *path,
+                                                 size_t path_len,
+                                                 patter_pricing_t **out);
+
+/**
+ * Creates a table holding exactly what `json` describes (no built-in rates), in the format
+ * `patter_pricing_to_json` writes. On success `*out` receives a handle to free with
+ * `patter_pricing_free`. NULL `json` or `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_pricing_from_json(const char *json, size_t json_len, patter_pricing_t **out);
+
+/**
+ * Writes the whole table as JSON (loadable with `patter_pricing_from_json`) to `*out_json`
+ * (free with `patter_string_free`). NULL `pricing` or `out_json`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_pricing_to_json(const patter_pricing_t *pricing, char **out_json);
+
+/**
+ * Prices `amount` units of one category (see `patter_cost_category`) for `provider` and
+ * optional `model` (NULL: none) and writes the USD cost (unrounded) to `*out_usd`.
+ * `direction` (a `patter_direction`) is used for telephony only. No rate for the
+ * provider/model: `PATTER_STATUS_NOT_FOUND`. An unknown category or direction:
+ * `PATTER_STATUS_INVALID_ARGUMENT`. NULL `pricing`, `provider` or `out_usd`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_pricing_cost(const patter_pricing_t *pricing,
+                                  int32_t category,
+                                  const char *provider,
+                                  size_t provider_len,
+                                  const char *model,
+                                  size_t model_len,
+                                  int32_t direction,
+                                  double amount,
+                                  double *out_usd);
+
+/**
+ * Prices LLM tokens (`input_tokens` excludes `cached_input_tokens`) for `provider` and
+ * optional `model` (NULL: none) and writes the USD cost (unrounded) to `*out_usd`. No rate:
+ * `PATTER_STATUS_NOT_FOUND`. NULL `pricing`, `provider` or `out_usd`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_pricing_llm_cost(const patter_pricing_t *pricing,
+                                      const char *provider,
+                                      size_t provider_len,
+                                      const char *model,
+                                      size_t model_len,
+                                      uint64_t input_tokens,
+                                      uint64_t output_tokens,
+                                      uint64_t cached_input_tokens,
+                                      double *out_usd);
 
 /**
  * Frees a pricing handle. Options and calls that use the table keep it alive. NULL is a no-op
  * (`PATTER_STATUS_OK`); a second free returns `PATTER_STATUS_INVALID_HANDLE`. Thread-safe.
  */
 patter_status patter_pricing_free(patter_pricing_t *pricing);
+
+/**
+ * The version of the built-in rates as a static NUL-terminated string (e.g. `"2026.11"`).
+ * Do not free it. Never fails, never returns NULL.
+ */
+const char *patter_pricing_version(void);
 
 /**
  * STT: reports the final transcript `text` (it goes to transcript.jsonl; the span gets its

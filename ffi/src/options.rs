@@ -109,10 +109,8 @@ unsafe fn set_string(
 ) -> patter_status {
     guard(|| {
         let o = OPTIONS.get(token(opts), "opts")?;
+        // Values are validated by `patter_call_start`, as the core does for every binding.
         let v = unsafe { opt_str_arg(value, value_len, name) }?;
-        if let Some(s) = v {
-            patter_core::error::check_id(name, s)?;
-        }
         let mut g = o.lock().unwrap_or_else(|p| p.into_inner());
         apply(&mut g, v.map(str::to_string));
         Ok(())
@@ -289,12 +287,6 @@ pub unsafe extern "C" fn patter_call_options_set_realtime(
     guard(|| {
         let p = unsafe { opt_str_arg(provider, provider_len, "provider") }?;
         let m = unsafe { opt_str_arg(model, model_len, "model") }?;
-        if let Some(p) = p {
-            patter_core::error::check_id("provider", p)?;
-        }
-        if let Some(m) = m {
-            patter_core::error::check_id("model", m)?;
-        }
         let value = p.map(|p| (p.to_string(), m.map(str::to_string)));
         with_opts(opts, |o| {
             o.realtime = value;

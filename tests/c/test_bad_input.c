@@ -97,7 +97,16 @@ static void test_options(void) {
            patter_call_options_set_agent_voice(o, truncated, sizeof truncated));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
            patter_call_options_set_realtime(o, S("openai_realtime"), bad_utf8, sizeof bad_utf8));
-    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_call_options_set_side(o, S("")));
+    /* values are validated when the call starts */
+    OK(patter_call_options_set_side(o, S("")));
+    patter_call_t *never = NULL;
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_call_start(o, &never));
+    CHECK(never == NULL && strstr(patter_last_error(), "side") != NULL);
+    OK(patter_call_options_set_side(o, NULL, 0));
+    OK(patter_call_options_set_callee(o, S(""))); /* empty number = unknown */
+    OK(patter_call_start(o, &never));
+    OK(patter_call_end(never, NULL, 0, NULL));
+    OK(patter_call_free(never));
 
     /* wrong handle types */
     EXPECT(PATTER_STATUS_INVALID_HANDLE,
@@ -122,6 +131,7 @@ static void test_options(void) {
 }
 
 static void test_small_handles(void) {
+    char *str_out = NULL;
     patter_clock_t *clock = NULL;
     EXPECT(NP, patter_manual_clock_new(0, NULL));
     OK(patter_manual_clock_new(1000, &clock));
@@ -161,11 +171,50 @@ static void test_small_handles(void) {
     OK(patter_call_logger_free(logger));
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_call_logger_free(logger));
 
-    patter_pricing_t *pricing = NULL;
+    patter_pricing_t *pricing = NULL, *p2 = NULL;
     EXPECT(NP, patter_pricing_defaults(NULL));
+    EXPECT(NP, patter_pricing_load(NULL, 0, NULL));
+    EXPECT(NP, patter_pricing_with_overrides_json(NULL, NULL, HUGE, &p2));
+    EXPECT(NP, patter_pricing_with_overrides_json(NULL, S("{}"), NULL));
+    EXPECT(NP, patter_pricing_with_overrides_file(NULL, NULL, HUGE, &p2));
+    EXPECT(NP, patter_pricing_with_overrides_file(NULL, S("/x"), NULL));
+    EXPECT(NP, patter_pricing_from_json(NULL, HUGE, &p2));
+    EXPECT(NP, patter_pricing_from_json(S("{}"), NULL));
+    CHECK(p2 == NULL);
     OK(patter_pricing_defaults(&pricing));
+    double usd = -1;
+    EXPECT(NP, patter_pricing_to_json(NULL, &str_out));
+    EXPECT(NP, patter_pricing_to_json(pricing, NULL));
+    EXPECT(NP, patter_pricing_cost(NULL, PATTER_COST_TTS, S("elevenlabs"), NULL, 0, 0, 1000, &usd));
+    EXPECT(NP, patter_pricing_cost(pricing, PATTER_COST_TTS, NULL, HUGE, NULL, 0, 0, 1000, &usd));
+    EXPECT(NP, patter_pricing_cost(pricing, PATTER_COST_TTS, S("elevenlabs"), NULL, 0, 0, 1000, NULL));
+    EXPECT(NP, patter_pricing_llm_cost(NULL, S("openai"), NULL, 0, 1, 1, 1, &usd));
+    EXPECT(NP, patter_pricing_llm_cost(pricing, NULL, HUGE, NULL, 0, 1, 1, 1, &usd));
+    EXPECT(NP, patter_pricing_llm_cost(pricing, S("openai"), NULL, 0, 1, 1, 1, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_pricing_cost(pricing, 99, S("elevenlabs"), NULL, 0, 0, 1000, &usd));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_pricing_cost(pricing, PATTER_COST_TELEPHONY, S("twilio"), NULL, 0, 7, 60, &usd));
+    EXPECT(PATTER_STATUS_NOT_FOUND,
+           patter_pricing_cost(pricing, PATTER_COST_TTS, S("no-such-tts"), NULL, 0, 0, 1000, &usd));
+    EXPECT(PATTER_STATUS_INVALID_UTF8,
+           patter_pricing_cost(pricing, PATTER_COST_TTS, bad_utf8, sizeof bad_utf8, NULL, 0, 0, 1, &usd));
+    CHECK(usd == -1);
+    EXPECT(PATTER_STATUS_INVALID_UTF8,
+           patter_pricing_with_overrides_json(pricing, bad_utf8, sizeof bad_utf8, &p2));
+    patter_status st = patter_pricing_with_overrides_json(pricing, S("{\"tts\": 5"), &p2);
+    CHECK(st == PATTER_STATUS_CORRUPT || st == PATTER_STATUS_CONFIG);
+    st = patter_pricing_with_overrides_json(pricing, S("{\"tts\": {\"x\": {\"price\": -1}}}"), &p2);
+    CHECK(st == PATTER_STATUS_CORRUPT || st == PATTER_STATUS_CONFIG);
+    EXPECT(PATTER_STATUS_IO, patter_pricing_with_overrides_file(pricing, S("/nonexistent/p.json"), &p2));
+    EXPECT(PATTER_STATUS_IO, patter_pricing_load(S("/nonexistent/p.json"), &p2));
+    CHECK(p2 == NULL);
+    EXPECT(PATTER_STATUS_INVALID_HANDLE,
+           patter_pricing_with_overrides_json((patter_pricing_t *)store, S("{}"), &p2));
+    CHECK(strlen(patter_pricing_version()) > 0);
     OK(patter_pricing_free(pricing));
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_pricing_free(pricing));
+    EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_pricing_to_json(pricing, &str_out));
 }
 
 static void test_tracing(void) {

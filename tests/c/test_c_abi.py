@@ -100,6 +100,10 @@ def test_full_call_reaches_the_receiver_and_the_callback(lib, build_dir, receive
     assert end["status"] == "completed" and end["turns"] == 3 and end["duration_ms"] == 3510
     assert end["ended_at"] == "2026-04-23T18:02:15.923Z"
     assert end["usage"]["llm_input_tokens"] == 690 and end["usage"]["llm_cached_input_tokens"] == 256
+    assert end["cost"]["tts"] >= 40.0  # 40 characters at the overridden $1000 per 1,000
+    assert end["cost"]["llm"] > 0 and end["cost"]["telephony"] > 0
+    assert abs(end["cost"]["total"] - sum(end["cost"][k] for k in
+                                          ("telephony", "stt", "tts", "llm", "realtime"))) < 1e-9
     stats = summary["stats"]
     assert stats["dropped"] == 0 and stats["failed"] == 0
     assert stats["exported"] == 2 * SPANS_FULL_CALL  # OTLP sink + callback sink

@@ -115,6 +115,17 @@ int main(void) {
     OK(patter_call_options_set_agent_llm_provider(opts, S("openai")));
     OK(patter_call_options_set_clock(opts, clock));
     OK(patter_call_options_set_sequential_ids(opts, 42));
+    /* Pricing: the built-in rates with one override. */
+    patter_pricing_t *pricing = NULL;
+    OK(patter_pricing_with_overrides_json(NULL, S("{\"tts\": {\"elevenlabs\": {\"price\": 1000}}}"),
+                                          &pricing));
+    double usd = 0;
+    OK(patter_pricing_cost(pricing, PATTER_COST_TTS, S("elevenlabs"), NULL, 0, 0, 1000, &usd));
+    CHECK(usd == 1000.0);
+    OK(patter_pricing_llm_cost(pricing, S("openai"), S("gpt-4o-mini"), 1000000, 0, 0, &usd));
+    CHECK(usd > 0);
+    OK(patter_call_options_set_pricing(opts, pricing));
+    OK(patter_pricing_free(pricing)); /* the options keep the table */
 
     patter_call_t *call = NULL;
     OK(patter_call_start(opts, &call));
