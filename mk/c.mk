@@ -43,3 +43,13 @@ install: lib-c
 	  'Libs.private: $(C_STATIC_LIBS)' \
 	  'Cflags: -I$${includedir}' \
 	  > "$(DESTDIR)$(PREFIX)/lib/pkgconfig/patter.pc"
+
+## conformance-runner-c: the C conformance runner (tests/c/conformance_runner.c) for `make conformance`
+C_CONFORMANCE_RUNNER := $(CARGO_TARGET_DIR)/conformance/conformance_runner_c
+CONFORMANCE_RUNNERS := $(or $(CONFORMANCE_RUNNERS),rust),c
+CONFORMANCE_DEPS += conformance-runner-c
+.PHONY: conformance-runner-c
+conformance-runner-c: lib-c
+	mkdir -p "$(dir $(C_CONFORMANCE_RUNNER))"
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude tests/c/conformance_runner.c \
+	  -L"$(C_LIBDIR)" -lpatter -Wl,-rpath,"$(C_LIBDIR)" -lm -o "$(C_CONFORMANCE_RUNNER)"

@@ -56,8 +56,8 @@ def clean_env(**extra):
     return env
 
 
-def run_c(exe: Path, env: dict, timeout: float = 600):
-    cmd = [str(exe)]
+def run_c(exe: Path, env: dict, timeout: float = 600, args=()):
+    cmd = [str(exe), *args]
     if os.environ.get("PATTER_NO_VALGRIND") != "1":
         if shutil.which("valgrind") is None:
             pytest.fail("valgrind is required for the C ABI tests (or set PATTER_NO_VALGRIND=1)")
@@ -206,3 +206,15 @@ def test_install_and_pkg_config(lib, tmp_path, receiver):
                     *[f for f in static_flags if f != "-lpatter"], "-o", str(static_exe)], env=env, check=True)
     res = subprocess.run([str(static_exe)], env=clean_env(), capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and "tracing off" in res.stdout, res.stderr
+
+
+@pytest.mark.parametrize("scenario", ["hostile_inputs", "barge_in"])
+def test_conformance_runner_under_valgrind(lib, build_dir, receiver, tmp_path, scenario):
+    """The C conformance runner (byte-compared with the golden files by `make conformance`)
+    is clean under valgrind too, JSON reader included."""
+    exe = compile_c(ROOT / "tests/c/conformance_runner.c", build_dir / "conformance_runner_c")
+    run_c(exe, clean_env(PATTER_OTEL_ENABLED="1", OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                         PATTER_LOG_DIR=str(tmp_path / "log")),
+          args=[str(ROOT / "tests/conformance/scenarios" / f"{scenario}.json")])
+    spans = receiver.wait_for_spans(1, where=lambda s: s["name"] == "getpatter.call")
+    assert len(spans) == 1
