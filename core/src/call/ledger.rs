@@ -74,9 +74,11 @@ impl Ledger {
     }
 
     /// Prices everything into a fresh meter (to which telephony/realtime can still be added).
-    pub(crate) fn price(&self, table: &Arc<PricingTable>) -> CostMeter {
+    /// Usage reported under `included_in` (the realtime provider of a realtime call) is covered
+    /// by the realtime minutes, so it is counted but not priced again.
+    pub(crate) fn price(&self, table: &Arc<PricingTable>, included_in: Option<&str>) -> CostMeter {
         let mut m = CostMeter::new(table.clone());
-        for e in &self.entries {
+        for e in self.entries.iter().filter(|e| Some(&*e.provider) != included_in) {
             let model = e.model.as_deref();
             match e.service {
                 Service::Stt => m.add_stt(&e.provider, model, e.amount),
@@ -103,11 +105,14 @@ mod tests {
         l.add_llm("openai", Some("gpt-4o-mini"), 500_000, 0, 0);
         l.add_tts("acme", None, 10);
         assert_eq!(l.entries.len(), 4);
-        let m = l.price(&PricingTable::defaults());
+        let m = l.price(&PricingTable::defaults(), None);
         let c = m.breakdown();
         assert_eq!(c.tts, 0.075); // 1500 chars × $0.05/1k
         assert_eq!(c.stt, 0.0048); // 60 s × $0.0048/min
         assert_eq!(c.llm, 0.15); // 1M input × $0.15/M
         assert_eq!(m.unpriced(), vec!["tts:acme".to_string()]);
+        let covered = l.price(&PricingTable::defaults(), Some("elevenlabs")).breakdown();
+        assert_eq!(covered.tts, 0.0);
+        assert_eq!(covered.stt, 0.0048);
     }
 }

@@ -170,6 +170,11 @@ impl CallInner {
         self.clock.now()
     }
 
+    /// The realtime provider of a realtime call: its usage is inside the realtime minutes.
+    pub(crate) fn realtime_provider(&self) -> Option<&str> {
+        self.realtime.as_ref().map(|(p, _)| p.as_str())
+    }
+
     /// The clock when timings are consumed; a zero timestamp otherwise.
     pub(crate) fn now_if_timed(&self) -> Timestamp {
         if self.timed {
@@ -264,7 +269,7 @@ impl CallInner {
                 interrupted: t.interrupted,
                 latency: Some(t.latency),
                 usage: Some(t.usage),
-                cost: Some(t.ledger.price(&self.pricing).breakdown()),
+                cost: Some(t.ledger.price(&self.pricing, self.realtime_provider()).breakdown()),
             });
         }
         for line in &lines {
@@ -287,7 +292,7 @@ impl CallInner {
         let duration_ms = (at.0.saturating_sub(self.start.started_at.0)) / 1_000_000;
         let seconds = duration_ms as f64 / 1000.0;
         let mut call_attrs = Vec::new();
-        let mut meter = st.ledger.price(&self.pricing);
+        let mut meter = st.ledger.price(&self.pricing, self.realtime_provider());
         if let Some(tp) = &self.start.telephony_provider {
             meter.add_telephony(tp, self.start.direction, seconds);
             call_attrs.push(KeyValue::new(n::COST_TELEPHONY_MINUTES, seconds / 60.0));
@@ -578,7 +583,7 @@ impl Call {
         let st = self.inner.lock();
         match &st.ended {
             Some(end) => end.cost,
-            None => st.ledger.price(&self.inner.pricing).breakdown(),
+            None => st.ledger.price(&self.inner.pricing, self.inner.realtime_provider()).breakdown(),
         }
     }
 

@@ -1,45 +1,347 @@
-//! The per-call record on disk. OWNED BY THE PERSISTENCE WORK (issue 3): interface only for now.
+//! The per-call record on disk (`docs/call-record.md` documents the exact formats).
+//!
+//! `<root>/calls/YYYY/MM/DD/<safe id>/{metadata.json, transcript.jsonl, events.jsonl}`, the date
+//! being the UTC date of the call's start. A [`CallLogger`] owns one writer thread fed by a
+//! bounded queue: the caller's thread only clones the record and enqueues it (a full queue drops
+//! and counts), the writer serialises, writes, and counts errors. Nothing here ever returns an
+//! error into the call path, panics on input, or blocks a caller (except `flush`).
+//!
+//! Flushing: [`CallLogger::flush`] waits for everything queued so far; dropping the last clone of
+//! a logger (and of its handles) drains the queue and joins the writer; on Unix an `atexit` hook
+//! also flushes every live logger (at most 2 s each) when the process exits normally.
 
+mod exit;
+mod format;
+mod fsio;
+mod hash;
+mod redact;
+mod retention;
+mod safe_id;
+mod stats;
+mod warn;
+mod writer;
+
+pub use self::format::{event_line, metadata_json, transcript_line, SCHEMA_VERSION};
+pub use self::fsio::{DIR_MODE, FILE_MODE};
+pub use self::redact::mask;
+pub use self::retention::{day_expired, numeric_name, numeric_subdirs, sweep, SweepReport};
+pub use self::safe_id::{is_verbatim_safe, safe_segment};
+pub use self::stats::LogStats;
+
+use self::stats::Counters;
+use self::writer::{CallInfo, Msg, Writer};
+use crate::clock::Timestamp;
+use crate::config::{Env, LogConfig, Persist, ProcessEnv};
+use crate::error::{PatterError, Result};
 use crate::records::{CallEnd, CallStart, EventLine, TranscriptLine};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-/// Writes call directories under a root; cheap to clone (shared writer).
-#[derive(Debug, Clone, Default)]
+/// The relative directory of a call: `calls/YYYY/MM/DD/<safe id>` (UTC date of `started_at`).
+pub fn call_rel_dir(call_id: &str, started_at: Timestamp) -> PathBuf {
+    let (y, m, d) = started_at.utc_date();
+    PathBuf::from("calls")
+        .join(format!("{y:04}"))
+        .join(format!("{m:02}"))
+        .join(format!("{d:02}"))
+        .join(safe_segment(call_id))
+}
+
+/// State shared by a logger's clones and its handles; dropping the last one drains the queue
+/// and joins the writer thread.
+pub(crate) struct Shared {
+    tx: Option<SyncSender<Msg>>,
+    counters: Arc<Counters>,
+    config: LogConfig,
+    root: PathBuf,
+    next_key: AtomicU64,
+    last_drop_warn: AtomicU64,
+    /// Process that started the writer (a forked child has no writer thread).
+    pid: u32,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Shared {
+    fn send(&self, msg: Msg) {
+        let Some(tx) = &self.tx else { return };
+        match tx.try_send(msg) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                self.warn_dropped();
+            }
+        }
+    }
+
+    /// One warning per minute at most, from whichever caller thread gets there first.
+    fn warn_dropped(&self) {
+        let now_s = Instant::now().duration_since(*process_epoch()).as_secs() + 1;
+        let last = self.last_drop_warn.load(Ordering::Relaxed);
+        if (last == 0 || now_s >= last + 60)
+            && self.last_drop_warn.compare_exchange(last, now_s, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            ::tracing::warn!(
+                dropped_total = self.counters.dropped.load(Ordering::Relaxed),
+                "patter call log: queue full, dropping records (the writer cannot keep up)"
+            );
+        }
+    }
+
+    fn flush_until(&self, deadline: Option<Instant>) -> bool {
+        let Some(tx) = &self.tx else { return true };
+        let (ack_tx, ack_rx) = mpsc::sync_channel(1);
+        let mut msg = Msg::Flush(ack_tx);
+        match deadline {
+            None => {
+                if tx.send(msg).is_err() {
+                    return false;
+                }
+                ack_rx.recv().is_ok()
+            }
+            Some(deadline) => {
+                loop {
+                    match tx.try_send(msg) {
+                        Ok(()) => break,
+                        Err(TrySendError::Full(m)) => {
+                            if Instant::now() >= deadline {
+                                return false;
+                            }
+                            msg = m;
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                        Err(TrySendError::Disconnected(_)) => return false,
+                    }
+                }
+                ack_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_ok()
+            }
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer drain what is queued and exit.
+        drop(self.tx.take());
+        let handle = self.thread.lock().map(|mut g| g.take()).unwrap_or(None);
+        if let Some(h) = handle {
+            if self.pid != std::process::id() {
+                // A forked child inherited the handle but not the thread: never join it.
+                std::mem::forget(h);
+            } else if h.thread().id() != std::thread::current().id() {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+fn process_epoch() -> &'static Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now)
+}
+
+/// Writes call directories under a root; cheap to clone (all clones share one writer thread).
+#[derive(Clone, Default)]
 pub struct CallLogger {
-    root: Option<PathBuf>,
+    shared: Option<Arc<Shared>>,
+}
+
+impl std::fmt::Debug for CallLogger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallLogger").field("root", &self.root()).finish()
+    }
 }
 
 impl CallLogger {
     /// A logger that writes nothing.
     pub fn disabled() -> Self {
-        CallLogger { root: None }
+        CallLogger { shared: None }
     }
-    /// The process default logger, configured from the environment (`PATTER_LOG_DIR`, …).
+
+    /// The process default logger: `persist` unset, configured from the process environment
+    /// (`PATTER_LOG_DIR`, `PATTER_LOG_REDACT_PHONE`, `PATTER_LOG_HASH_KEY`,
+    /// `PATTER_LOG_RETENTION_DAYS`) the first time it is asked for; later calls return clones of
+    /// that same logger (changes to the environment afterwards are not seen).
     pub fn from_env() -> Self {
-        Self::disabled()
+        static DEFAULT: OnceLock<CallLogger> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| match CallLogger::new(&Persist::Unset, &ProcessEnv) {
+                Ok(l) => l,
+                Err(e) => {
+                    ::tracing::warn!(error = %e, "patter call log: disabled");
+                    CallLogger::disabled()
+                }
+            })
+            .clone()
     }
+
+    /// A new logger for `persist` (the `CallLogger(persist=...)` of the bindings), other
+    /// settings from `env`. Errors only for an unusable explicit `persist` or when the writer
+    /// thread cannot be started.
+    pub fn new(persist: &Persist, env: &dyn Env) -> Result<Self> {
+        Self::with_config(LogConfig::resolve(persist, env)?)
+    }
+
+    /// A new logger with a fully resolved configuration (`root: None` gives a disabled logger).
+    /// No directory is created until the first call starts.
+    pub fn with_config(config: LogConfig) -> Result<Self> {
+        let Some(root) = config.root.clone() else { return Ok(Self::disabled()) };
+        let counters = Arc::new(Counters::default());
+        let (tx, rx) = mpsc::sync_channel(config.queue_capacity.max(1));
+        let writer = Writer::new(root.clone(), config.clone(), counters.clone());
+        let handle = std::thread::Builder::new()
+            .name("patter-calllog".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| PatterError::io(&root, &e))?;
+        let shared = Arc::new(Shared {
+            tx: Some(tx),
+            counters,
+            config,
+            root,
+            next_key: AtomicU64::new(1),
+            last_drop_warn: AtomicU64::new(0),
+            pid: std::process::id(),
+            thread: Mutex::new(Some(handle)),
+        });
+        exit::register(&shared);
+        Ok(CallLogger { shared: Some(shared) })
+    }
+
     /// Whether this logger writes anything.
     pub fn enabled(&self) -> bool {
-        self.root.is_some()
+        self.shared.is_some()
     }
-    /// Begins a call's record (writes metadata.json); returns the handle for the rest.
+
+    /// The log root (the directory holding `calls/`), None when disabled.
+    pub fn root(&self) -> Option<&Path> {
+        self.shared.as_ref().map(|s| s.root.as_path())
+    }
+
+    /// The resolved configuration, None when disabled.
+    pub fn config(&self) -> Option<&LogConfig> {
+        self.shared.as_ref().map(|s| &s.config)
+    }
+
+    /// Begins a call's record (metadata.json with `status: "in_progress"`); returns the handle for
+    /// the rest of the call. Only enqueues; never fails.
     pub fn start_call(&self, start: &CallStart) -> CallLogHandle {
-        let _ = start;
-        CallLogHandle {}
+        let Some(sh) = &self.shared else { return CallLogHandle { inner: None, ended: AtomicBool::new(false) } };
+        let info = Arc::new(CallInfo {
+            key: sh.next_key.fetch_add(1, Ordering::Relaxed),
+            start: start.clone(),
+            rel_dir: call_rel_dir(&start.call_id, start.started_at),
+        });
+        sh.send(Msg::Start(info.clone()));
+        CallLogHandle { inner: Some((sh.clone(), info)), ended: AtomicBool::new(false) }
     }
-    /// Blocks until everything queued so far is on disk.
-    pub fn flush(&self) {}
+
+    /// Blocks until everything queued so far has been written (handed to the OS; metadata is
+    /// also fsynced). Returns at once for a disabled logger.
+    pub fn flush(&self) {
+        if let Some(sh) = &self.shared {
+            sh.flush_until(None);
+        }
+    }
+
+    /// Like [`flush`](Self::flush) but gives up after `timeout`; returns whether it completed.
+    pub fn flush_timeout(&self, timeout: Duration) -> bool {
+        match &self.shared {
+            Some(sh) => sh.flush_until(Some(Instant::now() + timeout)),
+            None => true,
+        }
+    }
+
+    /// Counters: items written, dropped (queue full) and failed.
+    pub fn stats(&self) -> LogStats {
+        self.shared.as_ref().map(|s| s.counters.snapshot()).unwrap_or_default()
+    }
+
+    /// Runs a retention sweep now, on the writer thread, and waits for its report.
+    pub fn sweep_now(&self) -> SweepReport {
+        self.sweep_at_opt(None)
+    }
+
+    /// Runs a retention sweep as if the time were `now` (tests, hosts with their own clock).
+    pub fn sweep_at(&self, now: Timestamp) -> SweepReport {
+        self.sweep_at_opt(Some(now))
+    }
+
+    fn sweep_at_opt(&self, now: Option<Timestamp>) -> SweepReport {
+        let Some(sh) = &self.shared else { return SweepReport::default() };
+        let Some(tx) = &sh.tx else { return SweepReport::default() };
+        let (ack_tx, ack_rx) = mpsc::sync_channel(1);
+        if tx.send(Msg::Sweep(now, ack_tx)).is_err() {
+            return SweepReport::default();
+        }
+        ack_rx.recv().unwrap_or_default()
+    }
 }
 
-/// One call's record: enqueue-only methods.
+/// One call's record: enqueue-only methods, safe to share between threads.
 #[derive(Debug)]
-pub struct CallLogHandle {}
+pub struct CallLogHandle {
+    inner: Option<(Arc<Shared>, Arc<CallInfo>)>,
+    ended: AtomicBool,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("root", &self.root).finish()
+    }
+}
 
 impl CallLogHandle {
-    /// Appends a transcript line.
-    pub fn transcript(&self, _line: &TranscriptLine) {}
-    /// Appends an event line.
-    pub fn event(&self, _event: &EventLine) {}
-    /// Rewrites metadata.json with the end of the call.
-    pub fn end(&self, _end: &CallEnd) {}
+    /// A handle that writes nothing.
+    pub fn noop() -> Self {
+        CallLogHandle { inner: None, ended: AtomicBool::new(false) }
+    }
+
+    /// Whether this handle writes anything.
+    pub fn enabled(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// The call's directory (`<root>/calls/YYYY/MM/DD/<safe id>`), None when disabled.
+    pub fn dir(&self) -> Option<PathBuf> {
+        self.inner.as_ref().map(|(sh, info)| sh.root.join(&info.rel_dir))
+    }
+
+    /// Appends a transcript line (enqueue only).
+    pub fn transcript(&self, line: &TranscriptLine) {
+        if let Some((sh, info)) = &self.inner {
+            sh.send(Msg::Transcript(info.clone(), Box::new(line.clone())));
+        }
+    }
+
+    /// Appends an event line (enqueue only).
+    pub fn event(&self, event: &EventLine) {
+        if let Some((sh, info)) = &self.inner {
+            sh.send(Msg::Event(info.clone(), Box::new(event.clone())));
+        }
+    }
+
+    /// Rewrites metadata.json with the end of the call (enqueue only). Calling it again
+    /// rewrites it again.
+    pub fn end(&self, end: &CallEnd) {
+        if let Some((sh, info)) = &self.inner {
+            self.ended.store(true, Ordering::Relaxed);
+            sh.send(Msg::End(info.clone(), Box::new(end.clone())));
+        }
+    }
+}
+
+impl Drop for CallLogHandle {
+    fn drop(&mut self) {
+        if let Some((sh, info)) = &self.inner {
+            if !self.ended.load(Ordering::Relaxed) {
+                // Let the writer close this call's files; if the queue is full its cache evicts them later.
+                if let Some(tx) = &sh.tx {
+                    let _ = tx.try_send(Msg::Release(info.key));
+                }
+            }
+        }
+    }
 }

@@ -3,9 +3,15 @@
 //! Every resolver takes an [`Env`] so tests can feed variables without touching the process
 //! environment; the public entry points use [`ProcessEnv`].
 
+mod calllog;
 mod pricing;
 mod tracing;
 
+pub use self::calllog::{
+    expand_tilde, parse_retention_days, platform_default_root, resolve_root, HashKey, LogConfig, Persist,
+    PhoneRedaction, DEFAULT_QUEUE_CAPACITY, DEFAULT_RETENTION_DAYS, DEFAULT_SWEEP_PROBABILITY, ENV_HASH_KEY,
+    ENV_LOG_DIR, ENV_REDACT_PHONE, ENV_RETENTION_DAYS,
+};
 pub use self::pricing::{load_pricing, resolve_pricing_file, PricingOptions, PRICING_FILE_ENV};
 pub use self::tracing::{
     parse_headers, parse_resource_attributes, traces_url, TracingConfig, TracingOptions, DEFAULT_OTLP_ENDPOINT,

@@ -1,0 +1,204 @@
+//! hydrate: reads our tree and the reference SDK's, skips and counts every kind of bad entry,
+//! never follows links, is idempotent, walks newest day first and stops once the ring is full.
+
+mod calllog_support;
+use calllog_support::*;
+
+use patter_core::calllog::CallLogger;
+use patter_core::store::MetricsStore;
+use std::fs;
+use std::path::Path;
+
+fn write_ours(root: &Path, id: &str, start_s: &str, end_s: &str, p50: f64) {
+    let logger = CallLogger::with_config(test_config(root)).unwrap();
+    let h = logger.start_call(&start(id, ts(start_s)));
+    h.transcript(&user_line(1, "hello", ts(start_s)));
+    h.transcript(&agent_line(1, "hi!", ts(end_s)));
+    h.event(&event("tool_call", ts(start_s)));
+    h.end(&end(ts(end_s), ts(end_s).millis_since(ts(start_s)) as u64, 0.05, Some(p50)));
+    logger.flush();
+}
+
+/// A call directory exactly as getpatter 0.7 writes it (facts §7).
+fn write_reference(root: &Path, ymd: &str, id: &str) {
+    let d = root.join("calls").join(ymd).join(id);
+    fs::create_dir_all(&d).unwrap();
+    let meta = serde_json::json!({
+        "schema_version": "1.0", "call_id": id, "trace_id": null,
+        "started_at": "2026-04-22T18:02:12.413Z", "ended_at": "2026-04-22T18:03:47.892Z",
+        "duration_ms": 95479.2, "status": "completed", "caller": "+15555550123", "callee": "+15555550199",
+        "direction": "inbound", "telephony_provider": "twilio", "provider_mode": "pipeline",
+        "agent": {"provider": "pipeline", "engine": null, "model": "gpt-4o-mini", "mode": "pipeline"},
+        "turns": 2,
+        "cost": {"stt": 0.01, "tts": 0.02, "llm": 0.08, "telephony": 0.0134, "total": 0.1234, "llm_cached_savings": 0.0},
+        "latency": {"p50_ms": 412.0, "p95_ms": 870.0, "p99_ms": 1240.0,
+                    "avg": {"stt_ms": 1.0, "total_ms": 500.0}, "p50": {"total_ms": 412.0}, "p95": {"total_ms": 870.0}, "p99": {"total_ms": 1240.0}},
+        "error": null
+    });
+    fs::write(d.join("metadata.json"), serde_json::to_string_pretty(&meta).unwrap()).unwrap();
+    let rows = [
+        r#"{"schema_version": "1.0", "ts": "2026-04-22T18:02:20.000Z", "turn_index": 0, "user_text": "I need help", "agent_text": "Sure, with what?", "latency": {"stt_ms": 120.0, "llm_ms": 300.0, "tts_ms": 90.0, "total_ms": 640.0, "user_speech_duration_ms": null, "llm_ttft_ms": 300.0, "llm_total_ms": 800.0, "endpoint_ms": 200.0, "bargein_ms": null, "tts_total_ms": 900.0, "agent_response_ms": 590.0}, "stt_audio_seconds": 0.0, "tts_characters": 16, "timestamp": 1776880940.0}"#,
+        r#"{"schema_version": "1.0", "ts": "2026-04-22T18:02:30.000Z", "turn_index": 1, "user_text": "my bill", "agent_text": "[interrupted]", "latency": {"stt_ms": 0.0, "total_ms": 0.0}, "stt_audio_seconds": 0.0, "tts_characters": 0, "timestamp": 1776880950.0}"#,
+    ];
+    // The reference writes the record and the newline in two writes: keep that shape.
+    fs::write(d.join("transcript.jsonl"), format!("{}\n{}\n", rows[0], rows[1])).unwrap();
+    fs::write(d.join("events.jsonl"), "{\"schema_version\": \"1.0\", \"ts\": \"2026-04-22T18:02:25.000Z\", \"type\": \"barge_in\", \"data\": {\"turn_index\": 1, \"bargein_ms\": 150.0}}\n").unwrap();
+}
+
+fn call_dir(root: &Path, ymd: &str, id: &str) -> std::path::PathBuf {
+    let d = root.join("calls").join(ymd).join(id);
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn mixed_tree_with_corrupt_entries() {
+    let t = TempDir::new("hyd-mixed");
+    let root = t.path().join("root");
+    write_ours(&root, "ours-1", "2026-04-23T10:00:00Z", "2026-04-23T10:01:00Z", 400.0);
+    write_ours(&root, "ours-2", "2026-04-23T11:00:00Z", "2026-04-23T11:02:00Z", 600.0);
+    write_reference(&root, "2026/04/22", "CAreference");
+    let day = "2026/04/23";
+    fs::write(call_dir(&root, day, "garbage").join("metadata.json"), b"\x00\xffnot json").unwrap();
+    fs::write(call_dir(&root, day, "truncated").join("metadata.json"), b"{\"call_id\": \"truncated\", \"started_at\": \"2026-").unwrap();
+    fs::write(call_dir(&root, day, "array").join("metadata.json"), b"[1, 2, 3]").unwrap();
+    fs::write(call_dir(&root, day, "nostart").join("metadata.json"), b"{\"call_id\": \"nostart\"}").unwrap();
+    fs::create_dir_all(call_dir(&root, day, "dir-meta").join("metadata.json")).unwrap();
+    let huge = fs::File::create(call_dir(&root, day, "huge").join("metadata.json")).unwrap();
+    huge.set_len(5 * 1024 * 1024).unwrap(); // sparse: cheap to make, over the 4 MiB cap
+    call_dir(&root, day, "no-metadata");
+    call_dir(&root, day, ".hidden-tmp");
+    fs::write(root.join("calls/2026/04/23/stray-file"), b"x").unwrap();
+    fs::write(root.join("calls/2026/04/README"), b"x").unwrap();
+    // Crashed mid-call: in_progress on disk.
+    let crashed = call_dir(&root, day, "crashed");
+    fs::write(
+        crashed.join("metadata.json"),
+        br#"{"schema_version":"1.0","call_id":"crashed","started_at":"2026-04-23T09:00:00.000Z","ended_at":null,"duration_ms":null,"status":"in_progress","turns":0,"cost":null}"#,
+    )
+    .unwrap();
+    // Torn tail + a garbage line in a transcript (and a leftover temp file).
+    fs::write(
+        crashed.join("transcript.jsonl"),
+        b"{\"turn_index\":1,\"role\":\"user\",\"text\":\"a\",\"ts\":\"2026-04-23T09:00:01.000Z\"}\nnot json\n{\"turn_index\":1,\"role\":\"assis",
+    )
+    .unwrap();
+    fs::write(crashed.join(".metadata.json.123.0.tmp"), b"{").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        // A metadata.json that is a link (to a valid file outside), and a FIFO (must not block).
+        let outside = t.path().join("outside");
+        write_ours(&outside, "outside-call", "2026-04-23T12:00:00Z", "2026-04-23T12:01:00Z", 1.0);
+        symlink(outside.join("calls/2026/04/23/outside-call/metadata.json"), call_dir(&root, day, "linked-meta").join("metadata.json"))
+            .unwrap();
+        let fifo = call_dir(&root, day, "fifo").join("metadata.json");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // A whole day that is a link to the outside tree, and a call directory that is one.
+        fs::create_dir_all(root.join("calls/2026/05")).unwrap();
+        symlink(outside.join("calls/2026/04/23"), root.join("calls/2026/05/01")).unwrap();
+        symlink(outside.join("calls/2026/04/23/outside-call"), root.join("calls/2026/04/23/linked-dir")).unwrap();
+    }
+
+    let store = MetricsStore::new(500);
+    let rep = store.hydrate_report(&root);
+    assert_eq!(rep.loaded, 4, "{rep:?}");
+    assert_eq!(rep.corrupt, 4, "garbage, truncated, array, nostart: {rep:?}");
+    assert_eq!(rep.too_large, 1, "{rep:?}");
+    assert_eq!(rep.missing_metadata, 1, "{rep:?}");
+    assert_eq!(rep.bad_lines, 1, "{rep:?}");
+    assert_eq!(rep.torn_tails, 1, "{rep:?}");
+    #[cfg(unix)]
+    assert_eq!(rep.wrong_type, 3, "dir, link, fifo: {rep:?}");
+    assert!(store.get_call("outside-call").is_none(), "links are never followed");
+
+    let ids: Vec<_> = store.get_calls(10, 0).into_iter().map(|c| c.call_id).collect();
+    assert_eq!(ids, ["ours-2", "ours-1", "crashed", "CAreference"], "newest first by end (start when none)");
+
+    let ours = store.get_call("ours-2").unwrap();
+    assert_eq!(ours.summary.caller.as_deref(), Some("***4567"));
+    assert_eq!(ours.summary.duration_ms, Some(120_000));
+    assert_eq!(ours.transcript.len(), 2);
+    assert_eq!(ours.transcript[1].latency.unwrap().ttfb_ms, Some(412.5));
+    assert_eq!(ours.events.len(), 1);
+
+    let r = store.get_call("CAreference").unwrap();
+    assert_eq!(r.summary.caller.as_deref(), Some("***0123"), "raw numbers from disk are masked by the store");
+    assert_eq!(r.summary.duration_ms, Some(95_479));
+    assert_eq!(r.summary.provider_mode, "pipeline");
+    assert_eq!(r.summary.latency.unwrap().p95_ms, 870.0);
+    assert_eq!(r.summary.cost.unwrap().total, 0.1234);
+    let texts: Vec<_> = r.transcript.iter().map(|e| (e.role.as_str(), e.text.as_str(), e.interrupted)).collect();
+    assert_eq!(texts, [("user", "I need help", false), ("assistant", "Sure, with what?", false), ("user", "my bill", false), ("assistant", "", true)]);
+    assert_eq!(r.transcript[1].latency.unwrap().ttfb_ms, Some(590.0));
+    assert_eq!(r.events[0].kind, "barge_in");
+
+    let c = store.get_call("crashed").unwrap();
+    assert_eq!((c.summary.status.as_str(), c.summary.ended_at.clone(), c.summary.duration_ms), ("abandoned", None, None));
+    assert_eq!(c.transcript.len(), 1);
+    let agg = store.get_aggregates();
+    assert_eq!((agg.total_calls, agg.completed, agg.abandoned), (4, 3, 1));
+    assert_eq!(agg.avg_duration_ms, Some((60_000.0 + 120_000.0 + 95_479.0) / 3.0 * 10.0).map(|v: f64| v.round() / 10.0));
+
+    // Idempotent: nothing new the second time, and it does not read past the ring either.
+    let again = store.hydrate_report(&root);
+    assert_eq!((again.loaded, again.already_present), (0, 4), "{again:?}");
+    assert_eq!(store.len(), 4);
+}
+
+#[test]
+fn newest_day_first_and_stops_when_the_ring_is_full() {
+    let t = TempDir::new("hyd-stop");
+    let root = t.path();
+    // 10 days × 10 calls, 2026-04-01 … 2026-04-10.
+    for d in 1..=10 {
+        for c in 0..10 {
+            let id = format!("d{d:02}-c{c}");
+            let dir = call_dir(root, &format!("2026/04/{d:02}"), &id);
+            let meta = serde_json::json!({"call_id": id, "started_at": format!("2026-04-{d:02}T10:{c:02}:00.000Z"),
+                "ended_at": format!("2026-04-{d:02}T11:{c:02}:00.000Z"), "status": "completed"});
+            fs::write(dir.join("metadata.json"), meta.to_string()).unwrap();
+        }
+    }
+    // Corrupt data in an old day must never even be looked at.
+    fs::write(call_dir(root, "2026/04/01", "zz-bad").join("metadata.json"), b"garbage").unwrap();
+    let store = MetricsStore::new(15);
+    let rep = store.hydrate_report(root);
+    assert_eq!((rep.loaded, rep.days_scanned, rep.stopped_early, rep.corrupt), (15, 2, true, 0), "{rep:?}");
+    let ids: Vec<_> = store.get_calls(100, 0).into_iter().map(|c| c.call_id).collect();
+    let mut expected: Vec<String> = (0..10).rev().map(|c| format!("d10-c{c}")).collect();
+    expected.extend((5..10).rev().map(|c| format!("d09-c{c}")));
+    assert_eq!(ids, expected);
+    // A second hydrate still stops early (present ids count towards the ring).
+    let again = store.hydrate_report(root);
+    assert_eq!((again.loaded, again.days_scanned), (0, 2), "{again:?}");
+}
+
+#[test]
+fn hydrated_calls_stay_below_newer_live_calls() {
+    let t = TempDir::new("hyd-live");
+    write_ours(t.path(), "old-1", "2026-04-20T10:00:00Z", "2026-04-20T10:01:00Z", 1.0);
+    write_ours(t.path(), "old-2", "2026-04-21T10:00:00Z", "2026-04-21T10:01:00Z", 1.0);
+    let store = MetricsStore::new(3);
+    let s = start("live", ts("2026-04-23T10:00:00Z"));
+    store.record_call_start(&s);
+    store.record_call_end(&s, &end(ts("2026-04-23T10:05:00Z"), 300_000, 0.0, None));
+    assert_eq!(store.hydrate(t.path()), 2);
+    let ids: Vec<_> = store.get_calls(10, 0).into_iter().map(|c| c.call_id).collect();
+    assert_eq!(ids, ["live", "old-2", "old-1"]);
+    // A live call id is never replaced by its disk copy.
+    write_ours(t.path(), "live", "2026-04-23T10:00:00Z", "2026-04-23T10:05:00Z", 1.0);
+    assert_eq!(store.hydrate(t.path()), 0);
+    assert_eq!(store.get_call("live").unwrap().summary.source, patter_core::store::RecordSource::Live);
+}
+
+#[test]
+fn missing_or_odd_roots_are_harmless() {
+    let t = TempDir::new("hyd-odd");
+    let store = MetricsStore::new(5);
+    assert_eq!(store.hydrate(t.path().join("does-not-exist")), 0);
+    fs::write(t.path().join("calls"), b"file, not dir").unwrap();
+    assert_eq!(store.hydrate(t.path()), 0);
+}
