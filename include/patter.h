@@ -209,7 +209,70 @@ typedef int32_t patter_cost_category;
 #endif // __cplusplus
 
 /**
- * A call logger (opaque; see `patter_call_logger_from_env`).
+ * Where a logger writes, as the SDKs' `persist` argument (see `patter_call_logger_new`).
+ */
+enum patter_persist
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `persist` not given: `PATTER_LOG_DIR` decides (`auto` = platform default); off when unset.
+     */
+    PATTER_PERSIST_UNSET = 0,
+    /**
+     * `persist=False`: never write, even if `PATTER_LOG_DIR` is set.
+     */
+    PATTER_PERSIST_OFF = 1,
+    /**
+     * `persist=True`: the platform default directory (Linux: `$XDG_DATA_HOME/patter`, else
+     * `~/.local/share/patter`).
+     */
+    PATTER_PERSIST_DEFAULT_DIR = 2,
+    /**
+     * `persist="<path>"`: the given directory (`~` expanded).
+     */
+    PATTER_PERSIST_PATH = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum patter_persist patter_persist;
+#else
+typedef int32_t patter_persist;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a store shows caller/callee numbers (see `patter_metrics_store_new_with_redaction`).
+ */
+enum patter_phone_redaction
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `***` + the last 4 characters (the default).
+     */
+    PATTER_REDACT_MASK = 0,
+    /**
+     * The number verbatim.
+     */
+    PATTER_REDACT_FULL = 1,
+    /**
+     * `sha256:` + 16 hex characters, or `hmac-sha256:` + 16 hex characters with a key.
+     */
+    PATTER_REDACT_HASH_ONLY = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum patter_phone_redaction patter_phone_redaction;
+#else
+typedef int32_t patter_phone_redaction;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A call logger (opaque; see `patter_call_logger_new`).
  */
 typedef struct patter_call_logger_t patter_call_logger_t;
 
@@ -481,17 +544,34 @@ patter_status patter_call_is_recording(const patter_call_t *call, bool *out_reco
 patter_status patter_call_is_ended(const patter_call_t *call, bool *out_ended);
 
 /**
- * Creates a logger configured from the environment (`PATTER_LOG_DIR`, `auto` = platform
- * default; unset = writes nothing), like the process default. On success `*out` receives a
- * handle to free with `patter_call_logger_free`. NULL `out`: `PATTER_STATUS_NULL_POINTER`.
- * Thread-safe.
+ * Creates a logger with its own writer thread. `persist` is a `patter_persist`; `path`
+ * (UTF-8) is required with `PATTER_PERSIST_PATH` and must be NULL otherwise. Redaction
+ * (`PATTER_LOG_REDACT_PHONE`, `PATTER_LOG_HASH_KEY`) and retention
+ * (`PATTER_LOG_RETENTION_DAYS`) come from the environment. No directory is created until a
+ * call starts; write failures never reach the call path (they are counted, see
+ * `patter_call_logger_stats_json`). An empty path, or no home directory for
+ * `PATTER_PERSIST_DEFAULT_DIR`: `PATTER_STATUS_CONFIG`; an unknown `persist` or a path given
+ * with another mode: `PATTER_STATUS_INVALID_ARGUMENT`. On success `*out` receives a handle to free
+ * with `patter_call_logger_free`. NULL `out`, or NULL `path` with `PATTER_PERSIST_PATH`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_logger_new(int32_t persist,
+                                     const char *path,
+                                     size_t path_len,
+                                     patter_call_logger_t **out);
+
+/**
+ * Creates a handle to the process default logger (the one calls use when their options name
+ * none): configured from the environment the first time it is needed. On success `*out`
+ * receives a handle to free with `patter_call_logger_free` (the logger itself lives on).
+ * NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_call_logger_from_env(patter_call_logger_t **out);
 
 /**
- * Creates a logger that writes nothing, whatever the environment says (`persist=False`). On
- * success `*out` receives a handle to free with `patter_call_logger_free`. NULL `out`:
- * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ * Creates a logger that writes nothing, whatever the environment says (same as
+ * `PATTER_PERSIST_OFF`). On success `*out` receives a handle to free with
+ * `patter_call_logger_free`. NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_call_logger_disabled(patter_call_logger_t **out);
 
@@ -502,15 +582,48 @@ patter_status patter_call_logger_disabled(patter_call_logger_t **out);
 patter_status patter_call_logger_enabled(const patter_call_logger_t *logger, bool *out_enabled);
 
 /**
- * Blocks until every record the logger has queued so far is on disk. NULL `logger`:
- * `PATTER_STATUS_NULL_POINTER`. Thread-safe; do not call it from a live call's hot path.
+ * Writes the log root (the directory holding `calls/`) to `*out_root` (free with
+ * `patter_string_free`), or NULL for a disabled logger. A root that is not valid UTF-8 is
+ * converted lossily. NULL `logger` or `out_root`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_logger_root(const patter_call_logger_t *logger, char **out_root);
+
+/**
+ * Blocks until every record the logger has queued so far is on disk (metadata fsynced).
+ * NULL `logger`: `PATTER_STATUS_NULL_POINTER`. Thread-safe; do not call it from a live call's
+ * hot path.
  */
 patter_status patter_call_logger_flush(const patter_call_logger_t *logger);
 
 /**
- * Frees a logger handle. Options and calls that use the logger keep it alive (their records
- * are still written). NULL is a no-op (`PATTER_STATUS_OK`); a second free returns
- * `PATTER_STATUS_INVALID_HANDLE`. Thread-safe.
+ * Like `patter_call_logger_flush`, giving up after `timeout_ms`; `*out_completed` (optional,
+ * may be NULL) receives whether everything was written. NULL `logger`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_logger_flush_timeout(const patter_call_logger_t *logger,
+                                               uint64_t timeout_ms,
+                                               bool *out_completed);
+
+/**
+ * Writes the logger's counters as JSON (`written`, `dropped`, `errors`, `sweeps`) to
+ * `*out_json` (free with `patter_string_free`). NULL `logger` or `out_json`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_logger_stats_json(const patter_call_logger_t *logger, char **out_json);
+
+/**
+ * Runs a retention sweep now (on the logger's writer thread; it never follows a symlink) and
+ * waits for it. `*out_report_json` (optional, may be NULL; free with `patter_string_free`)
+ * receives `days_removed`, `months_removed`, `years_removed`, `errors`. NULL `logger`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_logger_sweep_now(const patter_call_logger_t *logger,
+                                           char **out_report_json);
+
+/**
+ * Frees a logger handle. Options and calls that use the logger keep it alive; the last
+ * reference drains the queue and stops the writer thread. NULL is a no-op
+ * (`PATTER_STATUS_OK`); a second free returns `PATTER_STATUS_INVALID_HANDLE`. Thread-safe.
  */
 patter_status patter_call_logger_free(patter_call_logger_t *logger);
 
@@ -957,12 +1070,86 @@ patter_status patter_span_free(patter_span_t *span);
 const char *patter_status_string(int32_t status);
 
 /**
- * Creates a store keeping the newest `capacity` finished calls (0: the default, 500). Calls
- * report to it when started from options given it with `patter_call_options_set_store`. On
- * success `*out` receives a handle to free with `patter_metrics_store_free`. NULL `out`:
- * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ * Creates a store keeping the newest `capacity` finished calls (0: the default, 500), with
+ * numbers masked. Calls report to it when started from options given it with
+ * `patter_call_options_set_store`. On success `*out` receives a handle to free with
+ * `patter_metrics_store_free`. NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_metrics_store_new(size_t capacity, patter_metrics_store_t **out);
+
+/**
+ * Like `patter_metrics_store_new`, with the redaction of caller/callee numbers of live calls
+ * (and of unredacted numbers read from disk): `redaction` is a `patter_phone_redaction`;
+ * `hash_key` (bytes, may be NULL) keys `PATTER_REDACT_HASH_ONLY` as HMAC. An unknown
+ * `redaction`: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `out`: `PATTER_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ */
+patter_status patter_metrics_store_new_with_redaction(size_t capacity,
+                                                      int32_t redaction,
+                                                      const uint8_t *hash_key,
+                                                      size_t hash_key_len,
+                                                      patter_metrics_store_t **out);
+
+/**
+ * Loads finished calls from a call-log root (the directory holding `calls/`; this library's
+ * layout or the reference SDK's) into the store: idempotent (calls already held are
+ * skipped), tolerant (unreadable entries are skipped and counted), bounded by the store's
+ * capacity (newest first). `*out_loaded` (optional, may be NULL) receives the number of
+ * calls added; `*out_report_json` (optional, may be NULL; free with `patter_string_free`) the
+ * full report. A missing root loads nothing. NULL `store` or `root`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_metrics_store_hydrate(const patter_metrics_store_t *store,
+                                           const char *root,
+                                           size_t root_len,
+                                           size_t *out_loaded,
+                                           char **out_report_json);
+
+/**
+ * Writes the finished calls held, newest first, without transcripts, as a JSON array (at most
+ * `limit` after skipping `offset`) to `*out_json` (free with `patter_string_free`). NULL
+ * `store` or `out_json`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_metrics_store_get_calls_json(const patter_metrics_store_t *store,
+                                                  size_t limit,
+                                                  size_t offset,
+                                                  char **out_json);
+
+/**
+ * Writes one call (finished, else active) with its transcript and events as a JSON object to
+ * `*out_json` (free with `patter_string_free`). An unknown `call_id`:
+ * `PATTER_STATUS_NOT_FOUND`. NULL `store`, `call_id` or `out_json`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_metrics_store_get_call_json(const patter_metrics_store_t *store,
+                                                 const char *call_id,
+                                                 size_t call_id_len,
+                                                 char **out_json);
+
+/**
+ * Writes the calls in progress, oldest start first, as a JSON array to `*out_json` (free with
+ * `patter_string_free`). NULL `store` or `out_json`: `PATTER_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ */
+patter_status patter_metrics_store_get_active_calls_json(const patter_metrics_store_t *store,
+                                                         char **out_json);
+
+/**
+ * Writes aggregates over the finished calls held (counts, cost totals, latency percentiles)
+ * as a JSON object to `*out_json` (free with `patter_string_free`). NULL `store` or
+ * `out_json`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_metrics_store_get_aggregates_json(const patter_metrics_store_t *store,
+                                                       char **out_json);
+
+/**
+ * Writes the number of finished calls held to `*out_len` and, optionally (may be NULL), the
+ * store's capacity to `*out_capacity`. NULL `store` or `out_len`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_metrics_store_len(const patter_metrics_store_t *store,
+                                       size_t *out_len,
+                                       size_t *out_capacity);
 
 /**
  * Frees a store handle. Options and calls that use the store keep it alive. NULL is a no-op

@@ -88,8 +88,9 @@ def decode_pb_file(path: Path):
 def test_full_call_reaches_the_receiver_and_the_callback(lib, build_dir, receiver):
     exe = compile_c(ROOT / "tests/c/test_full_call.c", build_dir / "test_full_call")
     pb_out = build_dir / "batches.pb"
+    log_dir = build_dir / "calllog"
     res = run_c(exe, clean_env(PATTER_OTEL_ENABLED="1", OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-                               PATTER_TEST_PB_OUT=str(pb_out)))
+                               PATTER_TEST_PB_OUT=str(pb_out), PATTER_TEST_LOG_DIR=str(log_dir)))
     summary = json.loads(res.stdout.strip().splitlines()[-1])
     assert summary["enabled"] is True
     assert summary["trace_id"] == "000000000000002a0000000000000001"  # SequentialIds(42)
@@ -142,6 +143,38 @@ def test_full_call_reaches_the_receiver_and_the_callback(lib, build_dir, receive
     assert stt["attributes"]["getpatter.stt.text_len"] == ("int", 57)  # characters (58 bytes)
     dangling = [s for s in spans if s["name"] == "getpatter.stt" and s is not stt][0]
     assert dangling["status_code"] == 2  # ended by the call's end: error status
+
+    # The call log on disk.
+    day = log_dir / "calls" / "2026" / "04" / "23"
+    call_dir = day / "CA-c-0001"
+    assert sorted(p.name for p in call_dir.iterdir()) == ["events.jsonl", "metadata.json", "transcript.jsonl"]
+    assert (call_dir.stat().st_mode & 0o777) == 0o700
+    assert all((p.stat().st_mode & 0o777) == 0o600 for p in call_dir.iterdir())
+    meta = json.loads((call_dir / "metadata.json").read_text())
+    assert meta["call_id"] == "CA-c-0001" and meta["status"] == "completed" and meta["turns"] == 3
+    assert meta["trace_id"] == summary["trace_id"]
+    assert meta["caller"] == "***0123" and meta["callee"] == "***0100"
+    assert meta["started_at"] == "2026-04-23T18:02:12.413Z" and meta["ended_at"] == end["ended_at"]
+    assert meta["agent"]["voice"] == "rachel"
+    transcript = [json.loads(line) for line in (call_dir / "transcript.jsonl").read_text().splitlines()]
+    assert transcript[0]["role"] == "user" and "4111-2222" in transcript[0]["text"]  # PII: disk only
+    assert any(t["role"] == "assistant" and t.get("interrupted") for t in transcript)
+    events = [json.loads(line)["type"] for line in (call_dir / "events.jsonl").read_text().splitlines()]
+    for kind in ["tool_call", "tool_result", "barge_in", "error", "dtmf", "hold"]:
+        assert kind in events, events
+    abandoned_meta = json.loads((day / "CA-c-0002" / "metadata.json").read_text())
+    assert abandoned_meta["status"] == "abandoned"
+
+    # The live store and a store hydrated from disk.
+    assert summary["hydrate_report"]["loaded"] == 2
+    assert [c["call_id"] for c in summary["calls"]] == ["CA-c-0002", "CA-c-0001"]  # newest first
+    live, disk = summary["live_call"], summary["disk_call"]
+    for key in ["call_id", "status", "turns", "caller", "callee", "trace_id", "started_at", "ended_at", "cost"]:
+        assert live[key] == disk[key], key
+    assert [t["text"] for t in live["transcript"]] == [t["text"] for t in disk["transcript"]]
+    assert [e["type"] for e in live["events"]] == [e["type"] for e in disk["events"]]
+    agg = summary["aggregates"]
+    assert (agg["total_calls"], agg["completed"], agg["abandoned"], agg["active_calls"]) == (2, 1, 1, 0)
 
 
 def test_bad_input_never_crashes(lib, build_dir):

@@ -126,6 +126,22 @@ int main(void) {
     CHECK(usd > 0);
     OK(patter_call_options_set_pricing(opts, pricing));
     OK(patter_pricing_free(pricing)); /* the options keep the table */
+    /* Persistence: a logger writing under $PATTER_TEST_LOG_DIR, and a store. */
+    const char *log_dir = getenv("PATTER_TEST_LOG_DIR");
+    CHECK(log_dir != NULL);
+    patter_call_logger_t *logger = NULL;
+    OK(patter_call_logger_new(PATTER_PERSIST_PATH, log_dir, log_dir ? strlen(log_dir) : 0, &logger));
+    bool log_on = false;
+    OK(patter_call_logger_enabled(logger, &log_on));
+    CHECK(log_on);
+    char *root = NULL;
+    OK(patter_call_logger_root(logger, &root));
+    CHECK(root != NULL && log_dir != NULL && strcmp(root, log_dir) == 0);
+    patter_string_free(root);
+    OK(patter_call_options_set_logger(opts, logger));
+    patter_metrics_store_t *store = NULL;
+    OK(patter_metrics_store_new(0, &store));
+    OK(patter_call_options_set_store(opts, store));
 
     patter_call_t *call = NULL;
     OK(patter_call_start(opts, &call));
@@ -225,6 +241,11 @@ int main(void) {
     OK(patter_call_event(call, S("dtmf"), S("{\"digit\":\"5\",\"n\":1}")));
     OK(patter_call_event(call, S("hold"), NULL, 0));
 
+    char *active = NULL;
+    OK(patter_metrics_store_get_active_calls_json(store, &active));
+    CHECK(strstr(active, "CA-c-0001") != NULL);
+    patter_string_free(active);
+
     char *cost = NULL, *usage = NULL;
     OK(patter_call_cost_json(call, &cost));
     OK(patter_call_usage_json(call, &usage));
@@ -271,11 +292,44 @@ int main(void) {
     OK(patter_call_options_set_realtime(opts, S("openai_realtime"), S("gpt-realtime")));
     OK(patter_call_options_set_clock(opts, clock));
     OK(patter_call_options_set_sequential_ids(opts, 43));
+    OK(patter_call_options_set_logger(opts, logger));
+    OK(patter_call_options_set_store(opts, store));
     patter_call_t *abandoned = NULL;
     OK(patter_call_start(opts, &abandoned));
     OK(patter_call_options_free(opts));
     OK(patter_clock_free(clock)); /* the call keeps its clock */
     OK(patter_call_free(abandoned));
+
+    /* The records: flushed to disk, in the live store, and back from disk into a new store. */
+    OK(patter_call_logger_flush(logger));
+    bool flush_done = false;
+    OK(patter_call_logger_flush_timeout(logger, 5000, &flush_done));
+    CHECK(flush_done);
+    char *log_stats = NULL;
+    OK(patter_call_logger_stats_json(logger, &log_stats));
+    CHECK(strstr(log_stats, "\"errors\":0") != NULL && strstr(log_stats, "\"dropped\":0") != NULL);
+    patter_string_free(log_stats);
+    size_t held = 0, cap = 0;
+    OK(patter_metrics_store_len(store, &held, &cap));
+    CHECK(held == 2 && cap == 500);
+    char *live = NULL;
+    OK(patter_metrics_store_get_call_json(store, S("CA-c-0001"), &live));
+    EXPECT(PATTER_STATUS_NOT_FOUND, patter_metrics_store_get_call_json(store, S("CA-nope"), &active));
+    patter_metrics_store_t *hydrated = NULL;
+    OK(patter_metrics_store_new(10, &hydrated));
+    size_t loaded = 0;
+    char *report = NULL;
+    OK(patter_metrics_store_hydrate(hydrated, log_dir, log_dir ? strlen(log_dir) : 0, &loaded, &report));
+    CHECK(loaded == 2);
+    OK(patter_metrics_store_hydrate(hydrated, log_dir, log_dir ? strlen(log_dir) : 0, &loaded, NULL));
+    CHECK(loaded == 0); /* idempotent */
+    char *calls = NULL, *from_disk = NULL, *aggregates = NULL;
+    OK(patter_metrics_store_get_calls_json(hydrated, 10, 0, &calls));
+    OK(patter_metrics_store_get_call_json(hydrated, S("CA-c-0001"), &from_disk));
+    OK(patter_metrics_store_get_aggregates_json(hydrated, &aggregates));
+    OK(patter_metrics_store_free(hydrated));
+    OK(patter_metrics_store_free(store));
+    OK(patter_call_logger_free(logger));
 
     bool flushed = false;
     OK(patter_force_flush(10000, &flushed));
@@ -290,9 +344,12 @@ int main(void) {
     CHECK(sink.batches > 0);
     CHECK(sink.protobuf_bytes > 0);
     printf("{\"enabled\":%s,\"trace_id\":\"%s\",\"callback_spans\":%d,\"callback_call_spans\":%d,"
-           "\"released\":%d,\"end\":%s,\"stats\":%s}\n",
+           "\"released\":%d,\"end\":%s,\"stats\":%s,\"hydrate_report\":%s,\"calls\":%s,"
+           "\"live_call\":%s,\"disk_call\":%s,\"aggregates\":%s}\n",
            enabled ? "true" : "false", trace_id ? trace_id : "", sink.json_spans, sink.call_spans,
-           sink.released, end_json ? end_json : "null", stats ? stats : "null");
+           sink.released, end_json ? end_json : "null", stats ? stats : "null",
+           report ? report : "null", calls ? calls : "null", live ? live : "null",
+           from_disk ? from_disk : "null", aggregates ? aggregates : "null");
     pthread_mutex_unlock(&sink.lock);
     if (sink.pb_out != NULL) {
         fclose(sink.pb_out);
@@ -301,6 +358,11 @@ int main(void) {
     patter_string_free(trace_id);
     patter_string_free(end_json);
     patter_string_free(stats);
+    patter_string_free(report);
+    patter_string_free(calls);
+    patter_string_free(live);
+    patter_string_free(from_disk);
+    patter_string_free(aggregates);
     OK(patter_call_free(call));
     return check_done("test_full_call");
 }
