@@ -1273,6 +1273,14 @@ patter_status patter_force_flush(uint64_t timeout_ms, bool *out_flushed);
 patter_status patter_tracing_stats_json(char **out_json);
 
 /**
+ * Builds the process defaults a first call would otherwise build on its own thread: the
+ * pricing table (with `PATTER_PRICING_FILE` overrides) and the `PATTER_LOG_DIR` logger.
+ * `patter_init_tracing` does it too; call it at start-up when tracing stays off. Never fails
+ * (bad configuration is logged and the defaults are used). Thread-safe.
+ */
+patter_status patter_warm_up(void);
+
+/**
  * The ABI version of the loaded library (see `PATTER_ABI_VERSION`). Never fails.
  */
 uint32_t patter_abi_version(void);

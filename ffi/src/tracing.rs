@@ -235,3 +235,15 @@ pub unsafe extern "C" fn patter_tracing_stats_json(out_json: *mut *mut c_char) -
         unsafe { give_string(out_json, json, "out_json") }
     })
 }
+
+/// Builds the process defaults a first call would otherwise build on its own thread: the
+/// pricing table (with `PATTER_PRICING_FILE` overrides) and the `PATTER_LOG_DIR` logger.
+/// `patter_init_tracing` does it too; call it at start-up when tracing stays off. Never fails
+/// (bad configuration is logged and the defaults are used). Thread-safe.
+#[no_mangle]
+pub extern "C" fn patter_warm_up() -> patter_status {
+    guard(|| {
+        patter_core::call::warm_up();
+        Ok(())
+    })
+}

@@ -40,6 +40,7 @@ static void test_status_and_errors(void) {
     OK(patter_metrics_store_free(NULL));
     OK(patter_call_logger_free(NULL));
     OK(patter_pricing_free(NULL));
+    OK(patter_warm_up());
 }
 
 static void test_options(void) {
