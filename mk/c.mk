@@ -1,6 +1,9 @@
 # The C ABI (ffi/): libpatter.so / libpatter.a, include/patter.h, its tests and `make install`.
 
 EXTRA_TESTS += test-c
+# The root Makefile expands $(EXTRA_TESTS) in `test:` before it includes mk/*.mk, so also hook
+# test-c into `test` directly (a prerequisite-only rule merges with the main one).
+test: test-c
 
 PREFIX ?= /usr/local
 DESTDIR ?=
