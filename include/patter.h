@@ -318,7 +318,10 @@ typedef struct patter_tracing_options_t patter_tracing_options_t;
  * NUL-terminated, `otlp_json_len` bytes without the NUL; `protobuf` is the same batch as OTLP
  * protobuf bytes. Each is NULL (length 0) unless requested with the `formats` flags of
  * `patter_attach_span_exporter`. The buffers are valid only during the call. Return 0 on
- * success; any other value counts the batch as failed in the pipeline's stats.
+ * success; any other value counts the batch as failed in the pipeline's stats. The function
+ * runs on the export thread: it must not call `patter_force_flush`,
+ * `patter_shutdown_tracing` or `patter_detach_span_exporter` (they wait for that thread and
+ * would only return after their timeout), and it should return quickly.
  */
 typedef int32_t (*patter_span_export_fn)(void *user_data,
                                          const char *otlp_json,

@@ -15,7 +15,10 @@ use std::sync::Arc;
 /// NUL-terminated, `otlp_json_len` bytes without the NUL; `protobuf` is the same batch as OTLP
 /// protobuf bytes. Each is NULL (length 0) unless requested with the `formats` flags of
 /// `patter_attach_span_exporter`. The buffers are valid only during the call. Return 0 on
-/// success; any other value counts the batch as failed in the pipeline's stats.
+/// success; any other value counts the batch as failed in the pipeline's stats. The function
+/// runs on the export thread: it must not call `patter_force_flush`,
+/// `patter_shutdown_tracing` or `patter_detach_span_exporter` (they wait for that thread and
+/// would only return after their timeout), and it should return quickly.
 pub type patter_span_export_fn = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,

@@ -251,3 +251,18 @@ def test_conformance_runner_under_valgrind(lib, build_dir, receiver, tmp_path, s
           args=[str(ROOT / "tests/conformance/scenarios" / f"{scenario}.json")])
     spans = receiver.wait_for_spans(1, where=lambda s: s["name"] == "getpatter.call")
     assert len(spans) == 1
+
+
+@pytest.mark.parametrize("lang,std", [("c", "c99"), ("c", "c11"), ("c", "c2x"), ("c++", "c++11"), ("c++", "c++17")])
+def test_header_compiles_standalone(tmp_path, lang, std):
+    """include/patter.h is self-contained and warning-free in every C standard since C99 and in C++."""
+    compiler = os.environ.get("CC", "cc") if lang == "c" else os.environ.get("CXX", "c++")
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} not installed")
+    src = tmp_path / ("h.c" if lang == "c" else "h.cpp")
+    src.write_text('#include "patter.h"\n'
+                   "int main(void) { patter_status s = patter_warm_up(); return s == PATTER_STATUS_OK ? 0 : 1; }\n")
+    res = subprocess.run([compiler, f"-std={std}", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I",
+                          str(ROOT / "include"), "-c", str(src), "-o", str(tmp_path / "h.o")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
