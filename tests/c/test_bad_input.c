@@ -452,6 +452,29 @@ static void test_call_and_spans(void) {
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_call_free(c));
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_call_end(c, NULL, 0, NULL));
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_call_is_ended(c, &b));
+    /* Freeing a live call while a span is open: the span keeps working, and the call is
+       recorded as abandoned when the span handle goes too. */
+    patter_metrics_store_t *store = NULL;
+    OK(patter_metrics_store_new(0, &store));
+    OK(patter_call_options_new(S("CA-bad-3"), PATTER_DIRECTION_INBOUND, S("pipeline"), &o));
+    OK(patter_call_options_set_store(o, store));
+    OK(patter_call_start(o, &c));
+    OK(patter_call_options_free(o));
+    OK(patter_call_stt(c, S("deepgram"), NULL, 0, &s));
+    OK(patter_call_free(c));
+    OK(patter_span_transcript(s, S("still here"), 0.9, 1.0));
+    size_t held = 0;
+    OK(patter_metrics_store_len(store, &held, NULL));
+    CHECK(held == 0);
+    OK(patter_span_free(s));
+    OK(patter_metrics_store_len(store, &held, NULL));
+    CHECK(held == 1);
+    OK(patter_metrics_store_get_call_json(store, S("CA-bad-3"), &str));
+    CHECK(strstr(str, "\"status\":\"abandoned\"") != NULL);
+    CHECK(strstr(str, "still here") != NULL);
+    patter_string_free(str);
+    OK(patter_metrics_store_free(store));
+
     /* a forged handle */
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_call_end_turn((patter_call_t *)(uintptr_t)0x1234567));
 }
