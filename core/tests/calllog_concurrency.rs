@@ -141,3 +141,16 @@ fn dropping_the_last_logger_flushes() {
     let meta = std::fs::read_to_string(t.path().join("calls/2026/04/23/d/metadata.json")).unwrap();
     assert!(meta.contains("\"completed\""));
 }
+
+/// A static logger is never dropped: the atexit hook flushes it when the process calls exit().
+#[cfg(unix)]
+#[test]
+fn process_exit_flushes_a_static_logger() {
+    let t = TempDir::new("atexit");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patter_calllog_child")).arg("exit").arg(t.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = t.path().join("calls/2026/04/23/exit-call");
+    assert_eq!(jsonl_objects(&dir.join("transcript.jsonl")).len(), 3000);
+    let meta = std::fs::read_to_string(dir.join("metadata.json")).unwrap();
+    assert!(meta.contains("\"completed\""));
+}

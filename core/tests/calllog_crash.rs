@@ -60,9 +60,20 @@ fn sigkill_at_random_moments_leaves_only_complete_records() {
     assert!(metas > 20 && lines > 100, "the child wrote too little to prove anything: {metas} metadata, {lines} lines");
     let store = MetricsStore::new(100_000);
     let rep = store.hydrate_report(t.path());
-    assert_eq!((rep.corrupt, rep.wrong_type, rep.too_large, rep.bad_lines), (0, 0, 0, 0), "{rep:?}");
-    assert_eq!(rep.torn_tails, torn);
+    assert_eq!((rep.corrupt, rep.wrong_type, rep.too_large), (0, 0, 0), "{rep:?}");
     assert_eq!(rep.loaded, metas);
+    let (mut read_lines, mut torn_read) = (0, 0);
+    for c in store.get_calls(usize::MAX, 0) {
+        let full = store.get_call(&c.call_id).unwrap();
+        read_lines += full.transcript.len() + full.events.len();
+    }
+    for f in files.iter().filter(|f| f.ends_with("metadata.json")) {
+        let (_, _, jr) = patter_core::store::read_call_files(f.parent().unwrap());
+        assert_eq!(jr.bad_lines, 0);
+        torn_read += jr.torn_tails;
+    }
+    assert_eq!(torn_read, torn);
+    assert_eq!(read_lines, lines, "hydrate + get_call read back every complete line");
     eprintln!(
         "{rounds} kills: {metas} calls, {lines} lines, {torn} torn tails, {tmps} leftover temp files, {:?}",
         began.elapsed()

@@ -4,6 +4,8 @@
 //! `patter_calllog_child crash <root> <seed>`: writes calls forever (the parent kills it).
 //! `patter_calllog_child fsize <root>`: lowers RLIMIT_FSIZE, writes until the limit bites,
 //! prints the stats, raises the limit, writes one more call and prints the stats again.
+//! `patter_calllog_child exit <root>`: enqueues a call into a never-dropped (static) logger and
+//! calls `std::process::exit` without flushing: the atexit hook must write it all.
 
 use patter_core::calllog::CallLogger;
 use patter_core::clock::Timestamp;
@@ -126,6 +128,14 @@ fn main() {
             write_call(&logger, "after-recovery", t0, 5, 3000);
             logger.flush();
             println!("{}", serde_json::to_string(&logger.stats()).unwrap_or_default());
+        }
+        "exit" => {
+            static LOGGER: std::sync::OnceLock<CallLogger> = std::sync::OnceLock::new();
+            let logger = LOGGER.get_or_init(|| {
+                CallLogger::with_config(LogConfig { sweep_probability: 0.0, ..LogConfig::at(root) }).expect("logger")
+            });
+            write_call(logger, "exit-call", t0, 3000, 100);
+            std::process::exit(0);
         }
         _ => std::process::exit(2),
     }

@@ -41,6 +41,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// Largest queue capacity honoured (larger values are clamped).
+pub const MAX_QUEUE_CAPACITY: usize = 1 << 20;
+
 /// The relative directory of a call: `calls/YYYY/MM/DD/<safe id>` (UTC date of `started_at`).
 pub fn call_rel_dir(call_id: &str, started_at: Timestamp) -> PathBuf {
     let (y, m, d) = started_at.utc_date();
@@ -190,7 +193,8 @@ impl CallLogger {
     pub fn with_config(config: LogConfig) -> Result<Self> {
         let Some(root) = config.root.clone() else { return Ok(Self::disabled()) };
         let counters = Arc::new(Counters::default());
-        let (tx, rx) = mpsc::sync_channel(config.queue_capacity.max(1));
+        // std's bounded channel allocates every slot up front: keep the capacity sane.
+        let (tx, rx) = mpsc::sync_channel(config.queue_capacity.clamp(1, MAX_QUEUE_CAPACITY));
         let writer = Writer::new(root.clone(), config.clone(), counters.clone());
         let handle = std::thread::Builder::new()
             .name("patter-calllog".into())
@@ -343,5 +347,34 @@ impl Drop for CallLogHandle {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_thread_safe() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<CallLogger>();
+        assert_send_sync::<CallLogHandle>();
+        assert_send_sync::<crate::store::MetricsStore>();
+    }
+
+    #[test]
+    fn rel_dir_uses_utc_start_date() {
+        let t = Timestamp::parse_iso8601("2026-01-02T23:59:59.999Z").unwrap();
+        assert_eq!(call_rel_dir("a/b", t).parent().unwrap(), Path::new("calls/2026/01/02"));
+        assert_eq!(call_rel_dir("x", Timestamp(0)), Path::new("calls/1970/01/01/x"));
+    }
+
+    #[test]
+    fn absurd_queue_capacity_is_clamped() {
+        let dir = std::env::temp_dir().join(format!("patter-clamp-{}", std::process::id()));
+        let l = CallLogger::with_config(LogConfig { queue_capacity: usize::MAX, ..LogConfig::at(&dir) }).unwrap();
+        assert!(l.enabled());
+        l.flush();
+        assert!(!dir.exists(), "nothing is created before a call starts");
     }
 }

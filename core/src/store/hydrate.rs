@@ -3,11 +3,12 @@
 //! Walks `<root>/calls/YYYY/MM/DD` newest day first (numeric names, descending) and stops after
 //! the first day that brings the number of calls found to the ring's capacity, so the cost is
 //! O(ring + one day), not O(history). Within a day every call's metadata.json is read so the
-//! day can be ordered. Never follows a symbolic link (entries are classified without following
+//! day can be ordered. Transcripts and events are not read here: `get_call` reads them from the
+//! call's directory when asked (one call at a time). Never follows a symbolic link (entries are classified without following
 //! links; files are opened with `O_NOFOLLOW | O_NONBLOCK` and must be regular files), never
 //! reads more than a size cap per file, never panics, never aborts on a bad entry.
 
-use super::parse::{event_entry, summary_from_metadata, transcript_entries};
+use super::parse::{event_entry, summary_from_bytes, transcript_entries};
 use super::record::{CallRecord, CallSummary, EventEntry, TranscriptEntry};
 use crate::calllog::numeric_subdirs;
 use crate::config::PhoneRedaction;
@@ -20,6 +21,18 @@ use std::path::Path;
 pub const MAX_METADATA_BYTES: u64 = 4 * 1024 * 1024;
 /// Largest prefix of a transcript.jsonl / events.jsonl read; the rest is ignored (`truncated_files`).
 pub const MAX_JSONL_BYTES: u64 = 8 * 1024 * 1024;
+
+/// What reading a call's JSONL files found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct JsonlReport {
+    /// JSONL files of which only the first [`MAX_JSONL_BYTES`] were read.
+    pub truncated_files: usize,
+    /// Complete (newline-terminated) JSONL lines that did not parse and were skipped.
+    pub bad_lines: usize,
+    /// JSONL files ending in an unparseable fragment without a newline (a writer killed
+    /// mid-line); the fragment is skipped.
+    pub torn_tails: usize,
+}
 
 /// What a hydrate did. `loaded` is exactly the number of records added to the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -38,13 +51,6 @@ pub struct HydrateReport {
     pub too_large: usize,
     /// Call directories without a metadata.json.
     pub missing_metadata: usize,
-    /// JSONL files of which only the first [`MAX_JSONL_BYTES`] were read.
-    pub truncated_files: usize,
-    /// Complete (newline-terminated) JSONL lines that did not parse and were skipped.
-    pub bad_lines: usize,
-    /// JSONL files ending in an unparseable fragment without a newline (a writer killed
-    /// mid-line); the fragment is skipped.
-    pub torn_tails: usize,
     /// Day directories visited.
     pub days_scanned: usize,
     /// Whether the walk stopped before the oldest day because the ring was full.
@@ -95,7 +101,7 @@ fn read_capped(path: &Path, cap: u64, reject_over_cap: bool) -> Result<(Vec<u8>,
 /// Parses the lines of a JSONL buffer, calling `each` on every JSON value. A final piece
 /// without a newline is used if it parses (a complete record whose newline was lost) and
 /// otherwise counted as a torn tail; after a size cap it is dropped silently.
-fn for_each_line(buf: &[u8], truncated: bool, report: &mut HydrateReport, mut each: impl FnMut(&serde_json::Value)) {
+fn for_each_line(buf: &[u8], truncated: bool, report: &mut JsonlReport, mut each: impl FnMut(&serde_json::Value)) {
     let mut lines: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
     let tail = lines.pop().filter(|t| !truncated && !t.iter().all(u8::is_ascii_whitespace));
     for line in lines {
@@ -116,7 +122,7 @@ fn for_each_line(buf: &[u8], truncated: bool, report: &mut HydrateReport, mut ea
     }
 }
 
-fn load_transcript(dir: &Path, report: &mut HydrateReport) -> Vec<TranscriptEntry> {
+fn load_transcript(dir: &Path, report: &mut JsonlReport) -> Vec<TranscriptEntry> {
     let mut out = Vec::new();
     if let Ok((buf, truncated)) = read_capped(&dir.join("transcript.jsonl"), MAX_JSONL_BYTES, false) {
         report.truncated_files += usize::from(truncated);
@@ -125,13 +131,23 @@ fn load_transcript(dir: &Path, report: &mut HydrateReport) -> Vec<TranscriptEntr
     out
 }
 
-fn load_events(dir: &Path, report: &mut HydrateReport) -> Vec<EventEntry> {
+fn load_events(dir: &Path, report: &mut JsonlReport) -> Vec<EventEntry> {
     let mut out = Vec::new();
     if let Ok((buf, truncated)) = read_capped(&dir.join("events.jsonl"), MAX_JSONL_BYTES, false) {
         report.truncated_files += usize::from(truncated);
         for_each_line(&buf, truncated, report, |v| out.extend(event_entry(v)));
     }
     out
+}
+
+/// Reads a call directory's transcript.jsonl and events.jsonl (ours or the reference's), with
+/// the same caps and tolerance as hydrate: never through a link, at most [`MAX_JSONL_BYTES`]
+/// each, bad lines skipped and counted.
+pub fn read_call_files(dir: &Path) -> (Vec<TranscriptEntry>, Vec<EventEntry>, JsonlReport) {
+    let mut report = JsonlReport::default();
+    let transcript = load_transcript(dir, &mut report);
+    let events = load_events(dir, &mut report);
+    (transcript, events, report)
 }
 
 /// Reads and parses `dir/metadata.json`, counting the outcome in `report`.
@@ -155,9 +171,7 @@ fn load_summary(dir: &Path, dir_name: &str, redaction: &PhoneRedaction, report: 
             return None;
         }
     };
-    let parsed = serde_json::from_slice::<serde_json::Value>(&buf)
-        .ok()
-        .and_then(|doc| summary_from_metadata(&doc, dir_name, redaction).ok());
+    let parsed = summary_from_bytes(&buf, dir_name, redaction).ok();
     if parsed.is_none() {
         report.corrupt += 1;
         ::tracing::debug!(dir = %dir.display(), "patter hydrate: skipping unparseable metadata.json");
@@ -174,7 +188,7 @@ pub(crate) fn collect(
     redaction: &PhoneRedaction,
     is_present: &dyn Fn(&str) -> bool,
     report: &mut HydrateReport,
-) -> Vec<(CallRecord, std::path::PathBuf)> {
+) -> Vec<CallRecord> {
     let calls = root.join("calls");
     let mut found: Vec<(CallSummary, std::path::PathBuf)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -219,10 +233,6 @@ pub(crate) fn collect(
     found.truncate(want);
     found
         .into_iter()
-        .map(|(summary, dir)| {
-            let transcript = load_transcript(&dir, report);
-            let events = load_events(&dir, report);
-            (CallRecord { summary, transcript, events }, dir)
-        })
+        .map(|(summary, dir)| CallRecord { summary, transcript: Vec::new(), events: Vec::new(), disk_dir: Some(dir) })
         .collect()
 }

@@ -12,7 +12,7 @@ mod parse;
 mod record;
 mod ring;
 
-pub use self::hydrate::{HydrateReport, MAX_JSONL_BYTES, MAX_METADATA_BYTES};
+pub use self::hydrate::{read_call_files, HydrateReport, JsonlReport, MAX_JSONL_BYTES, MAX_METADATA_BYTES};
 pub use self::parse::{event_entry, parse_instant, summary_from_metadata, transcript_entries, MetaError};
 pub use self::record::{Aggregates, CallRecord, CallSummary, EventEntry, RecordSource, TranscriptEntry};
 
@@ -144,6 +144,7 @@ impl MetricsStore {
             summary: summary_from_start(start, &self.redaction),
             transcript: Vec::new(),
             events: Vec::new(),
+            disk_dir: None,
         };
         self.lock().active.insert(start.call_id.clone(), rec);
     }
@@ -176,6 +177,7 @@ impl MetricsStore {
             summary: summary_from_start(start, &self.redaction),
             transcript: Vec::new(),
             events: Vec::new(),
+            disk_dir: None,
         });
         let s = &mut rec.summary;
         s.ended_at = Some(end.ended_at.to_iso8601());
@@ -195,10 +197,22 @@ impl MetricsStore {
         self.lock().ring.iter().skip(offset).take(limit).map(|r| r.summary.clone()).collect()
     }
 
-    /// One call with its transcript and events: a finished one, else an active one.
+    /// One call with its transcript and events: a finished one, else an active one. For a call
+    /// loaded by `hydrate` the transcript and events are read from its directory now (without
+    /// holding the store's lock); if they are gone from disk they come back empty.
     pub fn get_call(&self, call_id: &str) -> Option<CallRecord> {
-        let g = self.lock();
-        g.ring.get(call_id).or_else(|| g.active.get(call_id)).cloned()
+        let mut rec = {
+            let g = self.lock();
+            g.ring.get(call_id).or_else(|| g.active.get(call_id)).cloned()?
+        };
+        if let Some(dir) = rec.disk_dir.take() {
+            let (mut transcript, mut events, _) = read_call_files(&dir);
+            transcript.truncate(MAX_TRANSCRIPT_LINES);
+            events.truncate(MAX_EVENTS);
+            rec.transcript = transcript;
+            rec.events = events;
+        }
+        Some(rec)
     }
 
     /// Calls in progress, oldest start first.
@@ -234,14 +248,12 @@ impl MetricsStore {
         };
         let found = hydrate::collect(root.as_ref(), want, &self.redaction, &|id| present.contains(id), &mut report);
         let mut g = self.lock();
-        for (mut rec, _dir) in found {
+        for rec in found {
             let id = rec.summary.call_id.as_str();
             if g.ring.contains(id) || g.active.contains_key(id) {
                 report.already_present += 1;
                 continue;
             }
-            rec.transcript.truncate(MAX_TRANSCRIPT_LINES);
-            rec.events.truncate(MAX_EVENTS);
             if g.ring.insert(rec) {
                 report.loaded += 1;
             } else {

@@ -100,11 +100,80 @@ pub enum MetaError {
 /// and no duration, so it is never averaged as a completed call.
 pub fn summary_from_metadata(doc: &Value, dir_name: &str, redaction: &PhoneRedaction) -> Result<CallSummary, MetaError> {
     let o = doc.as_object().ok_or(MetaError::NotAnObject)?;
-    let started = o.get("started_at").and_then(parse_instant).ok_or(MetaError::NoStart)?;
-    let call_id = str_of(o, "call_id").filter(|s| !s.is_empty()).unwrap_or(dir_name).to_string();
-    let raw_status = str_of(o, "status").map(|s| s.to_ascii_lowercase());
-    let mut ended = o.get("ended_at").and_then(parse_instant);
-    let mut duration_ms = o.get("duration_ms").and_then(nonneg_u64);
+    summary_from_fields(&|k| o.get(k), dir_name, redaction)
+}
+
+/// The top-level fields of a metadata.json, deserialised without building a map (unknown keys
+/// are skipped by serde, every known value is kept as loose JSON so a wrong type never fails
+/// the document). Several times faster than a `Value` for hydrate's hot loop.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct RawMeta {
+    call_id: Option<Value>,
+    direction: Option<Value>,
+    trace_id: Option<Value>,
+    started_at: Option<Value>,
+    ended_at: Option<Value>,
+    duration_ms: Option<Value>,
+    status: Option<Value>,
+    caller: Option<Value>,
+    callee: Option<Value>,
+    telephony_provider: Option<Value>,
+    provider_mode: Option<Value>,
+    agent: Option<Value>,
+    turns: Option<Value>,
+    cost: Option<Value>,
+    latency: Option<Value>,
+    error: Option<Value>,
+    unpriced: Option<Value>,
+}
+
+impl RawMeta {
+    fn get(&self, k: &str) -> Option<&Value> {
+        match k {
+            "call_id" => self.call_id.as_ref(),
+            "direction" => self.direction.as_ref(),
+            "trace_id" => self.trace_id.as_ref(),
+            "started_at" => self.started_at.as_ref(),
+            "ended_at" => self.ended_at.as_ref(),
+            "duration_ms" => self.duration_ms.as_ref(),
+            "status" => self.status.as_ref(),
+            "caller" => self.caller.as_ref(),
+            "callee" => self.callee.as_ref(),
+            "telephony_provider" => self.telephony_provider.as_ref(),
+            "provider_mode" => self.provider_mode.as_ref(),
+            "agent" => self.agent.as_ref(),
+            "turns" => self.turns.as_ref(),
+            "cost" => self.cost.as_ref(),
+            "latency" => self.latency.as_ref(),
+            "error" => self.error.as_ref(),
+            "unpriced" => self.unpriced.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// Parses metadata.json bytes. Not an object (or not JSON, or a duplicated known key) → Err.
+pub(crate) fn summary_from_bytes(buf: &[u8], dir_name: &str, redaction: &PhoneRedaction) -> Result<CallSummary, MetaError> {
+    // A derived struct would also accept a JSON array (positional fields): objects only.
+    if buf.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(MetaError::NotAnObject);
+    }
+    let raw: RawMeta = serde_json::from_slice(buf).map_err(|_| MetaError::NotAnObject)?;
+    summary_from_fields(&|k| raw.get(k), dir_name, redaction)
+}
+
+fn summary_from_fields<'a>(
+    get: &dyn Fn(&str) -> Option<&'a Value>,
+    dir_name: &str,
+    redaction: &PhoneRedaction,
+) -> Result<CallSummary, MetaError> {
+    let s_of = |k: &str| get(k).and_then(Value::as_str);
+    let started = get("started_at").and_then(parse_instant).ok_or(MetaError::NoStart)?;
+    let call_id = s_of("call_id").filter(|s| !s.is_empty()).unwrap_or(dir_name).to_string();
+    let raw_status = s_of("status").map(|s| s.to_ascii_lowercase());
+    let mut ended = get("ended_at").and_then(parse_instant);
+    let mut duration_ms = get("duration_ms").and_then(nonneg_u64);
     let status = match raw_status.as_deref() {
         Some("in_progress") | Some("in-progress") | Some("initiated") => {
             ended = None;
@@ -120,37 +189,36 @@ pub fn summary_from_metadata(doc: &Value, dir_name: &str, redaction: &PhoneRedac
             duration_ms = Some(e.0.saturating_sub(started.0) / 1_000_000);
         }
     }
-    let turns = match o.get("turns") {
+    let turns = match get("turns") {
         Some(Value::Array(a)) => a.len() as u32,
         Some(v) => nonneg_u64(v).map(|n| n.min(u32::MAX as u64) as u32).unwrap_or(0),
         None => 0,
     };
-    let error = match o.get("error") {
+    let error = match get("error") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => Some(other.to_string()),
     };
-    let unpriced = o
-        .get("unpriced")
+    let unpriced = get("unpriced")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     Ok(CallSummary {
         call_id,
-        direction: str_of(o, "direction").unwrap_or("inbound").to_string(),
-        trace_id: str_of(o, "trace_id").map(str::to_string),
+        direction: s_of("direction").unwrap_or("inbound").to_string(),
+        trace_id: s_of("trace_id").map(str::to_string),
         started_at: started.to_iso8601(),
         ended_at: ended.map(|e| e.to_iso8601()),
         duration_ms,
         status,
-        caller: redact_disk_number(str_of(o, "caller"), redaction),
-        callee: redact_disk_number(str_of(o, "callee"), redaction),
-        telephony_provider: str_of(o, "telephony_provider").map(str::to_string),
-        provider_mode: str_of(o, "provider_mode").unwrap_or("").to_string(),
-        agent: parse_agent(o.get("agent")),
+        caller: redact_disk_number(s_of("caller"), redaction),
+        callee: redact_disk_number(s_of("callee"), redaction),
+        telephony_provider: s_of("telephony_provider").map(str::to_string),
+        provider_mode: s_of("provider_mode").unwrap_or("").to_string(),
+        agent: parse_agent(get("agent")),
         turns,
-        cost: parse_cost(o.get("cost")),
-        latency: parse_latency_summary(o.get("latency")),
+        cost: parse_cost(get("cost")),
+        latency: parse_latency_summary(get("latency")),
         error,
         unpriced,
         source: RecordSource::Disk,
@@ -286,6 +354,19 @@ mod tests {
         assert_eq!(out.len(), 3);
         assert!(out[2].interrupted);
         assert_eq!(out[2].ts.as_deref(), Some("2026-04-23T18:03:20.500Z"));
+    }
+
+    #[test]
+    fn bytes_parser_matches_value_parser() {
+        let doc = json!({"call_id": "c", "started_at": "2026-04-23T18:02:12.413Z", "ended_at": "2026-04-23T18:03:12.413Z",
+            "status": "completed", "caller": "+15555554567", "turns": 3, "cost": {"total": 1.5}, "x": {"deep": [1]}});
+        let a = summary_from_metadata(&doc, "d", &PhoneRedaction::Mask).unwrap();
+        let b = summary_from_bytes(doc.to_string().as_bytes(), "d", &PhoneRedaction::Mask).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(b.duration_ms, Some(60_000));
+        let arr = br#"  [1, 2, 3, "2026-04-23T18:02:12.413Z"]"#;
+        assert_eq!(summary_from_bytes(arr, "d", &PhoneRedaction::Mask), Err(MetaError::NotAnObject));
+        assert!(summary_from_bytes(br#"{"started_at": 5, "turns": "x", "agent": 7}"#, "d", &PhoneRedaction::Mask).is_ok());
     }
 
     #[test]

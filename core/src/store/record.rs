@@ -102,6 +102,10 @@ pub struct CallRecord {
     pub transcript: Vec<TranscriptEntry>,
     /// Events in order.
     pub events: Vec<EventEntry>,
+    /// For hydrated calls: the directory whose JSONL files hold the transcript and events,
+    /// read on demand by `get_call`.
+    #[serde(skip)]
+    pub(crate) disk_dir: Option<std::path::PathBuf>,
 }
 
 /// Summary statistics over the finished calls in the ring buffer.
