@@ -68,12 +68,20 @@ pub unsafe extern "C" fn patter_call_logger_new(
             (3, None) => return Err(FfiError::null("path")),
             (3, Some(p)) => Persist::Path(p.to_string()),
             (0..=2, Some(_)) => {
-                return Err(FfiError::invalid("path", "is only allowed with PATTER_PERSIST_PATH"))
+                return Err(FfiError::invalid(
+                    "path",
+                    "is only allowed with PATTER_PERSIST_PATH",
+                ))
             }
             (0, None) => Persist::Unset,
             (1, None) => Persist::Off,
             (2, None) => Persist::PlatformDefault,
-            (other, _) => return Err(FfiError::invalid("persist", format!("{other} is not a patter_persist"))),
+            (other, _) => {
+                return Err(FfiError::invalid(
+                    "persist",
+                    format!("{other} is not a patter_persist"),
+                ))
+            }
         };
         let logger = CallLogger::new(&persist, &ProcessEnv)?;
         unsafe { give_logger(out, logger) }
@@ -85,7 +93,9 @@ pub unsafe extern "C" fn patter_call_logger_new(
 /// receives a handle to free with `patter_call_logger_free` (the logger itself lives on).
 /// NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_logger_from_env(out: *mut *mut patter_call_logger_t) -> patter_status {
+pub unsafe extern "C" fn patter_call_logger_from_env(
+    out: *mut *mut patter_call_logger_t,
+) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
         unsafe { give_logger(out, CallLogger::from_env()) }
@@ -96,7 +106,9 @@ pub unsafe extern "C" fn patter_call_logger_from_env(out: *mut *mut patter_call_
 /// `PATTER_PERSIST_OFF`). On success `*out` receives a handle to free with
 /// `patter_call_logger_free`. NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_logger_disabled(out: *mut *mut patter_call_logger_t) -> patter_status {
+pub unsafe extern "C" fn patter_call_logger_disabled(
+    out: *mut *mut patter_call_logger_t,
+) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
         unsafe { give_logger(out, CallLogger::disabled()) }
@@ -106,7 +118,10 @@ pub unsafe extern "C" fn patter_call_logger_disabled(out: *mut *mut patter_call_
 /// Writes `*out_enabled`: whether the logger writes anything. NULL `logger` or `out_enabled`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_logger_enabled(logger: *const patter_call_logger_t, out_enabled: *mut bool) -> patter_status {
+pub unsafe extern "C" fn patter_call_logger_enabled(
+    logger: *const patter_call_logger_t,
+    out_enabled: *mut bool,
+) -> patter_status {
     guard(|| {
         require_out(out_enabled, "out_enabled")?;
         let e = logger_of(logger)?.enabled();
@@ -118,12 +133,17 @@ pub unsafe extern "C" fn patter_call_logger_enabled(logger: *const patter_call_l
 /// `patter_string_free`), or NULL for a disabled logger. A root that is not valid UTF-8 is
 /// converted lossily. NULL `logger` or `out_root`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_logger_root(logger: *const patter_call_logger_t, out_root: *mut *mut c_char) -> patter_status {
+pub unsafe extern "C" fn patter_call_logger_root(
+    logger: *const patter_call_logger_t,
+    out_root: *mut *mut c_char,
+) -> patter_status {
     guard(|| {
         require_out(out_root, "out_root")?;
         let l = logger_of(logger)?;
         match l.root() {
-            Some(r) => unsafe { give_string(out_root, r.to_string_lossy().into_owned(), "out_root") },
+            Some(r) => unsafe {
+                give_string(out_root, r.to_string_lossy().into_owned(), "out_root")
+            },
             None => unsafe { write_out(out_root, std::ptr::null_mut(), "out_root") },
         }
     })
@@ -160,7 +180,10 @@ pub unsafe extern "C" fn patter_call_logger_flush_timeout(
 /// `*out_json` (free with `patter_string_free`). NULL `logger` or `out_json`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_logger_stats_json(logger: *const patter_call_logger_t, out_json: *mut *mut c_char) -> patter_status {
+pub unsafe extern "C" fn patter_call_logger_stats_json(
+    logger: *const patter_call_logger_t,
+    out_json: *mut *mut c_char,
+) -> patter_status {
     guard(|| {
         require_out(out_json, "out_json")?;
         let stats = logger_of(logger)?.stats();

@@ -40,10 +40,17 @@ fn store_of(store: *const patter_metrics_store_t) -> FfiResult<Arc<MetricsStore>
 /// `patter_call_options_set_store`. On success `*out` receives a handle to free with
 /// `patter_metrics_store_free`. NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_metrics_store_new(capacity: usize, out: *mut *mut patter_metrics_store_t) -> patter_status {
+pub unsafe extern "C" fn patter_metrics_store_new(
+    capacity: usize,
+    out: *mut *mut patter_metrics_store_t,
+) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
-        let cap = if capacity == 0 { DEFAULT_CAPACITY } else { capacity };
+        let cap = if capacity == 0 {
+            DEFAULT_CAPACITY
+        } else {
+            capacity
+        };
         let t = STORES.insert(MetricsStore::new(cap));
         unsafe { write_out(out, handle(t), "out") }
     })
@@ -77,10 +84,22 @@ pub unsafe extern "C" fn patter_metrics_store_new_with_redaction(
             0 => PhoneRedaction::Mask,
             1 => PhoneRedaction::Full,
             2 => PhoneRedaction::HashOnly { key },
-            other => return Err(FfiError::invalid("redaction", format!("{other} is not a patter_phone_redaction"))),
+            other => {
+                return Err(FfiError::invalid(
+                    "redaction",
+                    format!("{other} is not a patter_phone_redaction"),
+                ))
+            }
         };
-        let cap = if capacity == 0 { DEFAULT_CAPACITY } else { capacity };
-        let t = STORES.insert(MetricsStore::with_config(StoreConfig { capacity: cap, redaction }));
+        let cap = if capacity == 0 {
+            DEFAULT_CAPACITY
+        } else {
+            capacity
+        };
+        let t = STORES.insert(MetricsStore::with_config(StoreConfig {
+            capacity: cap,
+            redaction,
+        }));
         unsafe { write_out(out, handle(t), "out") }
     })
 }
@@ -144,9 +163,12 @@ pub unsafe extern "C" fn patter_metrics_store_get_call_json(
         require_out(out_json, "out_json")?;
         let s = store_of(store)?;
         let id = unsafe { str_arg(call_id, call_id_len, "call_id") }?;
-        let rec = s
-            .get_call(id)
-            .ok_or_else(|| FfiError::new(patter_status::PATTER_STATUS_NOT_FOUND, format!("no call {id:?} in the store")))?;
+        let rec = s.get_call(id).ok_or_else(|| {
+            FfiError::new(
+                patter_status::PATTER_STATUS_NOT_FOUND,
+                format!("no call {id:?} in the store"),
+            )
+        })?;
         unsafe { give_string(out_json, to_json(&rec)?, "out_json") }
     })
 }
