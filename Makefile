@@ -11,6 +11,14 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 .PHONY: all demo test test-rust test-e2e venv build clean bench conformance conformance-regen
 all: build
 
+# Conformance runners checked by `make conformance` (each binding's mk file adds its own, and
+# the targets that build it to CONFORMANCE_DEPS).
+CONFORMANCE_RUNNERS := rust
+CONFORMANCE_DEPS :=
+
+# Per-binding targets; included before the rules below so EXTRA_TESTS and CONFORMANCE_* are set.
+-include mk/*.mk
+
 ## venv: the test virtualenv (receiver's protobuf definitions, pytest)
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: tests/requirements.txt
@@ -43,10 +51,8 @@ clean:
 	$(CARGO) clean
 	rm -rf $(VENV)
 
--include mk/*.mk
 
 ## conformance: every language's runner on every scenario, compared byte for byte with golden/
-CONFORMANCE_RUNNERS ?= rust
 export CONFORMANCE_RUNNERS
 conformance: venv $(CONFORMANCE_DEPS)
 	$(CARGO) build -p patter-core --example conformance_runner

@@ -1,9 +1,6 @@
 # The C ABI (ffi/): libpatter.so / libpatter.a, include/patter.h, its tests and `make install`.
 
 EXTRA_TESTS += test-c
-# The root Makefile expands $(EXTRA_TESTS) in `test:` before it includes mk/*.mk, so also hook
-# test-c into `test` directly (a prerequisite-only rule merges with the main one).
-test: test-c
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -49,7 +46,7 @@ install: lib-c
 
 ## conformance-runner-c: the C conformance runner (tests/c/conformance_runner.c) for `make conformance`
 C_CONFORMANCE_RUNNER := $(CARGO_TARGET_DIR)/conformance/conformance_runner_c
-CONFORMANCE_RUNNERS := $(or $(CONFORMANCE_RUNNERS),rust),c
+CONFORMANCE_RUNNERS := $(CONFORMANCE_RUNNERS),c
 CONFORMANCE_DEPS += conformance-runner-c
 .PHONY: conformance-runner-c
 conformance-runner-c: lib-c

@@ -68,8 +68,8 @@ impl PatterError {
     }
 }
 
-/// Validates an identifier-like argument: non-empty (when `required`), at most
-/// [`MAX_ID_BYTES`], and free of NUL bytes.
+/// Validates an identifier-like argument: non-empty and at most [`MAX_ID_BYTES`] long. NUL and
+/// other control characters are allowed (they are data; the call log maps ids to safe names).
 pub fn check_id(name: &'static str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(PatterError::invalid(name, "must not be empty"));

@@ -33,7 +33,7 @@ def runner_commands() -> dict[str, list[str]]:
     venv_py = os.environ.get("PATTER_PY_RUNNER_PYTHON", str(target_dir() / "py-venv" / "bin" / "python"))
     return {
         "rust": [str(target_dir() / "debug" / "examples" / "conformance_runner")],
-        "python": [venv_py, str(HERE / "runners" / "runner.py")],
+        "python": [venv_py, str(ROOT / "tests" / "python" / "conformance_runner.py")],
         "node": ["node", str(HERE / "runners" / "runner.js")],
         "c": [str(target_dir() / "conformance" / "conformance_runner_c")],
     }

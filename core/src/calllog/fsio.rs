@@ -127,6 +127,11 @@ pub fn remove_stale_tmp(dir: &Path) -> usize {
 /// may cut a multi-page `write` short when SIGKILL arrives): the fragment is truncated away
 /// first, so the next line does not fuse with it. Returns the file and the number of fragment
 /// bytes removed.
+///
+/// Several writers (threads with their own loggers, or processes) may append to one file. Each
+/// append holds a shared advisory lock and the repair holds an exclusive one, so the repair
+/// waits for appends in flight and never mistakes another writer's half-copied line for a
+/// killed writer's fragment. The kernel releases a killed writer's lock.
 pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
     let mut opts = OpenOptions::new();
     opts.read(true).append(true).create(true);
@@ -136,8 +141,61 @@ pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
         opts.mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW);
     }
     let file = opts.open(path)?;
-    let removed = repair_torn_tail(&file)?;
+    let removed = {
+        let _lock = FileLock::exclusive(&file)?;
+        repair_torn_tail(&file)?
+    };
     Ok((file, removed))
+}
+
+/// An advisory `flock` held until dropped (a no-op where `flock` does not exist).
+struct FileLock<'a> {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    file: &'a File,
+}
+
+impl<'a> FileLock<'a> {
+    #[cfg(unix)]
+    fn take(file: &'a File, how: libc::c_int) -> io::Result<Self> {
+        use std::os::unix::io::AsRawFd;
+        loop {
+            // SAFETY: flock on a descriptor we own; no memory is passed.
+            if unsafe { libc::flock(file.as_raw_fd(), how) } == 0 {
+                return Ok(FileLock { file });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    /// Shared: appenders do not exclude each other (O_APPEND keeps their lines whole).
+    fn shared(file: &'a File) -> io::Result<Self> {
+        #[cfg(unix)]
+        return Self::take(file, libc::LOCK_SH);
+        #[cfg(not(unix))]
+        return Ok(FileLock { file });
+    }
+
+    /// Exclusive: waits until no append is in flight.
+    fn exclusive(file: &'a File) -> io::Result<Self> {
+        #[cfg(unix)]
+        return Self::take(file, libc::LOCK_EX);
+        #[cfg(not(unix))]
+        return Ok(FileLock { file });
+    }
+}
+
+impl Drop for FileLock<'_> {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            // SAFETY: as in `take`.
+            unsafe { libc::flock(self.file.as_raw_fd(), libc::LOCK_UN) };
+        }
+    }
 }
 
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
@@ -184,23 +242,41 @@ fn repair_torn_tail(file: &File) -> io::Result<u64> {
 
 /// Appends one complete line with a single `write` call, so concurrent appenders (O_APPEND)
 /// never interleave or tear it. If the kernel accepts only part of it (disk full, file-size
-/// limit) the partial tail is truncated away and an error is returned.
+/// limit) the partial tail is truncated away, unless another writer has appended after it
+/// meanwhile (then the fragment stays, ended by a newline so the next line is intact), and an
+/// error is returned.
 pub fn append_line(file: &mut File, line: &[u8]) -> io::Result<()> {
     loop {
-        match file.write(line) {
+        let written = {
+            let _lock = FileLock::shared(file)?;
+            (&*file).write(line)
+        };
+        match written {
             Ok(n) if n == line.len() => return Ok(()),
             Ok(n) => {
-                // Undo the partial line so the file stays a sequence of complete lines.
                 if n > 0 {
-                    if let Ok(len) = file.metadata().map(|m| m.len()) {
-                        let _ = file.set_len(len.saturating_sub(n as u64));
-                    }
+                    undo_partial(file, n as u64);
                 }
                 return Err(io::Error::new(io::ErrorKind::StorageFull, format!("short write ({n} of {} bytes)", line.len())));
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Removes the `n` bytes of a short write that ended at this descriptor's position, if they are
+/// still the end of the file; otherwise terminates them with a newline.
+fn undo_partial(file: &mut File, n: u64) {
+    use std::io::Seek;
+    let f: &File = file;
+    let Ok(_lock) = FileLock::exclusive(f) else { return };
+    let mut cursor = f;
+    let (Ok(end_of_ours), Ok(len)) = (cursor.stream_position(), f.metadata().map(|m| m.len())) else { return };
+    if len == end_of_ours {
+        let _ = f.set_len(len.saturating_sub(n));
+    } else {
+        let _ = cursor.write(b"\n");
     }
 }
 

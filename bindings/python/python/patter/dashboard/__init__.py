@@ -1,0 +1,5 @@
+"""The local dashboard's data: :class:`patter.dashboard.store.MetricsStore`."""
+
+from .store import MetricsStore
+
+__all__ = ["MetricsStore"]

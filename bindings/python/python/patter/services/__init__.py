@@ -1,0 +1,1 @@
+"""Services with the module names of the Patter SDK (``patter.services.call_log``)."""

@@ -1,0 +1,294 @@
+//! `Call`: one phone call, a thin wrapper over `patter_core::call::Call`.
+
+use crate::calllog::CallLogger;
+use crate::clock::{ManualClock, SequentialIds};
+use crate::pricing::Pricing;
+use crate::store::MetricsStore;
+use crate::convert::{dict_to_map, py_to_json, record_to_py};
+use crate::errors::{invalid, IntoPyResult};
+use crate::span::Span;
+use patter_core::call::{CallOptions, CallOutcome};
+use patter_core::records::{AgentInfo, Direction};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyDict, PyString};
+
+/// A live phone call. Everything the agent reports about the call goes through it; the core
+/// turns it into spans (``getpatter.call`` > ``getpatter.turn`` > service spans), the call
+/// record on disk and the cost meter.
+///
+/// Use it as a context manager (``with patter.Call(...) as call:``): the block binds it as
+/// the current call (see ``patter.current_call``) and ends it on exit, as failed if an
+/// exception escapes.
+#[pyclass(module = "patter._native", subclass, weakref, frozen)]
+pub struct Call {
+    pub(crate) inner: patter_core::call::Call,
+}
+
+fn agent_from_dict(py: Python<'_>, agent: Option<&Bound<'_, PyAny>>) -> PyResult<AgentInfo> {
+    let mut info = AgentInfo::default();
+    let Some(agent) = agent.filter(|a| !a.is_none()) else { return Ok(info) };
+    let d = agent.cast::<PyDict>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("agent must be a dict"))?;
+    for (k, v) in d.iter() {
+        let key: String = k.extract().map_err(|_| pyo3::exceptions::PyTypeError::new_err("agent keys must be str"))?;
+        let value: Option<String> = if v.is_none() {
+            None
+        } else {
+            Some(
+                v.cast::<PyString>()
+                    .map_err(|_| pyo3::exceptions::PyTypeError::new_err(format!("agent[{key:?}] must be a str or None")))?
+                    .to_cow()?
+                    .into_owned(),
+            )
+        };
+        let slot = match key.as_str() {
+            "provider" => &mut info.provider,
+            "model" => &mut info.model,
+            "voice" => &mut info.voice,
+            "language" => &mut info.language,
+            "stt_provider" => &mut info.stt_provider,
+            "tts_provider" => &mut info.tts_provider,
+            "llm_provider" => &mut info.llm_provider,
+            other => {
+                return Err(invalid(
+                    py,
+                    "agent",
+                    format!(
+                        "unknown key {other:?} (known: provider, model, voice, language, stt_provider, tts_provider, llm_provider)"
+                    ),
+                ))
+            }
+        };
+        *slot = value;
+    }
+    Ok(info)
+}
+
+fn owned(s: Option<PyBackedStr>) -> Option<String> {
+    s.map(|s| s.to_string())
+}
+
+#[pymethods]
+impl Call {
+    /// Starts a call: opens the root ``getpatter.call`` span (when tracing records), writes the
+    /// initial call record (when persistence is on), registers it in ``store`` and starts the
+    /// cost meter. ``logger`` defaults to the process logger (``PATTER_LOG_DIR``), ``pricing``
+    /// to the process table.
+    #[new]
+    #[pyo3(signature = (
+        call_id, *, direction, provider_mode, side = None, caller = None, callee = None,
+        telephony_provider = None, realtime_provider = None, realtime_model = None, agent = None,
+        logger = None, store = None, pricing = None, clock = None, ids = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        call_id: PyBackedStr,
+        direction: PyBackedStr,
+        provider_mode: PyBackedStr,
+        side: Option<PyBackedStr>,
+        caller: Option<PyBackedStr>,
+        callee: Option<PyBackedStr>,
+        telephony_provider: Option<PyBackedStr>,
+        realtime_provider: Option<PyBackedStr>,
+        realtime_model: Option<PyBackedStr>,
+        agent: Option<&Bound<'_, PyAny>>,
+        logger: Option<PyRef<'_, CallLogger>>,
+        store: Option<PyRef<'_, MetricsStore>>,
+        pricing: Option<PyRef<'_, Pricing>>,
+        clock: Option<PyRef<'_, ManualClock>>,
+        ids: Option<PyRef<'_, SequentialIds>>,
+    ) -> PyResult<Self> {
+        let direction = Direction::parse(&direction).py_err(py)?;
+        let mut opts = CallOptions::new(call_id.to_string(), direction, provider_mode.to_string());
+        opts.side = owned(side);
+        opts.caller = owned(caller);
+        opts.callee = owned(callee);
+        opts.telephony_provider = owned(telephony_provider);
+        opts.realtime = match (realtime_provider, realtime_model) {
+            (Some(p), m) => Some((p.to_string(), owned(m))),
+            (None, Some(_)) => return Err(invalid(py, "realtime_model", "needs realtime_provider")),
+            (None, None) => None,
+        };
+        opts.agent = agent_from_dict(py, agent)?;
+        opts.logger = logger.map(|l| l.inner.clone());
+        opts.store = store.map(|s| s.inner.clone());
+        opts.pricing = pricing.map(|p| p.inner.clone());
+        if let Some(c) = clock {
+            opts.clock = Some(c.inner.clone());
+        }
+        if let Some(i) = ids {
+            opts.ids = Some(i.inner.clone());
+        }
+        let inner = patter_core::call::Call::start(opts).py_err(py)?;
+        Ok(Call { inner })
+    }
+
+    /// The call id, verbatim.
+    #[getter]
+    fn call_id(&self) -> &str {
+        self.inner.call_id()
+    }
+
+    /// The side stamped on this call's cost/latency spans (``"uut"`` unless set).
+    #[getter]
+    fn side(&self) -> &str {
+        self.inner.side()
+    }
+
+    /// Hex trace id of the call's trace, or None when spans are not recorded.
+    #[getter]
+    fn trace_id(&self) -> Option<&str> {
+        self.inner.trace_id()
+    }
+
+    /// Whether this call records spans (decided when it started).
+    #[getter]
+    fn is_recording(&self) -> bool {
+        self.inner.is_recording()
+    }
+
+    /// Whether the call has ended.
+    #[getter]
+    fn is_ended(&self) -> bool {
+        self.inner.is_ended()
+    }
+
+    /// The number of the open turn, or None.
+    #[getter]
+    fn current_turn(&self) -> Option<u32> {
+        self.inner.current_turn()
+    }
+
+    /// Starts a new turn (ending the open one) and returns its 1-based number. Optional:
+    /// service spans started with no open turn open one.
+    fn start_turn(&self, py: Python<'_>) -> PyResult<u32> {
+        self.inner.start_turn().py_err(py)
+    }
+
+    /// Ends the open turn (no-op when none is open) and writes its transcript lines.
+    fn end_turn(&self, py: Python<'_>) -> PyResult<()> {
+        self.inner.end_turn().py_err(py)
+    }
+
+    /// Starts a ``getpatter.stt`` span (one per final transcript); report the transcript with
+    /// ``span.transcript(text, confidence, audio_seconds)``.
+    #[pyo3(signature = (provider, model = None))]
+    fn stt(&self, py: Python<'_>, provider: PyBackedStr, model: Option<PyBackedStr>) -> PyResult<Span> {
+        Ok(Span::new(self.inner.stt(&provider, model.as_deref()).py_err(py)?))
+    }
+
+    /// Starts a ``getpatter.endpoint`` span; its start is when the user stopped speaking.
+    fn endpoint(&self, py: Python<'_>) -> PyResult<Span> {
+        Ok(Span::new(self.inner.endpoint().py_err(py)?))
+    }
+
+    /// Starts a ``getpatter.llm`` span: one per LLM iteration, tool rounds included.
+    #[pyo3(signature = (provider, model = None, history_size = 0))]
+    fn llm(&self, py: Python<'_>, provider: PyBackedStr, model: Option<PyBackedStr>, history_size: i64) -> PyResult<Span> {
+        let history_size = u64::try_from(history_size).map_err(|_| invalid(py, "history_size", "must be >= 0"))?;
+        Ok(Span::new(self.inner.llm(&provider, model.as_deref(), history_size).py_err(py)?))
+    }
+
+    /// Starts a ``getpatter.tts`` span for one sentence. ``text`` goes to the transcript on
+    /// disk; the span only gets its length.
+    #[pyo3(signature = (provider, text, model = None))]
+    fn tts(&self, py: Python<'_>, provider: PyBackedStr, text: PyBackedStr, model: Option<PyBackedStr>) -> PyResult<Span> {
+        Ok(Span::new(self.inner.tts(&provider, model.as_deref(), &text).py_err(py)?))
+    }
+
+    /// Starts a ``getpatter.bargein`` span: the caller talked over the agent. Ending it (when
+    /// the agent's audio stopped) ends the turn as interrupted.
+    #[pyo3(signature = (cancelled_text = None))]
+    fn bargein(&self, py: Python<'_>, cancelled_text: Option<PyBackedStr>) -> PyResult<Span> {
+        Ok(Span::new(self.inner.bargein(cancelled_text.as_deref().unwrap_or("")).py_err(py)?))
+    }
+
+    /// Starts a ``getpatter.tool`` span. ``arguments`` (a str, or any JSON-compatible value)
+    /// goes to events.jsonl only, never to the span.
+    #[pyo3(signature = (name, transport = None, arguments = None))]
+    fn tool(
+        &self,
+        py: Python<'_>,
+        name: PyBackedStr,
+        transport: Option<PyBackedStr>,
+        arguments: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Span> {
+        let args = json_text(py, "arguments", arguments)?;
+        let transport = transport.as_deref().unwrap_or("handler");
+        Ok(Span::new(self.inner.tool(&name, transport, &args).py_err(py)?))
+    }
+
+    /// Records an ``error`` event. With ``fatal=True`` the code becomes the call's error even
+    /// if it later ends normally.
+    #[pyo3(signature = (code, message = None, fatal = false))]
+    fn error(&self, py: Python<'_>, code: PyBackedStr, message: Option<PyBackedStr>, fatal: bool) -> PyResult<()> {
+        self.inner.error(&code, message.as_deref().unwrap_or(""), fatal).py_err(py)
+    }
+
+    /// Records a custom operational event in events.jsonl (``data``: a JSON-compatible dict;
+    /// it never becomes a span attribute).
+    #[pyo3(signature = (kind, data = None))]
+    fn event(&self, py: Python<'_>, kind: PyBackedStr, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let map = match data.filter(|d| !d.is_none()) {
+            None => serde_json::Map::new(),
+            Some(d) => {
+                let d = d.cast::<PyDict>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("data must be a dict"))?;
+                dict_to_map(py, "data", d, 0)?
+            }
+        };
+        self.inner.event(&kind, map).py_err(py)
+    }
+
+    /// The cost accumulated so far, in USD by category (``total``, ``telephony``, ``stt``,
+    /// ``tts``, ``llm``, ``realtime``).
+    fn cost<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        record_to_py(py, &self.inner.cost())
+    }
+
+    /// Usage accumulated so far (``stt_seconds``, ``tts_chars``, LLM tokens).
+    fn usage<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        record_to_py(py, &self.inner.usage())
+    }
+
+    /// Ends the call (as failed with ``error`` as its code when given) and returns the end
+    /// record as a dict: ``ended_at``, ``duration_ms``, ``status``, ``turns``, ``cost``,
+    /// ``usage``, ``latency``, ``error``, ``unpriced``. Ending twice raises ``StateError``.
+    #[pyo3(signature = (error = None))]
+    fn end<'py>(&self, py: Python<'py>, error: Option<PyBackedStr>) -> PyResult<Bound<'py, PyAny>> {
+        let outcome = match error {
+            Some(code) => CallOutcome::Failed(code.to_string()),
+            None => CallOutcome::Completed,
+        };
+        let end = self.inner.end(outcome).py_err(py)?;
+        record_to_py(py, &end)
+    }
+
+    /// The end record once the call has ended, else None.
+    fn ended<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.ended().map(|e| record_to_py(py, &e)).transpose()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<patter.Call call_id={:?} side={:?}{}>",
+            self.inner.call_id(),
+            self.inner.side(),
+            if self.inner.is_ended() { " ended" } else { "" }
+        )
+    }
+}
+
+/// A str argument as is; any other JSON-compatible value as its JSON text; None as "".
+fn json_text(py: Python<'_>, name: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    match obj.filter(|o| !o.is_none()) {
+        None => Ok(String::new()),
+        Some(o) => {
+            if let Ok(s) = o.cast::<PyString>() {
+                return Ok(s.to_cow()?.into_owned());
+            }
+            let v = py_to_json(py, name, o, 0)?;
+            Ok(serde_json::to_string(&v).unwrap_or_default())
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! `patter._native`: the PyO3 extension behind the `patter` Python package.
+//!
+//! Everything is done by `patter-core`; this crate only translates types (Python objects to
+//! core options and back), errors (core `PatterError` to the `patter.errors` hierarchy) and
+//! releases the GIL around anything that can wait. The current-call `ContextVar`, the
+//! module-level helpers and the documented module layout live in the pure-Python package.
+
+use pyo3::prelude::*;
+
+mod call;
+mod calllog;
+mod clock;
+mod convert;
+mod errors;
+mod exporter;
+mod pricing;
+mod span;
+mod store;
+mod tracing;
+
+/// The extension module. Its public names are re-exported (and documented) by `patter`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<call::Call>()?;
+    m.add_class::<span::Span>()?;
+    m.add_class::<clock::ManualClock>()?;
+    m.add_class::<clock::SequentialIds>()?;
+    m.add_class::<exporter::ExportedSpan>()?;
+    m.add_class::<calllog::CallLogger>()?;
+    m.add_class::<store::MetricsStore>()?;
+    m.add_class::<pricing::Pricing>()?;
+    m.add_function(wrap_pyfunction!(calllog::flush_default_logger, m)?)?;
+    tracing::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `Pricing`: the rates a call is priced with (built-in defaults, an override file, code
+//! overrides), all resolved by the core.
+
+use crate::convert::{json_to_py, py_to_json};
+use crate::errors::IntoPyResult;
+use patter_core::config::{load_pricing, PricingOptions, ProcessEnv};
+use patter_core::pricing::{Overrides, PricingTable};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A pricing table: the built-in rates, then ``file`` (else ``PATTER_PRICING_FILE``), then
+/// ``overrides`` (a dict in the JSON override format of docs/pricing.md). Pass it as
+/// ``Call(..., pricing=pricing)``; calls started without one use the process table (built-in
+/// rates plus ``PATTER_PRICING_FILE``).
+#[pyclass(module = "patter._native", frozen)]
+pub struct Pricing {
+    pub(crate) inner: Arc<PricingTable>,
+}
+
+#[pymethods]
+impl Pricing {
+    #[new]
+    #[pyo3(signature = (overrides = None, *, file = None))]
+    fn new(py: Python<'_>, overrides: Option<&Bound<'_, PyAny>>, file: Option<PathBuf>) -> PyResult<Self> {
+        let overrides = match overrides.filter(|o| !o.is_none()) {
+            None => None,
+            Some(o) => {
+                if !o.is_instance_of::<PyDict>() {
+                    return Err(pyo3::exceptions::PyTypeError::new_err("overrides must be a dict"));
+                }
+                let text = serde_json::to_string(&py_to_json(py, "overrides", o, 0)?).unwrap_or_default();
+                Some(Overrides::from_json_str(&text).py_err(py)?)
+            }
+        };
+        let opts = PricingOptions { file, overrides };
+        let inner = py.detach(|| load_pricing(&opts, &ProcessEnv)).py_err(py)?;
+        Ok(Pricing { inner })
+    }
+
+    /// The built-in rates alone (no file, no environment).
+    #[staticmethod]
+    fn defaults() -> Self {
+        Pricing { inner: PricingTable::defaults() }
+    }
+
+    /// The whole table in the override JSON format (every category, provider and model).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &self.inner.to_json_value())
+    }
+}

@@ -1,0 +1,175 @@
+//! Tracing functions: init/shutdown/flush, host exporters, stats and the span catalogue.
+//! Everything that can wait on the export thread runs with the GIL released.
+
+use crate::convert::{record_to_py, str_pairs};
+use crate::errors::IntoPyResult;
+use crate::exporter::PyExporter;
+use patter_core::config::TracingOptions;
+use patter_core::tracing::{self as core, names, SpanCallback};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Starts tracing (OTLP/HTTP protobuf to ``otlp_endpoint``, else ``OTEL_EXPORTER_OTLP_ENDPOINT``,
+/// else ``http://localhost:4318``). Returns False, and records nothing, unless
+/// ``PATTER_OTEL_ENABLED`` is 1/true/yes. Idempotent while enabled.
+#[pyfunction]
+#[pyo3(signature = (
+    service_name = None, otlp_endpoint = None, resource_attributes = None, *,
+    headers = None, console = None, file = None, disable_otlp = false
+))]
+#[allow(clippy::too_many_arguments)]
+fn init_tracing(
+    py: Python<'_>,
+    service_name: Option<PyBackedStr>,
+    otlp_endpoint: Option<PyBackedStr>,
+    resource_attributes: Option<&Bound<'_, PyAny>>,
+    headers: Option<&Bound<'_, PyAny>>,
+    console: Option<bool>,
+    file: Option<PathBuf>,
+    disable_otlp: bool,
+) -> PyResult<bool> {
+    let opts = TracingOptions {
+        service_name: service_name.map(|s| s.to_string()),
+        otlp_endpoint: otlp_endpoint.map(|s| s.to_string()),
+        resource_attributes: str_pairs("resource_attributes", resource_attributes)?,
+        headers: str_pairs("headers", headers)?,
+        console,
+        file,
+        disable_otlp,
+    };
+    py.detach(|| core::init_tracing(&opts)).py_err(py)
+}
+
+/// Whether ``init_tracing`` succeeded and ``shutdown_tracing`` has not run since.
+#[pyfunction]
+fn is_enabled() -> bool {
+    core::is_enabled()
+}
+
+/// Whether new calls record spans (tracing enabled or an exporter attached).
+#[pyfunction]
+fn is_recording() -> bool {
+    core::is_recording()
+}
+
+/// Flushes pending spans, then removes every sink (attached exporters too). Safe to call
+/// twice or without ``init_tracing``. Releases the GIL while it waits.
+#[pyfunction]
+fn shutdown_tracing(py: Python<'_>) {
+    py.detach(core::shutdown_tracing)
+}
+
+/// Waits (GIL released) until every span ended so far has been handed to the sinks, at most
+/// ``timeout`` seconds. Returns False on timeout.
+#[pyfunction]
+#[pyo3(signature = (timeout = 5.0))]
+fn force_flush(py: Python<'_>, timeout: f64) -> PyResult<bool> {
+    let t = Duration::try_from_secs_f64(timeout)
+        .map_err(|_| crate::errors::invalid(py, "timeout", "must be a finite number of seconds >= 0"))?;
+    Ok(py.detach(|| core::force_flush(t)))
+}
+
+/// Attaches a Python exporter (an object with ``export(spans)`` or a callable): from now on
+/// every span is recorded and handed to it on the export thread, whether or not
+/// ``PATTER_OTEL_ENABLED`` is set. Attaching the same object again returns False. ``side``
+/// becomes the default side of calls started without one.
+#[pyfunction]
+#[pyo3(signature = (exporter, *, side = None))]
+fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Option<PyBackedStr>) -> PyResult<bool> {
+    let cb: Arc<dyn SpanCallback> = Arc::new(PyExporter::new(exporter)?);
+    let side = side.map(|s| s.to_string());
+    py.detach(|| core::attach_span_exporter(cb, side.as_deref())).py_err(py)
+}
+
+/// Detaches an exporter attached earlier, after flushing what it is owed (GIL released).
+/// Returns whether it was attached.
+#[pyfunction]
+fn detach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let cb: Arc<dyn SpanCallback> = Arc::new(PyExporter::new(exporter)?);
+    Ok(py.detach(|| core::detach_span_exporter(&cb)))
+}
+
+/// Counters of the span pipeline: ``enabled``, ``recording``, ``spans_ended``, ``dropped``,
+/// ``exported``, ``failed`` and per-sink ``sinks``.
+#[pyfunction]
+fn tracing_stats(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    record_to_py(py, &core::stats())
+}
+
+/// The span names and attribute keys of the catalogue, by constant name.
+fn catalogue(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    let entries: &[(&str, &str)] = &[
+        ("SPAN_CALL", names::SPAN_CALL),
+        ("SPAN_TURN", names::SPAN_TURN),
+        ("SPAN_STT", names::SPAN_STT),
+        ("SPAN_ENDPOINT", names::SPAN_ENDPOINT),
+        ("SPAN_LLM", names::SPAN_LLM),
+        ("SPAN_TTS", names::SPAN_TTS),
+        ("SPAN_BARGEIN", names::SPAN_BARGEIN),
+        ("SPAN_TOOL", names::SPAN_TOOL),
+        ("CALL_ID", names::CALL_ID),
+        ("CALL_DIRECTION", names::CALL_DIRECTION),
+        ("CALL_PROVIDER_MODE", names::CALL_PROVIDER_MODE),
+        ("CALL_STATUS", names::CALL_STATUS),
+        ("TURN_NUMBER", names::TURN_NUMBER),
+        ("TURN_INTERRUPTED", names::TURN_INTERRUPTED),
+        ("STT_TEXT_LEN", names::STT_TEXT_LEN),
+        ("STT_CONFIDENCE", names::STT_CONFIDENCE),
+        ("ENDPOINT_SILENCE_MS", names::ENDPOINT_SILENCE_MS),
+        ("LLM_ITERATION", names::LLM_ITERATION),
+        ("LLM_HISTORY_SIZE", names::LLM_HISTORY_SIZE),
+        ("LLM_TTFT_MS", names::LLM_TTFT_MS),
+        ("TTS_TEXT_LEN", names::TTS_TEXT_LEN),
+        ("BARGEIN_CANCELLED_TEXT_LEN", names::BARGEIN_CANCELLED_TEXT_LEN),
+        ("TOOL_NAME", names::TOOL_NAME),
+        ("TOOL_TRANSPORT", names::TOOL_TRANSPORT),
+        ("PATTER_CALL_ID", names::PATTER_CALL_ID),
+        ("PATTER_SIDE", names::PATTER_SIDE),
+        ("COST_TELEPHONY_MINUTES", names::COST_TELEPHONY_MINUTES),
+        ("TELEPHONY", names::TELEPHONY),
+        ("DIRECTION", names::DIRECTION),
+        ("COST_STT_SECONDS", names::COST_STT_SECONDS),
+        ("STT_PROVIDER", names::STT_PROVIDER),
+        ("COST_TTS_CHARS", names::COST_TTS_CHARS),
+        ("TTS_PROVIDER", names::TTS_PROVIDER),
+        ("COST_LLM_INPUT_TOKENS", names::COST_LLM_INPUT_TOKENS),
+        ("COST_LLM_OUTPUT_TOKENS", names::COST_LLM_OUTPUT_TOKENS),
+        ("LLM_PROVIDER", names::LLM_PROVIDER),
+        ("COST_REALTIME_MINUTES", names::COST_REALTIME_MINUTES),
+        ("REALTIME_PROVIDER", names::REALTIME_PROVIDER),
+        ("LATENCY_TTFB_MS", names::LATENCY_TTFB_MS),
+        ("LATENCY_TURN_MS", names::LATENCY_TURN_MS),
+        ("GEN_AI_OPERATION_NAME", names::GEN_AI_OPERATION_NAME),
+        ("GEN_AI_PROVIDER_NAME", names::GEN_AI_PROVIDER_NAME),
+        ("GEN_AI_REQUEST_MODEL", names::GEN_AI_REQUEST_MODEL),
+        ("GEN_AI_USAGE_INPUT_TOKENS", names::GEN_AI_USAGE_INPUT_TOKENS),
+        ("GEN_AI_USAGE_OUTPUT_TOKENS", names::GEN_AI_USAGE_OUTPUT_TOKENS),
+        ("SCOPE_NAME", names::SCOPE_NAME),
+        ("DEFAULT_SIDE", core::DEFAULT_SIDE),
+        ("DEFAULT_SERVICE_NAME", patter_core::config::DEFAULT_SERVICE_NAME),
+        ("DEFAULT_OTLP_ENDPOINT", patter_core::config::DEFAULT_OTLP_ENDPOINT),
+    ];
+    for (k, v) in entries {
+        d.set_item(*k, *v)?;
+    }
+    Ok(d)
+}
+
+/// Adds the tracing functions and the `NAMES` catalogue to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(init_tracing, m)?)?;
+    m.add_function(wrap_pyfunction!(is_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(is_recording, m)?)?;
+    m.add_function(wrap_pyfunction!(shutdown_tracing, m)?)?;
+    m.add_function(wrap_pyfunction!(force_flush, m)?)?;
+    m.add_function(wrap_pyfunction!(attach_span_exporter, m)?)?;
+    m.add_function(wrap_pyfunction!(detach_span_exporter, m)?)?;
+    m.add_function(wrap_pyfunction!(tracing_stats, m)?)?;
+    m.add("NAMES", catalogue(m.py())?)?;
+    Ok(())
+}

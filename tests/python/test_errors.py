@@ -1,0 +1,145 @@
+"""Bad arguments give clear Python exceptions: TypeError for wrong types and None, and the
+patter.PatterError hierarchy (which also derives from the matching builtin) for bad values."""
+
+import math
+
+import pytest
+
+import patter
+from patter import errors
+
+REQ = dict(direction="inbound", provider_mode="pipeline")
+
+
+def test_hierarchy():
+    assert issubclass(errors.InvalidArgumentError, (patter.PatterError, ValueError))
+    assert issubclass(errors.ConfigError, ValueError) and issubclass(errors.StateError, RuntimeError)
+    assert issubclass(errors.StorageError, OSError) and issubclass(errors.CorruptDataError, ValueError)
+    assert issubclass(errors.ExporterError, patter.PatterError)
+    for name in errors.__all__:
+        assert getattr(patter, name) is getattr(errors, name)
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"CA1", ["CA1"]])
+def test_wrong_types_are_type_errors(bad):
+    with pytest.raises(TypeError):
+        patter.Call(bad, **REQ)
+    call = patter.Call("CA-types", **REQ)
+    with pytest.raises(TypeError):
+        call.llm(bad)
+    with pytest.raises(TypeError):
+        call.tts("openai", bad)
+    call.end()
+
+
+def test_missing_required_arguments():
+    with pytest.raises(TypeError):
+        patter.Call("CA-missing")  # direction and provider_mode are required
+    with pytest.raises(TypeError):
+        patter.Call("CA-missing", "inbound", "pipeline")  # keyword-only
+
+
+@pytest.mark.parametrize("call_id,argument", [("", "call_id"), ("x" * 20_000, "call_id")])
+def test_bad_ids_name_the_argument(call_id, argument):
+    with pytest.raises(patter.InvalidArgumentError) as info:
+        patter.Call(call_id, **REQ)
+    assert info.value.argument == argument
+    assert argument in str(info.value)
+
+
+@pytest.mark.parametrize("hostile", ["../../etc/passwd", "CA/..", "CA\nX-Injected: 1", "📞", "C" * 16_384])
+def test_hostile_but_valid_ids_are_kept_verbatim(hostile, collector):
+    call = patter.Call(hostile, **REQ)
+    assert call.call_id == hostile
+    call.end()
+    spans = collector.of_call(hostile)
+    assert spans and spans[0].attributes["getpatter.call.id"] == hostile
+
+
+def test_lone_surrogates_cannot_be_encoded():
+    with pytest.raises(UnicodeEncodeError):
+        patter.Call("CA\ud800", **REQ)
+
+
+def test_bad_values():
+    with pytest.raises(patter.InvalidArgumentError, match="direction"):
+        patter.Call("CA-dir", direction="sideways", provider_mode="pipeline")
+    with pytest.raises(patter.InvalidArgumentError, match="agent"):
+        patter.Call("CA-agent", agent={"colour": "red"}, **REQ)
+    with pytest.raises(TypeError):
+        patter.Call("CA-agent", agent={"voice": 3}, **REQ)
+    with pytest.raises(TypeError):
+        patter.Call("CA-agent", agent=["voice"], **REQ)
+    with pytest.raises(patter.InvalidArgumentError, match="realtime_model"):
+        patter.Call("CA-rt", realtime_model="gpt-realtime", **REQ)
+    with pytest.raises(TypeError):
+        patter.Call("CA-clock", clock=123, **REQ)
+    call = patter.Call("CA-values", **REQ)
+    with pytest.raises(patter.InvalidArgumentError, match="provider"):
+        call.stt("")
+    with pytest.raises(patter.InvalidArgumentError, match="history_size"):
+        call.llm("openai", history_size=-1)
+    with call.llm("openai") as llm:
+        with pytest.raises(patter.InvalidArgumentError, match="input_tokens"):
+            llm.usage(-1, 0)
+        with pytest.raises(OverflowError):
+            llm.usage(2**70, 0)
+    with call.endpoint() as ep:
+        for bad in (math.nan, math.inf, -1.0):
+            with pytest.raises(patter.InvalidArgumentError, match="silence_ms"):
+                ep.silence_ms(bad)
+        with pytest.raises(TypeError):
+            ep.silence_ms("120")
+    with pytest.raises(patter.InvalidArgumentError, match="type"):
+        call.event("")
+    with pytest.raises(TypeError):
+        call.event("custom", {1: "int key"})
+    with pytest.raises(TypeError):
+        call.event("custom", {"obj": object()})
+    with pytest.raises(patter.InvalidArgumentError):
+        call.event("custom", {"x": math.nan})
+    with pytest.raises(TypeError):
+        call.event("custom", "not a dict")
+    with pytest.raises(patter.InvalidArgumentError, match="code"):
+        call.error("")
+    with pytest.raises(patter.InvalidArgumentError, match="error"):
+        call.end(error="")
+    assert not call.is_ended  # a rejected end() changes nothing
+    call.end()
+
+
+def test_deeply_nested_event_data_is_rejected_not_crashing():
+    call = patter.Call("CA-deep", **REQ)
+    data = {}
+    node = data
+    for _ in range(200):
+        node["x"] = {}
+        node = node["x"]
+    with pytest.raises(patter.InvalidArgumentError, match="nested"):
+        call.event("deep", data)
+    call.end()
+
+
+def test_huge_text_is_rejected_with_the_limit():
+    call = patter.Call("CA-huge", **REQ)
+    with pytest.raises(patter.InvalidArgumentError, match="limit"):
+        call.tts("openai", "x" * (16 * 1024 * 1024 + 1))
+    call.end()
+
+
+def test_exporter_must_be_callable_or_have_export():
+    from patter.observability import attach_span_exporter
+    with pytest.raises(TypeError, match="export"):
+        attach_span_exporter(object())
+    with pytest.raises(TypeError):
+        attach_span_exporter(print, side=5)
+
+
+def test_tracing_argument_errors():
+    from patter.observability import force_flush, init_tracing
+    with pytest.raises(TypeError):
+        init_tracing(resource_attributes={"k": 1})
+    with pytest.raises(TypeError):
+        init_tracing(headers=["a=b"])
+    with pytest.raises(patter.InvalidArgumentError, match="timeout"):
+        force_flush(-1)
