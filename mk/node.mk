@@ -36,7 +36,8 @@ test-node: venv build-node
 	cd $(NODE_SCRATCH) && echo '{"name":"patter-node-scratch","private":true}' > package.json && \
 	  $(NPM) install $(NPM_FLAGS) --no-package-lock ./patter-*.tgz
 	cp -R tests/node $(NODE_SCRATCH)/tests/
-	cd $(NODE_SCRATCH)/tests/node && $(CURDIR)/$(NODE_PKG)/node_modules/.bin/tsc -p types/tsconfig.json
+	cd $(NODE_SCRATCH)/tests/node && $(CURDIR)/$(NODE_PKG)/node_modules/.bin/tsc -p types/tsconfig.json && \
+	  $(CURDIR)/$(NODE_PKG)/node_modules/.bin/tsc -p types/tsconfig.esm.json
 	cd $(NODE_SCRATCH) && PATTER_REPO_ROOT=$(CURDIR) node --test tests/node/
 	cd $(NODE_SCRATCH) && NODE_PATH=$(NODE_SCRATCH)/node_modules PATTER_MODULE=patter node $(CURDIR)/examples/node/call.js >/dev/null
 
