@@ -223,9 +223,23 @@ class Span {
 }
 Object.defineProperty(Span.prototype, Symbol.toStringTag, { value: 'Span' })
 
-// The native span starters are removed from the prototype (they return handles) and called raw.
-const { __stt, __endpoint, __llm, __tts, __bargein, __tool } = native.Call.prototype
-for (const key of ['__stt', '__endpoint', '__llm', '__tts', '__bargein', '__tool']) delete Call.prototype[key]
+// Span starters are free functions of the addon taking the call's key (cheaper than a method);
+// the key is read once per Call and cached on the object.
+const {
+  __callStt: nStt, __callEndpoint: nEndpoint, __callLlm: nLlm, __callTts: nTts, __callBargein: nBargein,
+  __callTool: nTool,
+} = native
+const getKey = Object.getOwnPropertyDescriptor(Call.prototype, '__key').get
+delete Call.prototype.__key
+const KEY = Symbol('patter.call')
+
+function keyOf(call) {
+  const k = call[KEY]
+  if (k !== undefined) return k
+  const key = getKey.call(call)
+  Object.defineProperty(call, KEY, { value: key })
+  return key
+}
 const SPAN_STT = native.SPAN_STT
 const SPAN_ENDPOINT = native.SPAN_ENDPOINT
 const SPAN_LLM = native.SPAN_LLM
@@ -239,7 +253,7 @@ function defineMethod(name, fn) {
 defineMethod('stt', function stt(provider, opts) {
   let h
   try {
-    h = __stt.call(this, provider, options(opts, 'options').model)
+    h = nStt(keyOf(this), provider, options(opts, 'options').model)
   } catch (err) {
     throw mapError(err)
   }
@@ -248,7 +262,7 @@ defineMethod('stt', function stt(provider, opts) {
 defineMethod('endpoint', function endpoint() {
   let h
   try {
-    h = __endpoint.call(this)
+    h = nEndpoint(keyOf(this))
   } catch (err) {
     throw mapError(err)
   }
@@ -258,7 +272,7 @@ defineMethod('llm', function llm(provider, opts) {
   const o = options(opts, 'options')
   let h
   try {
-    h = __llm.call(this, provider, o.model, o.historySize)
+    h = nLlm(keyOf(this), provider, o.model, o.historySize)
   } catch (err) {
     throw mapError(err)
   }
@@ -267,7 +281,7 @@ defineMethod('llm', function llm(provider, opts) {
 defineMethod('tts', function tts(provider, text, opts) {
   let h
   try {
-    h = __tts.call(this, provider, text, options(opts, 'options').model)
+    h = nTts(keyOf(this), provider, text, options(opts, 'options').model)
   } catch (err) {
     throw mapError(err)
   }
@@ -276,7 +290,7 @@ defineMethod('tts', function tts(provider, text, opts) {
 defineMethod('bargein', function bargein(cancelledText) {
   let h
   try {
-    h = __bargein.call(this, cancelledText)
+    h = nBargein(keyOf(this), cancelledText)
   } catch (err) {
     throw mapError(err)
   }
@@ -285,7 +299,7 @@ defineMethod('bargein', function bargein(cancelledText) {
 defineMethod('tool', function tool(name, transport, args) {
   let h
   try {
-    h = __tool.call(this, name, transport, args)
+    h = nTool(keyOf(this), name, transport, args)
   } catch (err) {
     throw mapError(err)
   }

@@ -13,6 +13,8 @@ use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOu
 use patter_core::clock::SequentialIds as CoreSequentialIds;
 use crate::records::to_js_value;
 use patter_core::records::{AgentInfo as CoreAgentInfo, Direction};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The agent snapshot stored in metadata.json's `agent` object.
@@ -104,7 +106,19 @@ static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 impl Drop for Call {
     fn drop(&mut self) {
         span::release_owner(self.key);
+        let _ = LIVE.try_with(|l| l.borrow_mut().remove(&self.key));
     }
+}
+
+thread_local! {
+    /// The calls of this thread by key, for the span starters below: a free function is several
+    /// times cheaper to call than a class method (no unwrap, type-tag check or borrow tracking).
+    static LIVE: RefCell<HashMap<u64, CoreCall>> = RefCell::new(HashMap::new());
+}
+
+fn live(key: f64) -> Result<CoreCall> {
+    let k = to_u64("call", key)?;
+    LIVE.with(|l| l.borrow().get(&k).cloned()).ok_or_else(|| invalid("call", "not a live Call"))
 }
 
 #[napi]
@@ -162,7 +176,10 @@ impl Call {
         if let Some(seed) = options.id_seed {
             o.ids = Some(Arc::new(CoreSequentialIds::new(to_u64("idSeed", seed)?)));
         }
-        Ok(Call { inner: CoreCall::start(o).js()?, key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed) })
+        let inner = CoreCall::start(o).js()?;
+        let key = NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LIVE.with(|l| l.borrow_mut().insert(key, inner.clone()));
+        Ok(Call { inner, key })
     }
 
     /// The call id as given.
@@ -214,41 +231,10 @@ impl Call {
         self.inner.end_turn().js()
     }
 
-    /// Starts a `getpatter.stt` span; returns its handle (index.js wraps it in a `Span`).
-    #[napi(js_name = "__stt", skip_typescript, catch_unwind)]
-    pub fn stt(&self, provider: String, model: Option<String>) -> Result<f64> {
-        Ok(span::register(self.key, self.inner.stt(&provider, model.as_deref()).js()?))
-    }
-
-    /// Starts a `getpatter.endpoint` span.
-    #[napi(js_name = "__endpoint", skip_typescript, catch_unwind)]
-    pub fn endpoint(&self) -> Result<f64> {
-        Ok(span::register(self.key, self.inner.endpoint().js()?))
-    }
-
-    /// Starts a `getpatter.llm` span.
-    #[napi(js_name = "__llm", skip_typescript, catch_unwind)]
-    pub fn llm(&self, provider: String, model: Option<String>, history_size: Option<f64>) -> Result<f64> {
-        let history = history_size.map(|h| to_u64("historySize", h)).transpose()?.unwrap_or(0);
-        Ok(span::register(self.key, self.inner.llm(&provider, model.as_deref(), history).js()?))
-    }
-
-    /// Starts a `getpatter.tts` span.
-    #[napi(js_name = "__tts", skip_typescript, catch_unwind)]
-    pub fn tts(&self, provider: String, text: String, model: Option<String>) -> Result<f64> {
-        Ok(span::register(self.key, self.inner.tts(&provider, model.as_deref(), &text).js()?))
-    }
-
-    /// Starts a `getpatter.bargein` span.
-    #[napi(js_name = "__bargein", skip_typescript, catch_unwind)]
-    pub fn bargein(&self, cancelled_text: Option<String>) -> Result<f64> {
-        Ok(span::register(self.key, self.inner.bargein(cancelled_text.as_deref().unwrap_or("")).js()?))
-    }
-
-    /// Starts a `getpatter.tool` span.
-    #[napi(js_name = "__tool", skip_typescript, catch_unwind)]
-    pub fn tool(&self, name: String, transport: String, args: Option<String>) -> Result<f64> {
-        Ok(span::register(self.key, self.inner.tool(&name, &transport, args.as_deref().unwrap_or("")).js()?))
+    /// The key the span starters below take (index.js caches it on the object).
+    #[napi(getter, js_name = "__key", skip_typescript, catch_unwind)]
+    pub fn key(&self) -> f64 {
+        self.key as f64
     }
 
     /// Records an error event in events.jsonl; with `fatal`, the code becomes the call's error.
@@ -305,3 +291,54 @@ impl Call {
     }
 }
 
+// Span starters: free functions taking the call's key; each returns the span's handle (index.js
+// wraps it in a `Span`).
+
+/// Starts a `getpatter.stt` span.
+#[napi(js_name = "__callStt", skip_typescript, catch_unwind)]
+pub fn call_stt(call: f64, provider: String, model: Option<String>) -> Result<f64> {
+    let c = live(call)?;
+    let s = c.stt(&provider, model.as_deref()).js()?;
+    Ok(span::register(call as u64, s))
+}
+
+/// Starts a `getpatter.endpoint` span.
+#[napi(js_name = "__callEndpoint", skip_typescript, catch_unwind)]
+pub fn call_endpoint(call: f64) -> Result<f64> {
+    let c = live(call)?;
+    let s = c.endpoint().js()?;
+    Ok(span::register(call as u64, s))
+}
+
+/// Starts a `getpatter.llm` span.
+#[napi(js_name = "__callLlm", skip_typescript, catch_unwind)]
+pub fn call_llm(call: f64, provider: String, model: Option<String>, history_size: Option<f64>) -> Result<f64> {
+    let history = history_size.map(|h| to_u64("historySize", h)).transpose()?.unwrap_or(0);
+    let c = live(call)?;
+    let s = c.llm(&provider, model.as_deref(), history).js()?;
+    Ok(span::register(call as u64, s))
+}
+
+/// Starts a `getpatter.tts` span.
+#[napi(js_name = "__callTts", skip_typescript, catch_unwind)]
+pub fn call_tts(call: f64, provider: String, text: String, model: Option<String>) -> Result<f64> {
+    let c = live(call)?;
+    let s = c.tts(&provider, model.as_deref(), &text).js()?;
+    Ok(span::register(call as u64, s))
+}
+
+/// Starts a `getpatter.bargein` span.
+#[napi(js_name = "__callBargein", skip_typescript, catch_unwind)]
+pub fn call_bargein(call: f64, cancelled_text: Option<String>) -> Result<f64> {
+    let c = live(call)?;
+    let s = c.bargein(cancelled_text.as_deref().unwrap_or("")).js()?;
+    Ok(span::register(call as u64, s))
+}
+
+/// Starts a `getpatter.tool` span.
+#[napi(js_name = "__callTool", skip_typescript, catch_unwind)]
+pub fn call_tool(call: f64, name: String, transport: String, args: Option<String>) -> Result<f64> {
+    let c = live(call)?;
+    let s = c.tool(&name, &transport, args.as_deref().unwrap_or("")).js()?;
+    Ok(span::register(call as u64, s))
+}
