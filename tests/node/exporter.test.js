@@ -94,3 +94,23 @@ test('the process exits with an exporter attached (the exporter does not hold th
   const r = spawnSync(process.execPath, ['-e', script], { env: process.env, timeout: 20_000, encoding: 'utf8' })
   assert.equal(r.status, 0, r.stderr)
 })
+
+test('an async exporter that rejects does not crash the host', async () => {
+  const { spawnSync } = require('node:child_process')
+  const script = `
+    const p = require('patter')
+    const ex = async () => { throw new Error('async exporter down') }
+    p.attachSpanExporter(ex)
+    const c = p.Call.start({ callId: 'CA-async', direction: 'inbound', providerMode: 'x' })
+    c.llm('openai').end()
+    c.end()
+    p.forceFlush(5000).then(async (ok) => {
+      await new Promise((r) => setTimeout(r, 50))
+      const detached = await p.detachSpanExporter(ex)
+      process.stdout.write(JSON.stringify({ ok, detached }))
+    })
+  `
+  const r = spawnSync(process.execPath, ['-e', script], { env: process.env, timeout: 20_000, encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stderr)
+  assert.deepEqual(JSON.parse(r.stdout), { ok: true, detached: true })
+})

@@ -100,8 +100,9 @@ pub struct AttachOptions {
 /// Attaches a JS span exporter: from now on every span is recorded and handed to `exporter`
 /// in batches, whether or not `PATTER_OTEL_ENABLED` is set. The exporter receives one batch as
 /// canonical OTLP-JSON (an `ExportTraceServiceRequest`, one line) on the JS thread; throwing
-/// or returning `false` counts the batch as failed in {@link tracingStats}. Attaching the same
-/// function again is a no-op and returns `false`.
+/// or returning `false` counts the batch as failed in {@link tracingStats} (a returned promise is
+/// not awaited, and its rejection is ignored). Attaching the same function again is a no-op and
+/// returns `false`.
 #[napi(strict, catch_unwind, ts_args_type = "exporter: (batchJson: string) => boolean | void, options?: AttachOptions")]
 pub fn attach_span_exporter(env: Env, exporter: Function<String, Unknown<'static>>, options: Option<AttachOptions>) -> Result<bool> {
     if position(&env, &exporter)?.is_some() {
