@@ -92,3 +92,27 @@ test('100 concurrent calls: every span lands under its own call', async () => {
   }
   assert.equal(await patter.detachSpanExporter(sink.fn), true)
 })
+
+test('2000 concurrent calls through the context: nothing dropped, nothing mixed', async () => {
+  const sink = collector()
+  patter.attachSpanExporter(sink.fn)
+  const N = 2000
+  const calls = Array.from({ length: N }, (_, i) => Call.start({ callId: `CA-many-${i}`, direction: 'outbound', providerMode: 'pipeline' }))
+  await Promise.all(calls.map((call, i) => call.run(async () => {
+    await jitter()
+    const s = currentCall().llm('openai')
+    await jitter()
+    s.usage(i, 1)
+    s.end()
+    currentCall().end()
+  })))
+  assert.equal(await patter.forceFlush(20_000), true)
+  const spans = sink.spans()
+  assert.equal(spans.length, N * 3) // call, turn, llm
+  for (const s of spans.filter((x) => x.name === 'getpatter.llm')) {
+    const i = Number(s.attributes['getpatter.call.id'].slice('CA-many-'.length))
+    assert.equal(s.attributes['patter.cost.llm_input_tokens'], i)
+  }
+  assert.equal(patter.tracingStats().dropped, 0)
+  await patter.detachSpanExporter(sink.fn)
+})
