@@ -45,13 +45,19 @@ function mapError(err) {
   return err
 }
 
+function rethrowMapped(err) {
+  throw mapError(err)
+}
+
 function wrap(fn) {
   const wrapped = function (...args) {
+    let result
     try {
-      return fn.apply(this, args)
+      result = fn.apply(this, args)
     } catch (err) {
       throw mapError(err)
     }
+    return result instanceof Promise ? result.catch(rethrowMapped) : result
   }
   Object.defineProperty(wrapped, 'name', { value: fn.name })
   Object.defineProperty(wrapped, 'length', { value: fn.length })

@@ -2,7 +2,7 @@
 
 use crate::error::{IntoJs, Result};
 use crate::records::{to_js_value, Json};
-use crate::util::to_u64;
+use crate::util::{to_u64, off_thread};
 use napi::bindgen_prelude::{AsyncTask, Either3, Null};
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -92,7 +92,8 @@ impl Task for LogFlushTask {
     type Output = bool;
     type JsValue = bool;
     fn compute(&mut self) -> napi::Result<bool> {
-        Ok(self.logger.flush_timeout(self.timeout))
+        let (logger, timeout) = (&self.logger, self.timeout);
+        off_thread(|| logger.flush_timeout(timeout))
     }
     fn resolve(&mut self, _env: Env, out: bool) -> napi::Result<bool> {
         Ok(out)
@@ -108,7 +109,8 @@ impl Task for SweepTask {
     type Output = serde_json::Value;
     type JsValue = Json;
     fn compute(&mut self) -> napi::Result<serde_json::Value> {
-        serde_json::to_value(self.logger.sweep_now()).map_err(|e| napi::Error::from_reason(e.to_string()))
+        let report = off_thread(|| self.logger.sweep_now())?;
+        serde_json::to_value(report).map_err(|e| napi::Error::from_reason(e.to_string()))
     }
     fn resolve(&mut self, _env: Env, out: serde_json::Value) -> napi::Result<Json> {
         Ok(Json(out))

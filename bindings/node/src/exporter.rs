@@ -9,6 +9,7 @@ use crate::error::{invalid, IntoJs, Result};
 use napi::bindgen_prelude::{AsyncTask, Function, FunctionRef, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task, ValueType};
+use crate::util::off_thread;
 use napi_derive::napi;
 use patter_core::tracing::{self as t, SpanBatch, SpanCallback};
 use std::cell::RefCell;
@@ -134,7 +135,8 @@ impl Task for DetachTask {
     type Output = bool;
     type JsValue = bool;
     fn compute(&mut self) -> napi::Result<bool> {
-        Ok(match self.0.take() {
+        let cb = self.0.take();
+        off_thread(|| match cb {
             Some(cb) => {
                 let cb: Arc<dyn SpanCallback> = cb;
                 t::detach_span_exporter(&cb)

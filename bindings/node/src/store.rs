@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::records::{to_js_value, Json};
-use crate::util::to_u64;
+use crate::util::{to_u64, off_thread};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -117,7 +117,7 @@ impl Task for HydrateTask {
     type Output = serde_json::Value;
     type JsValue = Json;
     fn compute(&mut self) -> napi::Result<serde_json::Value> {
-        let report = self.store.hydrate_report(&self.root);
+        let report = off_thread(|| self.store.hydrate_report(&self.root))?;
         if self.report {
             serde_json::to_value(report).map_err(|e| napi::Error::from_reason(e.to_string()))
         } else {

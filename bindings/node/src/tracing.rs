@@ -2,7 +2,7 @@
 //! Anything that can wait runs on the libuv thread pool and returns a promise.
 
 use crate::error::{IntoJs, Result};
-use crate::util::{to_u64, Checked};
+use crate::util::{to_u64, Checked, off_thread};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -85,8 +85,7 @@ impl Task for ShutdownTask {
     type Output = ();
     type JsValue = ();
     fn compute(&mut self) -> napi::Result<()> {
-        t::shutdown_tracing();
-        Ok(())
+        off_thread(t::shutdown_tracing)
     }
     fn resolve(&mut self, _env: Env, _out: ()) -> napi::Result<()> {
         Ok(())
@@ -107,7 +106,8 @@ impl Task for FlushTask {
     type Output = bool;
     type JsValue = bool;
     fn compute(&mut self) -> napi::Result<bool> {
-        Ok(t::force_flush(self.0))
+        let timeout = self.0;
+        off_thread(|| t::force_flush(timeout))
     }
     fn resolve(&mut self, _env: Env, out: bool) -> napi::Result<bool> {
         Ok(out)

@@ -51,3 +51,10 @@ impl<T> napi::bindgen_prelude::TypeName for Checked<T> {
         napi::ValueType::Object
     }
 }
+
+/// Runs work of a promise on the libuv thread pool with panics caught: a panic there would
+/// otherwise abort the process; here it rejects the promise (`PATTER_INTERNAL` in index.js).
+pub fn off_thread<T>(f: impl FnOnce() -> T) -> napi::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| napi::Error::new(napi::Status::GenericFailure, "patter panicked (a bug: please report it)"))
+}
