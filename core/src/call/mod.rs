@@ -125,6 +125,23 @@ fn check_opt(name: &'static str, v: &Option<String>) -> Result<()> {
 }
 
 impl CallState {
+    /// A call's state at its start (with its root span, when recording).
+    pub(crate) fn new(call_span: Option<OtelSpan>) -> Self {
+        CallState {
+            ended: None,
+            call_span,
+            turn: None,
+            turns_started: 0,
+            open: Vec::new(),
+            free_slots: Vec::new(),
+            provider_values: Vec::new(),
+            ledger: Ledger::default(),
+            usage: Usage::default(),
+            ttfbs: Vec::new(),
+            error: None,
+        }
+    }
+
     /// Keeps a recording span in a slot; returns the slot index.
     pub(crate) fn park(&mut self, span: OtelSpan) -> usize {
         match self.free_slots.pop() {
@@ -342,22 +359,7 @@ impl Drop for CallInner {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if st.ended.is_none() {
             tracing::warn!(call_id = %self.start.call_id, "call dropped without end(); recorded as abandoned");
-            let mut taken = std::mem::replace(
-                &mut *st,
-                CallState {
-                    ended: None,
-                    call_span: None,
-                    turn: None,
-                    turns_started: 0,
-                    open: Vec::new(),
-                    free_slots: Vec::new(),
-                    provider_values: Vec::new(),
-                    ledger: Ledger::default(),
-                    usage: Usage::default(),
-                    ttfbs: Vec::new(),
-                    error: None,
-                },
-            );
+            let mut taken = std::mem::replace(&mut *st, CallState::new(None));
             drop(st);
             self.finish(&mut taken, CallStatus::Abandoned, Some("abandoned".into()));
         }
@@ -427,19 +429,7 @@ impl Call {
             realtime: opts.realtime.clone(),
             log,
             store: opts.store.clone(),
-            state: Mutex::new(CallState {
-                ended: None,
-                call_span,
-                turn: None,
-                turns_started: 0,
-                open: Vec::new(),
-                free_slots: Vec::new(),
-                provider_values: Vec::new(),
-                ledger: Ledger::default(),
-                usage: Usage::default(),
-                ttfbs: Vec::new(),
-                error: None,
-            }),
+            state: Mutex::new(CallState::new(call_span)),
             pricing,
         };
         Ok(Call { inner: Arc::new(inner) })
