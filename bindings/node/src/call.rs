@@ -116,6 +116,12 @@ thread_local! {
     static LIVE: RefCell<HashMap<u64, CoreCall>> = RefCell::new(HashMap::new());
 }
 
+/// Runs `f` with the live call `key` (for the fast path).
+pub(crate) fn with_live<T>(key: f64, f: impl FnOnce(&CoreCall, u64) -> Result<T>) -> Result<T> {
+    let c = live(key)?;
+    f(&c, key as u64)
+}
+
 fn live(key: f64) -> Result<CoreCall> {
     let k = to_u64("call", key)?;
     LIVE.with(|l| l.borrow().get(&k).cloned()).ok_or_else(|| invalid("call", "not a live Call"))
@@ -294,38 +300,9 @@ impl Call {
 // Span starters: free functions taking the call's key; each returns the span's handle (index.js
 // wraps it in a `Span`).
 
-/// Starts a `getpatter.stt` span.
-#[napi(js_name = "__callStt", skip_typescript, catch_unwind)]
-pub fn call_stt(call: f64, provider: String, model: Option<String>) -> Result<f64> {
-    let c = live(call)?;
-    let s = c.stt(&provider, model.as_deref()).js()?;
-    Ok(span::register(call as u64, s))
-}
 
-/// Starts a `getpatter.endpoint` span.
-#[napi(js_name = "__callEndpoint", skip_typescript, catch_unwind)]
-pub fn call_endpoint(call: f64) -> Result<f64> {
-    let c = live(call)?;
-    let s = c.endpoint().js()?;
-    Ok(span::register(call as u64, s))
-}
 
-/// Starts a `getpatter.llm` span.
-#[napi(js_name = "__callLlm", skip_typescript, catch_unwind)]
-pub fn call_llm(call: f64, provider: String, model: Option<String>, history_size: Option<f64>) -> Result<f64> {
-    let history = history_size.map(|h| to_u64("historySize", h)).transpose()?.unwrap_or(0);
-    let c = live(call)?;
-    let s = c.llm(&provider, model.as_deref(), history).js()?;
-    Ok(span::register(call as u64, s))
-}
 
-/// Starts a `getpatter.tts` span.
-#[napi(js_name = "__callTts", skip_typescript, catch_unwind)]
-pub fn call_tts(call: f64, provider: String, text: String, model: Option<String>) -> Result<f64> {
-    let c = live(call)?;
-    let s = c.tts(&provider, model.as_deref(), &text).js()?;
-    Ok(span::register(call as u64, s))
-}
 
 /// Starts a `getpatter.bargein` span.
 #[napi(js_name = "__callBargein", skip_typescript, catch_unwind)]

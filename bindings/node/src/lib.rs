@@ -13,6 +13,7 @@ mod calllog;
 mod clock;
 mod error;
 mod exporter;
+mod fast;
 mod names;
 mod pricing;
 mod records;

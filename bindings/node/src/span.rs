@@ -6,7 +6,7 @@
 //! functions below are internal (`__span*`); index.js is their only caller.
 
 use crate::error::{js_err, IntoJs, Result, STATE};
-use crate::util::{finite, to_u64};
+use crate::util::to_u64;
 use napi_derive::napi;
 use patter_core::call::Span as CoreSpan;
 use std::cell::RefCell;
@@ -111,6 +111,19 @@ pub(crate) fn release_owner(owner: u64) {
     drop(dropped); // outside the borrow: dropping a span re-enters the core
 }
 
+/// Ends the span `id` (no-op when it has ended).
+pub(crate) fn end_span(id: u64) {
+    let entry = SPANS.with(|t| t.borrow_mut().remove(id));
+    if let Some(mut e) = entry {
+        e.span.end();
+    }
+}
+
+/// Runs `f` on the open span `id` (for the fast path).
+pub(crate) fn with_span_do<T>(id: f64, method: &str, f: impl FnOnce(&mut CoreSpan) -> Result<T>) -> Result<T> {
+    with_span(id, method, f)
+}
+
 fn handle(id: f64) -> Result<u64> {
     to_u64("span", id)
 }
@@ -125,40 +138,10 @@ fn with_span<T>(id: f64, method: &str, f: impl FnOnce(&mut CoreSpan) -> Result<T
     })
 }
 
-/// STT: the final transcript, confidence (0..1) and billed audio seconds.
-#[napi(js_name = "__spanTranscript", skip_typescript, catch_unwind)]
-pub fn span_transcript(id: f64, text: String, confidence: Option<f64>, audio_seconds: Option<f64>) -> Result<()> {
-    let confidence = confidence.map(|c| finite("confidence", c)).transpose()?;
-    let secs = audio_seconds.map(|s| finite("audioSeconds", s)).transpose()?.unwrap_or(0.0);
-    with_span(id, "transcript", |s| s.transcript(&text, confidence, secs).js())
-}
 
-/// Endpoint: trailing silence in ms.
-#[napi(js_name = "__spanSilenceMs", skip_typescript, catch_unwind)]
-pub fn span_silence_ms(id: f64, ms: f64) -> Result<()> {
-    with_span(id, "silenceMs", |s| s.silence_ms(ms).js())
-}
 
-/// LLM: first token.
-#[napi(js_name = "__spanFirstToken", skip_typescript, catch_unwind)]
-pub fn span_first_token(id: f64) -> Result<()> {
-    with_span(id, "firstToken", |s| s.first_token().js())
-}
 
-/// LLM: token usage.
-#[napi(js_name = "__spanUsage", skip_typescript, catch_unwind)]
-pub fn span_usage(id: f64, input_tokens: f64, output_tokens: f64, cached_input_tokens: Option<f64>) -> Result<()> {
-    let i = to_u64("inputTokens", input_tokens)?;
-    let o = to_u64("outputTokens", output_tokens)?;
-    let c = cached_input_tokens.map(|c| to_u64("cachedInputTokens", c)).transpose()?.unwrap_or(0);
-    with_span(id, "usage", |s| s.usage(i, o, c).js())
-}
 
-/// TTS: first audio byte.
-#[napi(js_name = "__spanFirstByte", skip_typescript, catch_unwind)]
-pub fn span_first_byte(id: f64) -> Result<()> {
-    with_span(id, "firstByte", |s| s.first_byte().js())
-}
 
 /// Tool: result.
 #[napi(js_name = "__spanToolResult", skip_typescript, catch_unwind)]
@@ -172,16 +155,6 @@ pub fn span_fail(id: f64, code: String) -> Result<()> {
     with_span(id, "fail", |s| s.fail(&code).js())
 }
 
-/// Ends the span (no-op when it has ended).
-#[napi(js_name = "__spanEnd", skip_typescript, catch_unwind)]
-pub fn span_end(id: f64) -> Result<()> {
-    let id = handle(id)?;
-    let entry = SPANS.with(|t| t.borrow_mut().remove(id));
-    if let Some(mut e) = entry {
-        e.span.end();
-    }
-    Ok(())
-}
 
 /// The span's turn number, or null once it has ended.
 #[napi(js_name = "__spanTurn", skip_typescript, strict, catch_unwind)]

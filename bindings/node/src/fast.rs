@@ -1,0 +1,237 @@
+//! The span hot path as plain N-API callbacks.
+//!
+//! Every `#[napi]` function pays napi-rs's per-call machinery (callback-info wrapper, native
+//! borrow scopes, deferred conversions): ~100 ns of a ~150 ns call here, four calls per span.
+//! The handful of functions a span goes through are therefore registered by hand; they do what
+//! the generated code does (convert, call the core, map errors to `PATTER_*` codes, catch
+//! panics) and nothing else. Cold functions stay `#[napi]`.
+
+use crate::call::with_live;
+use crate::error::{invalid, js_err, IntoJs, Result, INTERNAL};
+use crate::span::{register, with_span_do, end_span};
+use crate::util::{finite, to_u64};
+use napi::bindgen_prelude::Object;
+use napi::{sys, Env, JsValue};
+use napi_derive::napi;
+use std::ptr;
+
+type Args<const N: usize> = [sys::napi_value; N];
+
+/// The first `N` arguments (missing ones are `undefined`).
+unsafe fn args<const N: usize>(env: sys::napi_env, info: sys::napi_callback_info) -> Option<Args<N>> {
+    let mut argv: Args<N> = [ptr::null_mut(); N];
+    let mut argc = N;
+    let st = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) };
+    (st == sys::Status::napi_ok).then_some(argv)
+}
+
+unsafe fn is_nullish(env: sys::napi_env, v: sys::napi_value) -> bool {
+    let mut t = 0;
+    unsafe { sys::napi_typeof(env, v, &mut t) };
+    t == sys::ValueType::napi_undefined || t == sys::ValueType::napi_null
+}
+
+unsafe fn number(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<f64> {
+    let mut out = 0.0;
+    match unsafe { sys::napi_get_value_double(env, v, &mut out) } {
+        sys::Status::napi_ok => Ok(out),
+        _ => Err(invalid(name, "must be a number")),
+    }
+}
+
+unsafe fn opt_number(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<Option<f64>> {
+    if unsafe { is_nullish(env, v) } {
+        Ok(None)
+    } else {
+        unsafe { number(env, v, name) }.map(Some)
+    }
+}
+
+unsafe fn string(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<String> {
+    let mut len = 0usize;
+    if unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) } != sys::Status::napi_ok {
+        return Err(invalid(name, "must be a string"));
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(len + 1);
+    let mut written = 0usize;
+    let st = unsafe { sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), len + 1, &mut written) };
+    if st != sys::Status::napi_ok {
+        return Err(invalid(name, "must be a string"));
+    }
+    // SAFETY: N-API wrote `written` bytes of UTF-8 (lone surrogates become U+FFFD).
+    unsafe { buf.set_len(written) };
+    Ok(unsafe { String::from_utf8_unchecked(buf) })
+}
+
+unsafe fn opt_string(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<Option<String>> {
+    if unsafe { is_nullish(env, v) } {
+        Ok(None)
+    } else {
+        unsafe { string(env, v, name) }.map(Some)
+    }
+}
+
+unsafe fn js_string(env: sys::napi_env, s: &str) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    unsafe { sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out) };
+    out
+}
+
+/// Throws an `Error` whose `code` is the error's `PATTER_*` status.
+unsafe fn throw(env: sys::napi_env, e: crate::error::JsErr) -> sys::napi_value {
+    let code = unsafe { js_string(env, &e.status) };
+    let msg = unsafe { js_string(env, &e.reason) };
+    let mut err = ptr::null_mut();
+    unsafe {
+        sys::napi_create_error(env, code, msg, &mut err);
+        sys::napi_throw(env, err);
+    }
+    ptr::null_mut()
+}
+
+trait IntoJsValue {
+    unsafe fn into_js(self, env: sys::napi_env) -> sys::napi_value;
+}
+
+impl IntoJsValue for () {
+    unsafe fn into_js(self, env: sys::napi_env) -> sys::napi_value {
+        let mut out = ptr::null_mut();
+        unsafe { sys::napi_get_undefined(env, &mut out) };
+        out
+    }
+}
+
+impl IntoJsValue for f64 {
+    unsafe fn into_js(self, env: sys::napi_env) -> sys::napi_value {
+        let mut out = ptr::null_mut();
+        unsafe { sys::napi_create_double(env, self, &mut out) };
+        out
+    }
+}
+
+/// Runs a callback body: converts its result, throws its error, turns a panic into
+/// `PATTER_INTERNAL`.
+unsafe fn run<T: IntoJsValue>(env: sys::napi_env, body: impl FnOnce() -> Result<T>) -> sys::napi_value {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(Ok(v)) => unsafe { v.into_js(env) },
+        Ok(Err(e)) => unsafe { throw(env, e) },
+        Err(_) => unsafe { throw(env, js_err(INTERNAL, "patter panicked (a bug: please report it)")) },
+    }
+}
+
+macro_rules! callback {
+    ($name:ident, $n:literal, |$env:ident, $a:ident| $body:block) => {
+        unsafe extern "C" fn $name($env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+            let body = || {
+                let $a = unsafe { args::<$n>($env, info) }.ok_or_else(|| invalid("arguments", "could not be read"))?;
+                $body
+            };
+            unsafe { run($env, body) }
+        }
+    };
+}
+
+callback!(span_end, 1, |env, a| {
+    let h = to_u64("span", unsafe { number(env, a[0], "span") }?)?;
+    end_span(h);
+    Ok(())
+});
+
+callback!(span_first_token, 1, |env, a| {
+    let h = unsafe { number(env, a[0], "span") }?;
+    with_span_do(h, "firstToken", |s| s.first_token().js())
+});
+
+callback!(span_first_byte, 1, |env, a| {
+    let h = unsafe { number(env, a[0], "span") }?;
+    with_span_do(h, "firstByte", |s| s.first_byte().js())
+});
+
+callback!(span_silence_ms, 2, |env, a| {
+    let h = unsafe { number(env, a[0], "span") }?;
+    let ms = unsafe { number(env, a[1], "ms") }?;
+    with_span_do(h, "silenceMs", |s| s.silence_ms(ms).js())
+});
+
+callback!(span_usage, 4, |env, a| {
+    let h = unsafe { number(env, a[0], "span") }?;
+    let i = to_u64("inputTokens", unsafe { number(env, a[1], "inputTokens") }?)?;
+    let o = to_u64("outputTokens", unsafe { number(env, a[2], "outputTokens") }?)?;
+    let c = match unsafe { opt_number(env, a[3], "cachedInputTokens") }? {
+        Some(c) => to_u64("cachedInputTokens", c)?,
+        None => 0,
+    };
+    with_span_do(h, "usage", |s| s.usage(i, o, c).js())
+});
+
+callback!(span_transcript, 4, |env, a| {
+    let h = unsafe { number(env, a[0], "span") }?;
+    let text = unsafe { string(env, a[1], "text") }?;
+    let confidence = unsafe { opt_number(env, a[2], "confidence") }?.map(|c| finite("confidence", c)).transpose()?;
+    let secs = unsafe { opt_number(env, a[3], "audioSeconds") }?.map(|s| finite("audioSeconds", s)).transpose()?.unwrap_or(0.0);
+    with_span_do(h, "transcript", |s| s.transcript(&text, confidence, secs).js())
+});
+
+callback!(call_stt, 3, |env, a| {
+    let key = unsafe { number(env, a[0], "call") }?;
+    let provider = unsafe { string(env, a[1], "provider") }?;
+    let model = unsafe { opt_string(env, a[2], "model") }?;
+    with_live(key, |c, k| Ok(register(k, c.stt(&provider, model.as_deref()).js()?)))
+});
+
+callback!(call_endpoint, 1, |env, a| {
+    let key = unsafe { number(env, a[0], "call") }?;
+    with_live(key, |c, k| Ok(register(k, c.endpoint().js()?)))
+});
+
+callback!(call_llm, 4, |env, a| {
+    let key = unsafe { number(env, a[0], "call") }?;
+    let provider = unsafe { string(env, a[1], "provider") }?;
+    let model = unsafe { opt_string(env, a[2], "model") }?;
+    let history = match unsafe { opt_number(env, a[3], "historySize") }? {
+        Some(h) => to_u64("historySize", h)?,
+        None => 0,
+    };
+    with_live(key, |c, k| Ok(register(k, c.llm(&provider, model.as_deref(), history).js()?)))
+});
+
+callback!(call_tts, 4, |env, a| {
+    let key = unsafe { number(env, a[0], "call") }?;
+    let provider = unsafe { string(env, a[1], "provider") }?;
+    let text = unsafe { string(env, a[2], "text") }?;
+    let model = unsafe { opt_string(env, a[3], "model") }?;
+    with_live(key, |c, k| Ok(register(k, c.tts(&provider, model.as_deref(), &text).js()?)))
+});
+
+type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+
+/// Names are NUL-terminated for `napi_set_named_property`.
+const FAST: &[(&str, Callback)] = &[
+    ("__spanEnd\0", span_end),
+    ("__spanFirstToken\0", span_first_token),
+    ("__spanFirstByte\0", span_first_byte),
+    ("__spanSilenceMs\0", span_silence_ms),
+    ("__spanUsage\0", span_usage),
+    ("__spanTranscript\0", span_transcript),
+    ("__callStt\0", call_stt),
+    ("__callEndpoint\0", call_endpoint),
+    ("__callLlm\0", call_llm),
+    ("__callTts\0", call_tts),
+];
+
+/// Adds the hand-registered functions to the module's exports.
+#[napi(module_exports)]
+pub fn register_fast_path(exports: Object, env: Env) -> napi::Result<()> {
+    for (name, cb) in FAST {
+        let mut f = ptr::null_mut();
+        let len = (name.len() - 1) as isize;
+        let ok = unsafe {
+            sys::napi_create_function(env.raw(), name.as_ptr().cast(), len, Some(*cb), ptr::null_mut(), &mut f) == sys::Status::napi_ok
+                && sys::napi_set_named_property(env.raw(), exports.raw(), name.as_ptr().cast(), f) == sys::Status::napi_ok
+        };
+        if !ok {
+            return Err(napi::Error::from_reason(format!("could not register {}", name.trim_end_matches('\0'))));
+        }
+    }
+    Ok(())
+}
