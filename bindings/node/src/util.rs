@@ -6,13 +6,21 @@ use crate::error::{invalid, Result};
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
 /// A JS number that must be a non-negative integer (counts, token numbers, seeds).
+#[inline]
 pub fn to_u64(name: &str, v: f64) -> Result<u64> {
     // `(v as u64) as f64 == v` is the integer test without a libm `trunc` call (hot path);
     // NaN fails the range test, negative zero maps to 0.
-    if !(0.0..=MAX_SAFE).contains(&v) || (v as u64) as f64 != v {
-        return Err(invalid(name, format!("must be a non-negative integer, got {v}")));
+    let n = v as u64;
+    if v >= 0.0 && v <= MAX_SAFE && n as f64 == v {
+        Ok(n)
+    } else {
+        Err(not_u64(name, v))
     }
-    Ok(v as u64)
+}
+
+#[cold]
+fn not_u64(name: &str, v: f64) -> crate::error::JsErr {
+    invalid(name, format!("must be a non-negative integer, got {v}"))
 }
 
 /// A JS number that must be finite (milliseconds, seconds, confidences).
