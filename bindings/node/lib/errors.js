@@ -1,0 +1,84 @@
+'use strict'
+// The one place where the addon's errors get their stable `PATTER_*` codes: the addon sets them
+// on what it throws itself; napi-rs's own argument errors and panics are mapped here.
+
+/** Stable `code` values of the errors patter throws. */
+const ErrorCode = Object.freeze({
+  INVALID_ARGUMENT: 'PATTER_INVALID_ARGUMENT',
+  CONFIG: 'PATTER_CONFIG',
+  STATE: 'PATTER_STATE',
+  IO: 'PATTER_IO',
+  CORRUPT: 'PATTER_CORRUPT',
+  EXPORTER: 'PATTER_EXPORTER',
+  INTERNAL: 'PATTER_INTERNAL',
+})
+
+// napi-rs reports argument conversion failures with its own status names.
+const NAPI_ARGUMENT_STATUSES = new Set([
+  'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected',
+  'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected',
+  'ArrayBufferExpected', 'DetachableArraybufferExpected',
+])
+
+/** Gives an error thrown by the addon its stable `PATTER_*` code (the one mapping point). */
+function mapError(err) {
+  if (err !== null && typeof err === 'object') {
+    const code = err.code
+    if (typeof code !== 'string' || !code.startsWith('PATTER_')) {
+      const mapped = NAPI_ARGUMENT_STATUSES.has(code) || err instanceof TypeError
+        ? ErrorCode.INVALID_ARGUMENT
+        : ErrorCode.INTERNAL
+      try {
+        Object.defineProperty(err, 'code', { value: mapped, writable: true, configurable: true, enumerable: true })
+      } catch {
+        // a frozen error keeps its code
+      }
+    }
+  }
+  return err
+}
+
+function rethrowMapped(err) {
+  throw mapError(err)
+}
+
+function wrap(fn) {
+  const wrapped = function (...args) {
+    let result
+    try {
+      result = fn.apply(this, args)
+    } catch (err) {
+      throw mapError(err)
+    }
+    return result instanceof Promise ? result.catch(rethrowMapped) : result
+  }
+  Object.defineProperty(wrapped, 'name', { value: fn.name })
+  Object.defineProperty(wrapped, 'length', { value: fn.length })
+  return wrapped
+}
+
+/** Wraps every method, getter and static of a native class in place. */
+function wrapClass(cls) {
+  for (const target of [cls.prototype, cls]) {
+    for (const key of Object.getOwnPropertyNames(target)) {
+      if (key === 'constructor' || key === 'prototype' || key === 'length' || key === 'name' || key.startsWith('__')) continue
+      const d = Object.getOwnPropertyDescriptor(target, key)
+      if (typeof d.value === 'function') d.value = wrap(d.value)
+      if (typeof d.get === 'function') d.get = wrap(d.get)
+      if (typeof d.set === 'function') d.set = wrap(d.set)
+      Object.defineProperty(target, key, d)
+    }
+  }
+  // `new Class(…)` cannot be wrapped like a method: trap it so its errors get codes too.
+  return new Proxy(cls, {
+    construct(target, args, newTarget) {
+      try {
+        return Reflect.construct(target, args, newTarget)
+      } catch (err) {
+        throw mapError(err)
+      }
+    },
+  })
+}
+
+module.exports = { ErrorCode, mapError, wrap, wrapClass }

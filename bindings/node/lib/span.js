@@ -1,0 +1,224 @@
+'use strict'
+// Spans: plain JS objects holding a handle into the addon's span table, and the Call methods
+// that start them. The hot path calls the addon's plain N-API functions directly (no rest/apply
+// wrapper) and maps errors on the way out.
+
+const { mapError } = require('./errors')
+
+/**
+ * Adds the span starters (`stt`, `endpoint`, `llm`, `tts`, `bargein`, `tool`) to `Call` and
+ * returns the `Span` class.
+ * @param {object} native the addon
+ * @param {Function} Call the (wrapped) Call class
+ */
+function installSpans(native, Call) {
+  const {
+    __spanTranscript: nTranscript, __spanSilenceMs: nSilenceMs, __spanFirstToken: nFirstToken, __spanUsage: nUsage,
+    __spanFirstByte: nFirstByte, __spanToolResult: nToolResult, __spanFail: nFail, __spanEnd: nEnd, __spanTurn: nTurn,
+    __spanIsEnded: nIsEnded,
+  } = native
+  const HANDLE = Symbol('patter.span')
+  const NO_OPTIONS = Object.freeze({})
+
+  function options(value, name) {
+    if (value === undefined || value === null) return NO_OPTIONS
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw mapError(new TypeError(`invalid argument \`${name}\`: must be an object`))
+    }
+    return value
+  }
+
+  /**
+   * A service span of a call (`getpatter.stt`, `.endpoint`, `.llm`, `.tts`, `.bargein`, `.tool`),
+   * started by the Call's methods. End it with `end()` when the work is done; spans left open are
+   * ended by the call's end.
+   */
+  class Span {
+    constructor(token, handle, name) {
+      if (token !== HANDLE) {
+        throw mapError(new TypeError("invalid argument: spans are started by a Call's methods (call.stt(), call.llm(), …), not with new"))
+      }
+      this._h = handle
+      this.name = name
+    }
+
+    /** The turn this span belongs to (null once the span has ended). */
+    get turn() {
+      try {
+        return nTurn(this._h)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** Whether the span has ended. */
+    get isEnded() {
+      try {
+        return nIsEnded(this._h)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** STT: the final transcript (to transcript.jsonl; the span gets its length). */
+    transcript(text, opts) {
+      const o = options(opts, 'options')
+      try {
+        nTranscript(this._h, text, o.confidence, o.audioSeconds)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** Endpoint: the trailing silence (ms) after which end-of-utterance was declared. */
+    silenceMs(ms) {
+      try {
+        nSilenceMs(this._h, ms)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** LLM: the first token arrived (sets `getpatter.llm.ttft_ms`; later calls are ignored). */
+    firstToken() {
+      try {
+        nFirstToken(this._h)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** LLM: token usage of this iteration (`inputTokens` excludes `cachedInputTokens`). */
+    usage(inputTokens, outputTokens, cachedInputTokens) {
+      try {
+        nUsage(this._h, inputTokens, outputTokens, cachedInputTokens)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** TTS: the first audio byte of this sentence is out. */
+    firstByte() {
+      try {
+        nFirstByte(this._h)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** Tool: the tool's result (to events.jsonl only). */
+    toolResult(result) {
+      try {
+        nToolResult(this._h, result)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** Marks the span failed with an error code (no user content in it). */
+    fail(code) {
+      try {
+        nFail(this._h, code)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** Ends the span. Ending twice, or after the call ended, is a no-op. */
+    end() {
+      try {
+        nEnd(this._h)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+  }
+  Object.defineProperty(Span.prototype, Symbol.toStringTag, { value: 'Span' })
+
+  // Span starters are free functions of the addon taking the call's key (cheaper than a method);
+  // the key is read once per Call and cached on the object.
+  const {
+    __callStt: nStt, __callEndpoint: nEndpoint, __callLlm: nLlm, __callTts: nTts, __callBargein: nBargein,
+    __callTool: nTool,
+  } = native
+  const getKey = Object.getOwnPropertyDescriptor(Call.prototype, '__key').get
+  delete Call.prototype.__key
+  const KEY = Symbol('patter.call')
+
+  function keyOf(call) {
+    const k = call[KEY]
+    if (k !== undefined) return k
+    const key = getKey.call(call)
+    Object.defineProperty(call, KEY, { value: key })
+    return key
+  }
+  const SPAN_STT = native.SPAN_STT
+  const SPAN_ENDPOINT = native.SPAN_ENDPOINT
+  const SPAN_LLM = native.SPAN_LLM
+  const SPAN_TTS = native.SPAN_TTS
+  const SPAN_BARGEIN = native.SPAN_BARGEIN
+  const SPAN_TOOL = native.SPAN_TOOL
+
+  function defineMethod(name, fn) {
+    Object.defineProperty(Call.prototype, name, { value: fn, writable: true, configurable: true })
+  }
+  defineMethod('stt', function stt(provider, opts) {
+    let h
+    try {
+      h = nStt(keyOf(this), provider, options(opts, 'options').model)
+    } catch (err) {
+      throw mapError(err)
+    }
+    return new Span(HANDLE, h, SPAN_STT)
+  })
+  defineMethod('endpoint', function endpoint() {
+    let h
+    try {
+      h = nEndpoint(keyOf(this))
+    } catch (err) {
+      throw mapError(err)
+    }
+    return new Span(HANDLE, h, SPAN_ENDPOINT)
+  })
+  defineMethod('llm', function llm(provider, opts) {
+    const o = options(opts, 'options')
+    let h
+    try {
+      h = nLlm(keyOf(this), provider, o.model, o.historySize)
+    } catch (err) {
+      throw mapError(err)
+    }
+    return new Span(HANDLE, h, SPAN_LLM)
+  })
+  defineMethod('tts', function tts(provider, text, opts) {
+    let h
+    try {
+      h = nTts(keyOf(this), provider, text, options(opts, 'options').model)
+    } catch (err) {
+      throw mapError(err)
+    }
+    return new Span(HANDLE, h, SPAN_TTS)
+  })
+  defineMethod('bargein', function bargein(cancelledText) {
+    let h
+    try {
+      h = nBargein(keyOf(this), cancelledText)
+    } catch (err) {
+      throw mapError(err)
+    }
+    return new Span(HANDLE, h, SPAN_BARGEIN)
+  })
+  defineMethod('tool', function tool(name, transport, args) {
+    let h
+    try {
+      h = nTool(keyOf(this), name, transport, args)
+    } catch (err) {
+      throw mapError(err)
+    }
+    return new Span(HANDLE, h, SPAN_TOOL)
+  })
+
+  return Span
+}
+
+module.exports = { installSpans }
