@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// A file under the system temp dir, removed (with its directory, once empty) on drop.
+/// A file in its own directory under the system temp dir, removed (with the directory) on
+/// drop. One directory per file: tests run in parallel, and a shared directory removed by one
+/// test's drop could vanish between another test's mkdir and its write.
 struct TempFile(PathBuf);
 
 impl TempFile {
@@ -29,9 +31,10 @@ impl Drop for TempFile {
 /// Writes `content` to a fresh file under the system temp dir.
 fn temp_file(name: &str, content: &str) -> TempFile {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("patter-pricing-tests-{}", std::process::id()));
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("patter-pricing-tests-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("{}-{name}", N.fetch_add(1, Ordering::Relaxed)));
+    let path = dir.join(name);
     std::fs::write(&path, content).expect("write temp file");
     TempFile(path)
 }
