@@ -25,9 +25,8 @@ use crate::records::{
 use crate::store::MetricsStore;
 use crate::tracing::names as n;
 use crate::{PatterError, Result};
-use opentelemetry::trace::{Span as _, Status};
+use opentelemetry::trace::Status;
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::SdkTracer;
 use ledger::Ledger;
 use otel::OtelSpan;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -46,7 +45,7 @@ pub(crate) struct CallInner {
     pub(crate) start: CallStart,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdSource>,
-    pub(crate) tracer: Option<&'static SdkTracer>,
+    pub(crate) recorder: Option<&'static crate::tracing::SpanQueue>,
     pub(crate) realtime: Option<(String, Option<String>)>,
     pub(crate) log: CallLogHandle,
     pub(crate) store: Option<Arc<MetricsStore>>,
@@ -54,6 +53,9 @@ pub(crate) struct CallInner {
     /// Whether anything consumes timings and texts (spans, the call log or a store). When
     /// nothing does, span operations skip the clock and only account usage and cost.
     pub(crate) timed: bool,
+    /// Whether transcript lines and events are kept (the call log or a store). When not, the
+    /// turns' texts and per-turn usage are not collected (call-level usage always is).
+    pub(crate) records_turns: bool,
     /// `call_id` and `side` as shared attribute values (cloning is a refcount increment).
     pub(crate) call_id_value: opentelemetry::StringValue,
     pub(crate) side_value: opentelemetry::StringValue,
@@ -227,11 +229,11 @@ impl CallInner {
         }
         st.turns_started += 1;
         let number = st.turns_started;
-        let otel = match (self.tracer, st.call_span.as_ref()) {
-            (Some(tracer), Some(parent)) => {
+        let otel = match (self.recorder, st.call_span.as_ref()) {
+            (Some(queue), Some(parent)) => {
                 let mut attrs = self.base_attrs(true, 1);
                 attrs.push(KeyValue::new(n::TURN_NUMBER, number as i64));
-                Some(otel::start(tracer, self.ids.as_ref(), n::SPAN_TURN, Some(parent), at, attrs, true))
+                Some(OtelSpan::start(queue, self.ids.as_ref(), n::SPAN_TURN, Some(parent), at, attrs))
             }
             _ => None,
         };
@@ -255,14 +257,17 @@ impl CallInner {
             st.ttfbs.push(ttfb);
         }
         if let Some(mut o) = t.otel.take() {
-            o.span.set_attribute(KeyValue::new(n::TURN_INTERRUPTED, t.interrupted));
+            o.set_attribute(KeyValue::new(n::TURN_INTERRUPTED, t.interrupted));
             if let Some(v) = t.latency.ttfb_ms {
-                o.span.set_attribute(KeyValue::new(n::LATENCY_TTFB_MS, v));
+                o.set_attribute(KeyValue::new(n::LATENCY_TTFB_MS, v));
             }
             if let Some(v) = t.latency.turn_ms {
-                o.span.set_attribute(KeyValue::new(n::LATENCY_TURN_MS, v));
+                o.set_attribute(KeyValue::new(n::LATENCY_TURN_MS, v));
             }
-            otel::end(o.span, at);
+            o.end(at);
+        }
+        if !self.records_turns {
+            return;
         }
         let mut lines = Vec::with_capacity(2);
         if !t.user_text.is_empty() {
@@ -301,8 +306,8 @@ impl CallInner {
         let at = self.now();
         // End forgotten service spans first, then the turn, then the call.
         for mut o in std::mem::take(&mut st.open).into_iter().flatten() {
-            o.span.set_status(Status::error("ended by call end"));
-            otel::end(o.span, at);
+            o.set_status(Status::error("ended by call end"));
+            o.end(at);
         }
         st.free_slots.clear();
         self.close_turn(st, at);
@@ -339,11 +344,11 @@ impl CallInner {
                 call_attrs.push(KeyValue::new(n::PATTER_SIDE, self.start.side.clone()));
             }
             call_attrs.push(KeyValue::new(n::CALL_STATUS, outcome.as_str()));
-            o.span.set_attributes(call_attrs);
+            o.set_attributes(call_attrs);
             if outcome != CallStatus::Completed {
-                o.span.set_status(Status::error(error.clone().unwrap_or_else(|| outcome.as_str().to_string())));
+                o.set_status(Status::error(error.clone().unwrap_or_else(|| outcome.as_str().to_string())));
             }
-            otel::end(o.span, at);
+            o.end(at);
         }
         self.log.end(&end);
         if let Some(store) = &self.store {
@@ -385,17 +390,17 @@ impl Call {
         }
         let clock = opts.clock.clone().unwrap_or_else(crate::clock::system_clock);
         let ids: Arc<dyn IdSource> = opts.ids.clone().unwrap_or_else(|| Arc::new(RandomIds));
-        let tracer = crate::tracing::tracer();
+        let recorder = crate::tracing::recorder();
         let side = opts.side.clone().unwrap_or_else(crate::tracing::default_side);
         let started_at = clock.now();
-        let call_span = tracer.map(|t| {
+        let call_span = recorder.map(|q| {
             let mut attrs = vec![
                 KeyValue::new(n::CALL_ID, opts.call_id.clone()),
                 KeyValue::new(n::CALL_DIRECTION, opts.direction.as_str()),
                 KeyValue::new(n::CALL_PROVIDER_MODE, opts.provider_mode.clone()),
             ];
             attrs.shrink_to_fit();
-            otel::start(t, ids.as_ref(), n::SPAN_CALL, None, started_at, attrs, true)
+            OtelSpan::start(q, ids.as_ref(), n::SPAN_CALL, None, started_at, attrs)
         });
         let start = CallStart {
             call_id: opts.call_id.clone(),
@@ -407,7 +412,7 @@ impl Call {
             telephony_provider: opts.telephony_provider.clone(),
             agent: opts.agent.clone(),
             started_at,
-            trace_id: call_span.as_ref().map(|s| hex(&s.ctx.trace_id().to_bytes())),
+            trace_id: call_span.as_ref().map(|s| hex(&s.context().trace_id().to_bytes())),
         };
         let logger = opts.logger.clone().unwrap_or_else(default_logger);
         let log = logger.start_call(&start);
@@ -415,17 +420,19 @@ impl Call {
             store.record_call_start(&start);
         }
         let pricing = opts.pricing.clone().unwrap_or_else(default_pricing);
-        let timed = tracer.is_some() || logger.enabled() || opts.store.is_some();
+        let records_turns = log.enabled() || opts.store.is_some();
+        let timed = recorder.is_some() || records_turns;
         let call_id_value = opentelemetry::StringValue::from(Arc::<str>::from(start.call_id.as_str()));
         let side_value = opentelemetry::StringValue::from(Arc::<str>::from(start.side.as_str()));
         let inner = CallInner {
             timed,
+            records_turns,
             call_id_value,
             side_value,
             start,
             clock,
             ids,
-            tracer,
+            recorder,
             realtime: opts.realtime.clone(),
             log,
             store: opts.store.clone(),
@@ -452,7 +459,7 @@ impl Call {
 
     /// Whether this call records spans (decided when it started).
     pub fn is_recording(&self) -> bool {
-        self.inner.tracer.is_some()
+        self.inner.recorder.is_some()
     }
 
     /// Whether [`end`](Self::end) has run (or the call was abandoned).

@@ -4,14 +4,14 @@
 //! Texts handed to a span go to the transcript or events on disk; the span itself only ever
 //! gets their lengths.
 
-use super::otel;
+use super::otel::OtelSpan;
 use super::turn::{add_ms, append_text, round1};
 use super::{Call, CallInner};
 use crate::clock::Timestamp;
 use crate::error::check_text;
 use crate::tracing::names as n;
 use crate::{PatterError, Result};
-use opentelemetry::trace::{Span as _, Status};
+use opentelemetry::trace::Status;
 use opentelemetry::KeyValue;
 use std::sync::Arc;
 
@@ -90,7 +90,7 @@ fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterE
 impl Span {
     fn open(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64, text: Option<&str>) -> Result<Span> {
         let inner = &call.inner;
-        let recording = inner.tracer.is_some();
+        let recording = inner.recorder.is_some();
         let mut st = call.live()?;
         let at = inner.now_if_timed();
         let turn = inner.ensure_turn(&mut st, at);
@@ -128,11 +128,11 @@ impl Span {
                 let text = text.unwrap_or("");
                 let len = chars(text);
                 turn.agent_activity = true;
-                if inner.timed {
+                if inner.records_turns {
                     append_text(&mut turn.agent_text, text);
+                    turn.usage.tts_chars += len;
+                    turn.ledger.add_tts(provider, model, len);
                 }
-                turn.usage.tts_chars += len;
-                turn.ledger.add_tts(provider, model, len);
                 st.usage.tts_chars += len;
                 st.ledger.add_tts(provider, model, len);
                 if recording {
@@ -148,16 +148,16 @@ impl Span {
                     attrs.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
                 }
                 turn.interrupted = true;
-                if inner.timed {
+                if inner.records_turns {
                     detail = Detail::Text(text.to_string());
                 }
             }
             SpanKind::Endpoint => detail = Detail::Silence(None),
             SpanKind::Tool => {}
         }
-        let otel = match (inner.tracer, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
-            (Some(tracer), Some(parent)) => {
-                let o = otel::start(tracer, inner.ids.as_ref(), kind.span_name(), Some(parent), at, attrs, false);
+        let otel = match (inner.recorder, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
+            (Some(queue), Some(parent)) => {
+                let o = OtelSpan::start(queue, inner.ids.as_ref(), kind.span_name(), Some(parent), at, attrs);
                 Some(st.park(o))
             }
             _ => None,
@@ -194,7 +194,7 @@ impl Span {
     pub(crate) fn start_tool(call: &Call, name: &str, transport: &str) -> Result<Span> {
         let mut span = Self::open(call, SpanKind::Tool, "", None, 0, None)?;
         span.detail = Detail::Tool { name: name.to_string(), result: None, error: None };
-        span.set_attrs(vec![KeyValue::new(n::TOOL_NAME, name.to_string()), KeyValue::new(n::TOOL_TRANSPORT, transport.to_string())]);
+        span.set_attrs([KeyValue::new(n::TOOL_NAME, name.to_string()), KeyValue::new(n::TOOL_TRANSPORT, transport.to_string())]);
         Ok(span)
     }
 
@@ -218,10 +218,10 @@ impl Span {
         self.ended
     }
 
-    fn set_attrs(&self, attrs: Vec<KeyValue>) {
+    fn set_attrs(&self, attrs: impl IntoIterator<Item = KeyValue>) {
         if let Some(slot) = self.otel {
             if let Some(o) = self.call.lock().open.get_mut(slot).and_then(Option::as_mut) {
-                o.span.set_attributes(attrs);
+                o.set_attributes(attrs);
             }
         }
     }
@@ -249,24 +249,21 @@ impl Span {
         }
         let at = call.now_if_timed();
         let turn = call.ensure_turn(&mut st, at);
-        if call.timed {
+        if call.records_turns {
             append_text(&mut turn.user_text, text);
+            turn.usage.stt_seconds += secs;
+            turn.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
         }
-        turn.usage.stt_seconds += secs;
-        turn.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
         st.usage.stt_seconds += secs;
         st.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
         drop(st);
-        let mut attrs = Vec::new();
         if self.otel.is_some() {
-            attrs.push(KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64));
-            attrs.push(KeyValue::new(n::COST_STT_SECONDS, secs));
-            if let Some(c) = confidence.filter(|c| c.is_finite()) {
-                attrs.push(KeyValue::new(n::STT_CONFIDENCE, c));
-            }
-        }
-        if self.otel.is_some() {
-            self.set_attrs(attrs);
+            let confidence = confidence.filter(|c| c.is_finite()).map(|c| KeyValue::new(n::STT_CONFIDENCE, c));
+            self.set_attrs(
+                [KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64), KeyValue::new(n::COST_STT_SECONDS, secs)]
+                    .into_iter()
+                    .chain(confidence),
+            );
         }
         Ok(())
     }
@@ -278,7 +275,7 @@ impl Span {
             return Err(PatterError::invalid("silence_ms", "must be a finite, non-negative number"));
         }
         self.detail = Detail::Silence(Some(ms));
-        self.set_attrs(vec![KeyValue::new(n::ENDPOINT_SILENCE_MS, ms)]);
+        self.set_attrs([KeyValue::new(n::ENDPOINT_SILENCE_MS, ms)]);
         Ok(())
     }
 
@@ -299,7 +296,7 @@ impl Span {
                 }
             }
         }
-        self.set_attrs(vec![KeyValue::new(n::LLM_TTFT_MS, ttft)]);
+        self.set_attrs([KeyValue::new(n::LLM_TTFT_MS, ttft)]);
         Ok(())
     }
 
@@ -314,7 +311,7 @@ impl Span {
             st.usage.llm_input_tokens += input_tokens;
             st.usage.llm_output_tokens += output_tokens;
             st.usage.llm_cached_input_tokens += cached_input_tokens;
-            if let Some(t) = st.turn.as_mut().filter(|t| t.number == self.turn) {
+            if let Some(t) = st.turn.as_mut().filter(|t| call.records_turns && t.number == self.turn) {
                 t.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
                 t.usage.llm_input_tokens += input_tokens;
                 t.usage.llm_output_tokens += output_tokens;
@@ -324,7 +321,7 @@ impl Span {
         if self.otel.is_none() {
             return Ok(());
         }
-        self.set_attrs(vec![
+        self.set_attrs([
             KeyValue::new(n::COST_LLM_INPUT_TOKENS, input_tokens as i64),
             KeyValue::new(n::COST_LLM_OUTPUT_TOKENS, output_tokens as i64),
             KeyValue::new(n::GEN_AI_USAGE_INPUT_TOKENS, (input_tokens + cached_input_tokens) as i64),
@@ -374,7 +371,7 @@ impl Span {
         }
         if let Some(slot) = self.otel {
             if let Some(o) = self.call.lock().open.get_mut(slot).and_then(Option::as_mut) {
-                o.span.set_status(Status::error(code.to_string()));
+                o.set_status(Status::error(code.to_string()));
             }
         }
         Ok(())
@@ -395,7 +392,7 @@ impl Span {
         let at = call.now_if_timed();
         if let Some(slot) = self.otel.take() {
             if let Some(o) = st.unpark(slot) {
-                otel::end(o.span, at);
+                o.end(at);
             }
         }
         if st.ended.is_some() {

@@ -13,6 +13,38 @@ pub fn round_half_away(x: f64, places: usize) -> f64 {
     if !x.is_finite() {
         return x;
     }
+    if let Some(r) = round_fast(x, places) {
+        return r;
+    }
+    round_on_digits(x, places)
+}
+
+/// Powers of ten exactly representable as f64, for [`round_fast`].
+const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/// The same result as [`round_on_digits`] without formatting, when it is certain: the scaled
+/// value `|x| * 10^places` is small (its error against the exact decimal is far below 1e-6)
+/// and not within 1e-6 of a half, so rounding it and dividing by the power of ten (one
+/// correctly rounded division, as parsing the decimal would be) gives the same double.
+/// None when the slow path must decide.
+fn round_fast(x: f64, places: usize) -> Option<f64> {
+    let scale = *POW10.get(places)?;
+    let y = x.abs() * scale;
+    if y >= 1e9 {
+        return None;
+    }
+    let floor = y.floor();
+    let frac = y - floor;
+    if (frac - 0.5).abs() <= 1e-6 {
+        return None;
+    }
+    let n = if frac > 0.5 { floor + 1.0 } else { floor };
+    let magnitude = n / scale;
+    Some(if magnitude == 0.0 { 0.0 } else if x < 0.0 { -magnitude } else { magnitude })
+}
+
+/// [`round_half_away`] on the shortest decimal digits of `x` (finite).
+fn round_on_digits(x: f64, places: usize) -> f64 {
     // `Display` for f64 never uses exponent notation and prints the shortest digits that
     // round-trip, e.g. `0.0000001` and `123.45`.
     let text = format!("{}", x.abs());
@@ -65,6 +97,35 @@ pub fn round_usd(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_agrees_with_the_digits() {
+        // Values near halves, near integers, tiny and large, both signs, at 1 and 6 places.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for i in 0..200_000u64 {
+            let r = next();
+            let x = match i % 4 {
+                0 => (r % 10_000_000_000) as f64 / 1e9,
+                1 => (r % 1_000_000) as f64 / 1e6 + 5e-7,
+                2 => (r % 100_000) as f64 * 1e-3 + 0.05,
+                _ => f64::from_bits(0x3e00_0000_0000_0000 | (r & 0x000f_ffff_ffff_ffff)),
+            };
+            for (v, places) in [(x, 6), (-x, 6), (x * 1000.0, 1), (x, 1)] {
+                if let Some(fast) = round_fast(v, places) {
+                    assert_eq!(fast.to_bits(), round_on_digits(v, places).to_bits(), "{v} at {places}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500_000, "the fast path was taken only {checked} times");
+    }
 
     #[test]
     fn half_away_from_zero_on_decimal_digits() {

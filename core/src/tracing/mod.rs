@@ -1,17 +1,17 @@
 //! OpenTelemetry tracing: configuration, the span pipeline and its sinks, the span catalogue.
 //!
-//! Spans are built by the official `opentelemetry_sdk` tracer and exported by the official
-//! `opentelemetry-otlp` exporter (OTLP/HTTP protobuf); libpatter owns the queue between them so
-//! that drops and failures are counted and the caller never blocks.
+//! Spans are recorded as the official `opentelemetry_sdk` export record (`SpanData`) and
+//! exported by the official `opentelemetry-otlp` exporter (OTLP/HTTP protobuf); libpatter owns
+//! the queue between them so that drops and failures are counted and the caller never blocks.
 
 pub mod encode;
-mod ids;
 pub mod names;
 mod pipeline;
 mod sinks;
 
-pub(crate) use ids::with_ids;
-pub(crate) use pipeline::tracer;
+#[cfg(test)]
+pub(crate) use pipeline::span_queue;
+pub(crate) use pipeline::{recorder, SpanQueue};
 pub use pipeline::{
     attach_span_exporter, detach_span_exporter, force_flush, init_tracing, init_tracing_with_env, is_enabled,
     is_recording, shutdown_tracing, stats, SinkStats, TracingStats,

@@ -1,19 +1,16 @@
-//! The span pipeline: one SDK tracer provider whose only processor puts finished spans on a
-//! bounded queue, and one export thread that batches them out to every attached sink.
+//! The span pipeline: a bounded queue that Calls put their finished spans on (the SDK's
+//! `SpanData`), and one export thread that batches them out to every attached sink.
 //!
 //! The caller's thread only does `try_send`: a full queue drops the span and counts it. A dead,
 //! failing or slow collector costs counted failures and drops on the export thread, never a
 //! blocked or failed call.
 
 use super::encode::SpanResource;
-use super::ids::PresetIdGenerator;
 use super::sinks::{CallbackSink, ConsoleSink, FileSink, OtlpSink, Sink, SpanCallback};
 use crate::config::{Env, ProcessEnv, TracingConfig, TracingOptions};
 use crate::Result;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::Context;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, Span, SpanData, SpanProcessor};
+use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::trace::SpanData;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -112,32 +109,36 @@ struct Sinks {
 }
 
 struct Pipeline {
-    tracer: SdkTracer,
-    _provider: SdkTracerProvider,
+    queue: &'static SpanQueue,
     ctl: SyncSender<Ctl>,
     counters: Arc<Counters>,
     sinks: Arc<Mutex<Sinks>>,
     export_timeout: Duration,
 }
 
-/// The SDK processor: hands finished spans to the export thread without blocking. The
-/// export thread never sleeps on the span queue itself (that would cost a wake-up syscall per
-/// span); it polls the queue on a timer and is woken only when a full batch is waiting.
+/// Where finished spans go: `submit` never blocks. The export thread never sleeps on the span
+/// queue itself (that would cost a wake-up syscall per span); it polls the queue on a timer and
+/// is woken only when a full batch is waiting.
 #[derive(Debug)]
-struct QueueProcessor {
+pub(crate) struct SpanQueue {
     spans: SyncSender<Box<SpanData>>,
     ctl: SyncSender<Ctl>,
     pending: AtomicU64,
     max_batch: u64,
     counters: Arc<Counters>,
+    scope: InstrumentationScope,
 }
 
-impl SpanProcessor for QueueProcessor {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+impl SpanQueue {
+    /// The instrumentation scope every span carries (`getpatter`).
+    pub(crate) fn scope(&self) -> &InstrumentationScope {
+        &self.scope
+    }
 
-    fn on_end(&self, span: SpanData) {
+    /// Queues a finished span; a full queue drops it and counts the drop.
+    pub(crate) fn submit(&self, span: Box<SpanData>) {
         self.counters.ended.fetch_add(1, Ordering::Relaxed);
-        match self.spans.try_send(Box::new(span)) {
+        match self.spans.try_send(span) {
             Ok(()) => {
                 if (self.pending.fetch_add(1, Ordering::Relaxed) + 1) % self.max_batch == 0 {
                     let _ = self.ctl.try_send(Ctl::Wake);
@@ -150,14 +151,6 @@ impl SpanProcessor for QueueProcessor {
                 }
             }
         }
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        Ok(())
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
     }
 }
 
@@ -232,28 +225,33 @@ fn pipeline() -> &'static Pipeline {
         {
             tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
         }
-        let provider = SdkTracerProvider::builder()
-            .with_id_generator(PresetIdGenerator::default())
-            .with_span_processor(QueueProcessor {
-                spans: span_tx,
-                ctl: ctl_tx.clone(),
-                pending: AtomicU64::new(0),
-                max_batch: cfg.max_batch as u64,
-                counters: counters.clone(),
-            })
-            .build();
-        let tracer = provider.tracer(super::names::SCOPE_NAME);
-        Pipeline { tracer, _provider: provider, ctl: ctl_tx, counters, sinks, export_timeout: cfg.export_timeout }
+        // Leaked once per process: spans hold a `&'static` to it.
+        let queue: &'static SpanQueue = Box::leak(Box::new(SpanQueue {
+            spans: span_tx,
+            ctl: ctl_tx.clone(),
+            pending: AtomicU64::new(0),
+            max_batch: cfg.max_batch as u64,
+            counters: counters.clone(),
+            scope: InstrumentationScope::builder(super::names::SCOPE_NAME).build(),
+        }));
+        Pipeline { queue, ctl: ctl_tx, counters, sinks, export_timeout: cfg.export_timeout }
     })
 }
 
-/// The SDK tracer every Call uses (None until tracing is enabled or an exporter is attached).
-pub(crate) fn tracer() -> Option<&'static SdkTracer> {
+/// The queue every recording Call puts its spans on (None until tracing is enabled or an
+/// exporter is attached).
+pub(crate) fn recorder() -> Option<&'static SpanQueue> {
     if RECORDING.load(Ordering::Acquire) {
-        PIPELINE.get().map(|p| &p.tracer)
+        PIPELINE.get().map(|p| p.queue)
     } else {
         None
     }
+}
+
+/// The span queue, whether or not anything is recording (unit tests of span records).
+#[cfg(test)]
+pub(crate) fn span_queue() -> &'static SpanQueue {
+    pipeline().queue
 }
 
 /// Whether new calls record spans right now.
