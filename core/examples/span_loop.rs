@@ -1,4 +1,5 @@
-//! Profiling aid: makes N service spans on one call (`span_loop N [disabled]`), e.g. under
+//! Profiling aid: makes N service spans on one call (`span_loop N [disabled][,noturn]`; a turn
+//! ends every 10 spans unless `noturn`), e.g. under
 //! `valgrind --tool=callgrind` to count instructions per span independently of machine load.
 use patter_core::call::{Call, CallOptions, CallOutcome};
 use patter_core::calllog::CallLogger;
@@ -19,7 +20,7 @@ fn main() {
     attach_span_exporter(Arc::new(Noop), None).expect("attach");
     let mut o = CallOptions::new("CA-loop", Direction::Inbound, "pipeline");
     o.logger = Some(CallLogger::disabled());
-    if mode == "disabled" {
+    if mode.contains("disabled") {
         patter_core::tracing::shutdown_tracing();
     }
     let call = Call::start(o).expect("call");
@@ -28,7 +29,7 @@ fn main() {
         let mut s = call.tts("elevenlabs", Some("eleven_flash_v2_5"), "Your balance is twelve dollars.").expect("tts");
         s.first_byte().expect("fb");
         s.end();
-        if i % 10 == 9 {
+        if i % 10 == 9 && !mode.contains("noturn") {
             call.end_turn().expect("turn");
         }
     }

@@ -203,15 +203,13 @@ impl CallInner {
         }
     }
 
-    /// `getpatter.call.id` plus, for cost/latency spans, the routing tags.
-    pub(crate) fn base_attrs(&self, routing: bool, extra: usize) -> Vec<KeyValue> {
-        let mut v = Vec::with_capacity(3 + extra);
+    /// Adds `getpatter.call.id` plus, for cost/latency spans, the routing tags.
+    pub(crate) fn push_base_attrs(&self, v: &mut Vec<KeyValue>, routing: bool) {
         v.push(KeyValue::new(n::CALL_ID, self.call_id_value.clone()));
         if routing {
             v.push(KeyValue::new(n::PATTER_CALL_ID, self.call_id_value.clone()));
             v.push(KeyValue::new(n::PATTER_SIDE, self.side_value.clone()));
         }
-        v
     }
 
     pub(crate) fn event(&self, kind: &str, ts: Timestamp, data: serde_json::Map<String, serde_json::Value>) {
@@ -231,9 +229,10 @@ impl CallInner {
         let number = st.turns_started;
         let otel = match (self.recorder, st.call_span.as_ref()) {
             (Some(queue), Some(parent)) => {
-                let mut attrs = self.base_attrs(true, 1);
-                attrs.push(KeyValue::new(n::TURN_NUMBER, number as i64));
-                Some(OtelSpan::start(queue, self.ids.as_ref(), n::SPAN_TURN, Some(parent), at, attrs))
+                let mut record = queue.record();
+                self.push_base_attrs(&mut record.attributes, true);
+                record.attributes.push(KeyValue::new(n::TURN_NUMBER, number as i64));
+                Some(OtelSpan::start(queue, record, self.ids.as_ref(), n::SPAN_TURN, Some(parent), at))
             }
             _ => None,
         };
@@ -394,13 +393,13 @@ impl Call {
         let side = opts.side.clone().unwrap_or_else(crate::tracing::default_side);
         let started_at = clock.now();
         let call_span = recorder.map(|q| {
-            let mut attrs = vec![
+            let mut record = q.record();
+            record.attributes.extend([
                 KeyValue::new(n::CALL_ID, opts.call_id.clone()),
                 KeyValue::new(n::CALL_DIRECTION, opts.direction.as_str()),
                 KeyValue::new(n::CALL_PROVIDER_MODE, opts.provider_mode.clone()),
-            ];
-            attrs.shrink_to_fit();
-            OtelSpan::start(q, ids.as_ref(), n::SPAN_CALL, None, started_at, attrs)
+            ]);
+            OtelSpan::start(q, record, ids.as_ref(), n::SPAN_CALL, None, started_at)
         });
         let start = CallStart {
             call_id: opts.call_id.clone(),

@@ -23,24 +23,26 @@ pub(crate) struct OtelSpan {
 }
 
 impl OtelSpan {
-    /// Starts `name` under `parent` (a new trace when None) at `start` with `attrs`.
+    /// Starts `name` under `parent` (a new trace when None) at `start`. `record` comes from
+    /// [`SpanQueue::record`] with the span's attributes already pushed.
     pub(crate) fn start(
         queue: &'static SpanQueue,
+        mut record: Box<SpanData>,
         ids: &dyn IdSource,
         name: &'static str,
         parent: Option<&OtelSpan>,
         start: Timestamp,
-        mut attrs: Vec<KeyValue>,
     ) -> OtelSpan {
         let span_id = SpanId::from_bytes(ids.span_id());
         let (trace_id, parent_span_id) = match parent {
             Some(p) => (p.context().trace_id(), p.context().span_id()),
             None => (TraceId::from_bytes(ids.trace_id()), SpanId::INVALID),
         };
-        let dropped = attrs.len().saturating_sub(ATTRIBUTE_LIMIT);
-        attrs.truncate(ATTRIBUTE_LIMIT);
+        let mut attributes = std::mem::take(&mut record.attributes);
+        let dropped = attributes.len().saturating_sub(ATTRIBUTE_LIMIT);
+        attributes.truncate(ATTRIBUTE_LIMIT);
         let at = start.to_system_time();
-        let data = Box::new(SpanData {
+        *record = SpanData {
             span_context: SpanContext::new(trace_id, span_id, TraceFlags::SAMPLED, false, TraceState::NONE),
             parent_span_id,
             parent_span_is_remote: false,
@@ -48,14 +50,14 @@ impl OtelSpan {
             name: name.into(),
             start_time: at,
             end_time: at,
-            attributes: attrs,
+            attributes,
             dropped_attributes_count: dropped as u32,
             events: SpanEvents::default(),
             links: SpanLinks::default(),
             status: Status::Unset,
             instrumentation_scope: queue.scope().clone(),
-        });
-        OtelSpan { data, queue }
+        };
+        OtelSpan { data: record, queue }
     }
 
     /// The span's trace and span ids.
@@ -102,11 +104,17 @@ mod tests {
         crate::tracing::span_queue()
     }
 
+    fn start(ids: &SequentialIds, name: &'static str, parent: Option<&OtelSpan>, attrs: Vec<KeyValue>) -> OtelSpan {
+        let mut record = queue().record();
+        record.attributes.extend(attrs);
+        OtelSpan::start(queue(), record, ids, name, parent, Timestamp(5))
+    }
+
     #[test]
     fn children_share_the_trace_and_name_their_parent() {
         let ids = SequentialIds::new(3);
-        let root = OtelSpan::start(queue(), &ids, "a", None, Timestamp(5), vec![]);
-        let child = OtelSpan::start(queue(), &ids, "b", Some(&root), Timestamp(6), vec![]);
+        let root = start(&ids, "a", None, vec![]);
+        let child = start(&ids, "b", Some(&root), vec![]);
         assert_eq!(root.data.parent_span_id, SpanId::INVALID);
         assert_eq!(child.data.parent_span_id, root.context().span_id());
         assert_eq!(child.context().trace_id(), root.context().trace_id());
@@ -118,7 +126,7 @@ mod tests {
     fn attributes_beyond_the_limit_are_counted_not_kept() {
         let ids = SequentialIds::new(1);
         let attrs: Vec<KeyValue> = (0..ATTRIBUTE_LIMIT as i64 + 2).map(|i| KeyValue::new("k", i)).collect();
-        let mut s = OtelSpan::start(queue(), &ids, "a", None, Timestamp(1), attrs);
+        let mut s = start(&ids, "a", None, attrs);
         assert_eq!((s.data.attributes.len(), s.data.dropped_attributes_count), (ATTRIBUTE_LIMIT, 2));
         s.set_attribute(KeyValue::new("late", 1));
         assert_eq!((s.data.attributes.len(), s.data.dropped_attributes_count), (ATTRIBUTE_LIMIT, 3));
@@ -127,7 +135,7 @@ mod tests {
     #[test]
     fn status_only_moves_up() {
         let ids = SequentialIds::new(2);
-        let mut s = OtelSpan::start(queue(), &ids, "a", None, Timestamp(1), vec![]);
+        let mut s = start(&ids, "a", None, vec![]);
         s.set_status(Status::error("first"));
         s.set_status(Status::Unset);
         assert_eq!(s.data.status, Status::error("first"));

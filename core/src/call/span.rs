@@ -90,30 +90,30 @@ fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterE
 impl Span {
     fn open(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64, text: Option<&str>) -> Result<Span> {
         let inner = &call.inner;
-        let recording = inner.recorder.is_some();
         let mut st = call.live()?;
         let at = inner.now_if_timed();
         let turn = inner.ensure_turn(&mut st, at);
         let number = turn.number;
-        let mut attrs = if recording {
-            inner.base_attrs(kind != SpanKind::Endpoint && kind != SpanKind::Bargein && kind != SpanKind::Tool, 8)
-        } else {
-            Vec::new()
-        };
+        // The span's record when recording; attributes go straight into it.
+        let mut record = inner.recorder.map(|q| q.record());
+        if let Some(r) = record.as_mut() {
+            inner.push_base_attrs(&mut r.attributes, !matches!(kind, SpanKind::Endpoint | SpanKind::Bargein | SpanKind::Tool));
+        }
         let mut detail = Detail::None;
         match kind {
             SpanKind::Stt => {
-                if recording {
+                if let Some(r) = record.as_mut() {
                     let v = st.provider_value(provider);
-                    attrs.push(KeyValue::new(n::STT_PROVIDER, v));
+                    r.attributes.push(KeyValue::new(n::STT_PROVIDER, v));
                 }
             }
             SpanKind::Llm => {
                 turn.llm_iterations += 1;
                 turn.agent_activity = true;
                 let iteration = turn.llm_iterations;
-                if recording {
+                if let Some(r) = record.as_mut() {
                     let v = st.provider_value(provider);
+                    let attrs = &mut r.attributes;
                     attrs.push(KeyValue::new(n::LLM_ITERATION, iteration as i64));
                     attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
                     attrs.push(KeyValue::new(n::LLM_PROVIDER, v.clone()));
@@ -135,8 +135,9 @@ impl Span {
                 }
                 st.usage.tts_chars += len;
                 st.ledger.add_tts(provider, model, len);
-                if recording {
+                if let Some(r) = record.as_mut() {
                     let v = st.provider_value(provider);
+                    let attrs = &mut r.attributes;
                     attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
                     attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
                     attrs.push(KeyValue::new(n::TTS_PROVIDER, v));
@@ -144,8 +145,8 @@ impl Span {
             }
             SpanKind::Bargein => {
                 let text = text.unwrap_or("");
-                if recording {
-                    attrs.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
+                if let Some(r) = record.as_mut() {
+                    r.attributes.push(KeyValue::new(n::BARGEIN_CANCELLED_TEXT_LEN, chars(text) as i64));
                 }
                 turn.interrupted = true;
                 if inner.records_turns {
@@ -155,9 +156,9 @@ impl Span {
             SpanKind::Endpoint => detail = Detail::Silence(None),
             SpanKind::Tool => {}
         }
-        let otel = match (inner.recorder, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
-            (Some(queue), Some(parent)) => {
-                let o = OtelSpan::start(queue, inner.ids.as_ref(), kind.span_name(), Some(parent), at, attrs);
+        let otel = match (inner.recorder.zip(record), st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
+            (Some((queue, record)), Some(parent)) => {
+                let o = OtelSpan::start(queue, record, inner.ids.as_ref(), kind.span_name(), Some(parent), at);
                 Some(st.park(o))
             }
             _ => None,

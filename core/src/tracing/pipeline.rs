@@ -127,9 +127,75 @@ pub(crate) struct SpanQueue {
     max_batch: u64,
     counters: Arc<Counters>,
     scope: InstrumentationScope,
+    /// Records the export thread is done with, handed back so that a span costs the caller no
+    /// allocation (and the allocator no cross-thread free) in the steady state.
+    pool: Mutex<Vec<Box<SpanData>>>,
+    pool_cap: usize,
 }
 
+/// Attribute capacity of a new record (a service span has up to ~12).
+const RECORD_ATTRIBUTES: usize = 16;
+
 impl SpanQueue {
+    fn new(spans: SyncSender<Box<SpanData>>, ctl: SyncSender<Ctl>, max_batch: usize, counters: Arc<Counters>) -> Self {
+        SpanQueue {
+            spans,
+            ctl,
+            pending: AtomicU64::new(0),
+            max_batch: max_batch as u64,
+            counters,
+            scope: InstrumentationScope::builder(super::names::SCOPE_NAME).build(),
+            pool: Mutex::new(Vec::with_capacity(2 * max_batch)),
+            pool_cap: 2 * max_batch,
+        }
+    }
+
+    /// A record for a new span: a recycled one (attributes cleared, capacity kept) when the
+    /// export thread has returned some, else a new one. Never waits for the pool's lock.
+    pub(crate) fn record(&self) -> Box<SpanData> {
+        let recycled = self.pool.try_lock().ok().and_then(|mut p| p.pop());
+        match recycled {
+            Some(mut r) => {
+                r.attributes.clear();
+                r
+            }
+            None => {
+                let mut r = Box::new(self.empty_record());
+                r.attributes.reserve(RECORD_ATTRIBUTES);
+                r
+            }
+        }
+    }
+
+    /// A blank record (no attributes, no allocation).
+    fn empty_record(&self) -> SpanData {
+        SpanData {
+            span_context: opentelemetry::trace::SpanContext::NONE,
+            parent_span_id: opentelemetry::trace::SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: opentelemetry::trace::SpanKind::Internal,
+            name: "".into(),
+            start_time: std::time::UNIX_EPOCH,
+            end_time: std::time::UNIX_EPOCH,
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: Default::default(),
+            links: Default::default(),
+            status: opentelemetry::trace::Status::Unset,
+            instrumentation_scope: self.scope.clone(),
+        }
+    }
+
+    /// Takes back exported records (export thread), keeping at most `pool_cap`.
+    fn recycle(&self, records: &mut Vec<Box<SpanData>>) {
+        if let Ok(mut pool) = self.pool.lock() {
+            let room = self.pool_cap.saturating_sub(pool.len());
+            let n = room.min(records.len());
+            pool.extend(records.drain(..n));
+        }
+        records.clear();
+    }
+
     /// The instrumentation scope every span carries (`getpatter`).
     pub(crate) fn scope(&self) -> &InstrumentationScope {
         &self.scope
@@ -154,17 +220,23 @@ impl SpanQueue {
     }
 }
 
-fn export_loop(
-    spans: Receiver<Box<SpanData>>,
-    ctl: Receiver<Ctl>,
-    sinks: Arc<Mutex<Sinks>>,
-    counters: Arc<Counters>,
-    max_batch: usize,
-    delay: Duration,
-) {
-    let mut batch: Vec<SpanData> = Vec::with_capacity(max_batch);
-    let export = |batch: &mut Vec<SpanData>| {
-        if batch.is_empty() {
+/// The batch being assembled on the export thread: the spans moved out of their records, and
+/// the emptied records, which take their spans back after export and return to the queue's
+/// pool.
+struct Batch {
+    spans: Vec<SpanData>,
+    shells: Vec<Box<SpanData>>,
+}
+
+impl Batch {
+    fn push(&mut self, queue: &SpanQueue, mut record: Box<SpanData>) {
+        self.spans.push(std::mem::replace(&mut *record, queue.empty_record()));
+        self.shells.push(record);
+    }
+
+    /// Hands the batch to every sink, then recycles its records.
+    fn export(&mut self, queue: &SpanQueue, sinks: &Mutex<Sinks>, counters: &Counters) {
+        if self.spans.is_empty() {
             return;
         }
         let (slots, resource) = match sinks.lock() {
@@ -172,21 +244,36 @@ fn export_loop(
             Err(_) => (Vec::new(), SpanResource::default()),
         };
         for slot in &slots {
-            slot.export(batch, &resource, &counters);
+            slot.export(&self.spans, &resource, counters);
         }
-        batch.clear();
-    };
+        for (shell, span) in self.shells.iter_mut().zip(self.spans.drain(..)) {
+            **shell = span;
+        }
+        queue.recycle(&mut self.shells);
+    }
+}
+
+fn export_loop(
+    queue: &'static SpanQueue,
+    spans: Receiver<Box<SpanData>>,
+    ctl: Receiver<Ctl>,
+    sinks: Arc<Mutex<Sinks>>,
+    counters: Arc<Counters>,
+    max_batch: usize,
+    delay: Duration,
+) {
+    let mut batch = Batch { spans: Vec::with_capacity(max_batch), shells: Vec::with_capacity(max_batch) };
     // Drains the span queue as it is now, in batches of at most `max_batch`.
-    let drain = |batch: &mut Vec<SpanData>| loop {
+    let drain = |batch: &mut Batch| loop {
         match spans.try_recv() {
             Ok(s) => {
-                batch.push(*s);
-                if batch.len() >= max_batch {
-                    export(batch);
+                batch.push(queue, s);
+                if batch.spans.len() >= max_batch {
+                    batch.export(queue, &sinks, &counters);
                 }
             }
             Err(_) => {
-                export(batch);
+                batch.export(queue, &sinks, &counters);
                 return;
             }
         }
@@ -216,24 +303,17 @@ fn pipeline() -> &'static Pipeline {
         let (ctl_tx, ctl_rx) = sync_channel::<Ctl>(64);
         let counters = Arc::new(Counters::default());
         let sinks = Arc::new(Mutex::new(Sinks::default()));
+        let (max_batch, delay) = (cfg.max_batch, cfg.batch_delay);
+        // Leaked once per process: spans hold a `&'static` to it.
+        let queue: &'static SpanQueue = Box::leak(Box::new(SpanQueue::new(span_tx, ctl_tx.clone(), max_batch, counters.clone())));
         let loop_sinks = sinks.clone();
         let loop_counters = counters.clone();
-        let (max_batch, delay) = (cfg.max_batch, cfg.batch_delay);
         if let Err(e) = std::thread::Builder::new()
             .name("patter-span-export".into())
-            .spawn(move || export_loop(span_rx, ctl_rx, loop_sinks, loop_counters, max_batch, delay))
+            .spawn(move || export_loop(queue, span_rx, ctl_rx, loop_sinks, loop_counters, max_batch, delay))
         {
             tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
         }
-        // Leaked once per process: spans hold a `&'static` to it.
-        let queue: &'static SpanQueue = Box::leak(Box::new(SpanQueue {
-            spans: span_tx,
-            ctl: ctl_tx.clone(),
-            pending: AtomicU64::new(0),
-            max_batch: cfg.max_batch as u64,
-            counters: counters.clone(),
-            scope: InstrumentationScope::builder(super::names::SCOPE_NAME).build(),
-        }));
         Pipeline { queue, ctl: ctl_tx, counters, sinks, export_timeout: cfg.export_timeout }
     })
 }
@@ -469,4 +549,50 @@ pub fn stats() -> TracingStats {
         }
     }
     st
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::KeyValue;
+
+    fn queue(max_batch: usize) -> (SpanQueue, Receiver<Box<SpanData>>) {
+        let (tx, rx) = sync_channel(4);
+        let (ctl, _) = sync_channel(1);
+        (SpanQueue::new(tx, ctl, max_batch, Arc::new(Counters::default())), rx)
+    }
+
+    #[test]
+    fn recycled_records_come_back_empty_with_their_capacity() {
+        let (q, _rx) = queue(1);
+        let mut dirty = Box::new(q.empty_record());
+        dirty.attributes.extend((0..40).map(|i| KeyValue::new("stale", i as i64)));
+        let cap = dirty.attributes.capacity();
+        q.recycle(&mut vec![dirty]);
+        let r = q.record();
+        assert!(r.attributes.is_empty());
+        assert_eq!(r.attributes.capacity(), cap, "the recycled record was not the one reused");
+        let fresh = q.record();
+        assert!(fresh.attributes.is_empty() && fresh.attributes.capacity() >= RECORD_ATTRIBUTES);
+    }
+
+    #[test]
+    fn the_pool_is_bounded() {
+        let (q, _rx) = queue(2);
+        let mut many: Vec<Box<SpanData>> = (0..10).map(|_| Box::new(q.empty_record())).collect();
+        q.recycle(&mut many);
+        assert!(many.is_empty());
+        assert_eq!(q.pool.lock().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts() {
+        let (q, rx) = queue(512);
+        for _ in 0..6 {
+            q.submit(q.record());
+        }
+        assert_eq!(rx.try_iter().count(), 4);
+        assert_eq!(q.counters.ended.load(Ordering::Relaxed), 6);
+        assert_eq!(q.counters.dropped.load(Ordering::Relaxed), 2);
+    }
 }
