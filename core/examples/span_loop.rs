@@ -24,12 +24,13 @@ fn main() {
         patter_core::tracing::shutdown_tracing();
     }
     let call = Call::start(o).expect("call");
+    let turns = !mode.contains("noturn");
     let t = std::time::Instant::now();
     for i in 0..n {
         let mut s = call.tts("elevenlabs", Some("eleven_flash_v2_5"), "Your balance is twelve dollars.").expect("tts");
         s.first_byte().expect("fb");
         s.end();
-        if i % 10 == 9 && !mode.contains("noturn") {
+        if turns && i % 10 == 9 {
             call.end_turn().expect("turn");
         }
     }

@@ -25,6 +25,45 @@ struct Entry {
     cached: u64,
 }
 
+/// String equality without a `memcmp` call for the short provider and model names compared on
+/// every billable event (lengths first, then 8 bytes at a time).
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let mut i = 0;
+    while i + 8 < a.len() {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last 8 bytes (overlapping the previous word when the length is not a multiple of 8).
+    word(a, a.len() - 8) == word(b, b.len() - 8)
+}
+
+/// The 8 bytes of `s` at `i` as one word (the caller keeps `i + 8 <= s.len()`).
+#[inline(always)]
+fn word(s: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[i..i + 8]);
+    u64::from_ne_bytes(w)
+}
+
+#[inline]
+fn opt_same(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 /// Billable usage not yet priced.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ledger {
@@ -36,7 +75,7 @@ impl Ledger {
         let pos = self
             .entries
             .iter()
-            .position(|e| e.service == service && &*e.provider == provider && e.model.as_deref() == model);
+            .position(|e| e.service == service && same(&e.provider, provider) && opt_same(e.model.as_deref(), model));
         let i = match pos {
             Some(i) => i,
             None => {
@@ -93,6 +132,23 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_is_string_equality() {
+        let words = ["", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "eleven_flash_v2_5", "eleven_flash_v2_6", "élevé", "gpt-4o-mini-2024-07-18"];
+        for a in words {
+            for b in words {
+                assert_eq!(same(a, b), a == b, "{a:?} vs {b:?}");
+            }
+            // One byte changed anywhere.
+            for i in 0..a.len() {
+                let mut v = a.as_bytes().to_vec();
+                v[i] ^= 1;
+                assert!(!same(a, &String::from_utf8_lossy(&v)) || String::from_utf8_lossy(&v) == a);
+            }
+        }
+        assert!(opt_same(None, None) && !opt_same(Some("a"), None) && opt_same(Some("ab"), Some("ab")));
+    }
 
     #[test]
     fn sums_per_provider_and_model_then_prices_once() {

@@ -64,8 +64,15 @@ pub struct Span {
 enum Detail {
     None,
     Text(String),
-    Tool { name: String, result: Option<String>, error: Option<String> },
+    Tool(Box<ToolDetail>),
     Silence(Option<f64>),
+}
+
+/// What a tool span keeps for its `tool_result` event.
+struct ToolDetail {
+    name: String,
+    result: Option<String>,
+    error: Option<String>,
 }
 
 impl std::fmt::Debug for Span {
@@ -156,8 +163,8 @@ impl Span {
             SpanKind::Endpoint => detail = Detail::Silence(None),
             SpanKind::Tool => {}
         }
-        let otel = match (inner.recorder.zip(record), st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
-            (Some((queue, record)), Some(parent)) => {
+        let otel = match (inner.recorder, record, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
+            (Some(queue), Some(record), Some(parent)) => {
                 let o = OtelSpan::start(queue, record, inner.ids.as_ref(), kind.span_name(), Some(parent), at);
                 Some(st.park(o))
             }
@@ -194,7 +201,7 @@ impl Span {
 
     pub(crate) fn start_tool(call: &Call, name: &str, transport: &str) -> Result<Span> {
         let mut span = Self::open(call, SpanKind::Tool, "", None, 0, None)?;
-        span.detail = Detail::Tool { name: name.to_string(), result: None, error: None };
+        span.detail = Detail::Tool(Box::new(ToolDetail { name: name.to_string(), result: None, error: None }));
         span.set_attrs([KeyValue::new(n::TOOL_NAME, name.to_string()), KeyValue::new(n::TOOL_TRANSPORT, transport.to_string())]);
         Ok(span)
     }
@@ -227,6 +234,7 @@ impl Span {
         }
     }
 
+    #[inline]
     fn check(&self, method: &'static str, wanted: SpanKind) -> Result<()> {
         if self.kind != wanted {
             return Err(wrong_kind(method, self.kind, wanted));
@@ -354,8 +362,8 @@ impl Span {
     pub fn tool_result(&mut self, result: &str) -> Result<()> {
         self.check("tool_result", SpanKind::Tool)?;
         check_text("result", result)?;
-        if let Detail::Tool { result: r, .. } = &mut self.detail {
-            *r = Some(result.to_string());
+        if let Detail::Tool(t) = &mut self.detail {
+            t.result = Some(result.to_string());
         }
         Ok(())
     }
@@ -367,8 +375,8 @@ impl Span {
             return Err(PatterError::State("fail(): the span has ended".into()));
         }
         crate::error::check_id("code", code)?;
-        if let Detail::Tool { error, .. } = &mut self.detail {
-            *error = Some(code.to_string());
+        if let Detail::Tool(t) = &mut self.detail {
+            t.error = Some(code.to_string());
         }
         if let Some(slot) = self.otel {
             if let Some(o) = self.call.lock().open.get_mut(slot).and_then(Option::as_mut) {
@@ -380,6 +388,7 @@ impl Span {
 
     /// Ends the span. Ending twice, or after the call ended (which already ended it), is a
     /// no-op.
+    #[inline]
     pub fn end(&mut self) {
         if self.ended {
             return;
@@ -388,6 +397,11 @@ impl Span {
         if !self.call.timed && self.kind != SpanKind::Bargein {
             return;
         }
+        self.record_end();
+    }
+
+    /// The work of [`end`](Span::end) when something consumes it.
+    fn record_end(&mut self) {
         let call = self.call.clone();
         let mut st = call.lock();
         let at = call.now_if_timed();
@@ -443,10 +457,10 @@ impl Span {
             SpanKind::Tool => {
                 drop(st);
                 let mut data = serde_json::Map::new();
-                if let Detail::Tool { name, result, error } = &mut self.detail {
-                    data.insert("name".into(), std::mem::take(name).into());
-                    data.insert("result".into(), result.take().map(Into::into).unwrap_or(serde_json::Value::Null));
-                    data.insert("error".into(), error.take().map(Into::into).unwrap_or(serde_json::Value::Null));
+                if let Detail::Tool(t) = &mut self.detail {
+                    data.insert("name".into(), std::mem::take(&mut t.name).into());
+                    data.insert("result".into(), t.result.take().map(Into::into).unwrap_or(serde_json::Value::Null));
+                    data.insert("error".into(), t.error.take().map(Into::into).unwrap_or(serde_json::Value::Null));
                 }
                 data.insert("turn_index".into(), self.turn.into());
                 data.insert("duration_ms".into(), round1(dur).into());
