@@ -205,3 +205,30 @@ test('records reach the disk when the process exits without flushing', () => {
   assert.equal(dirs.length, 50)
   for (const m of dirs) assert.equal(JSON.parse(fs.readFileSync(path.join(days, m), 'utf8')).status, 'completed')
 })
+
+test('texts and names of every length around the addon\'s stack buffer reach the disk whole', async () => {
+  // Strings under ~256 UTF-8 bytes are read into a stack buffer, longer ones into the heap; the
+  // cut-over must never truncate, in particular not inside a multi-byte character.
+  const root = tmpDir()
+  const logger = new CallLogger({ persist: root })
+  const call = Call.start({ callId: 'CA-lengths', direction: 'inbound', providerMode: 'pipeline', logger, clock: new ManualClock(EPOCH) })
+  const texts = []
+  for (const unit of ['a', 'é', '€', '😀']) {
+    for (let bytes = 240; bytes <= 270; bytes++) {
+      const n = Math.ceil(bytes / Buffer.byteLength(unit))
+      texts.push(unit.repeat(n))
+    }
+  }
+  for (const text of texts) {
+    const stt = call.stt('p'.repeat(250 + (text.length % 10)), { model: 'm'.repeat(text.length % 300) || undefined })
+    stt.transcript(text, { audioSeconds: 1 })
+    stt.end()
+    const tts = call.tts('elevenlabs', text)
+    tts.end()
+    call.endTurn()
+  }
+  call.end()
+  assert.equal(await logger.flush(10_000), true)
+  const lines = readJsonl(path.join(root, 'calls', '2026', '04', '23', 'CA-lengths', 'transcript.jsonl'))
+  assert.deepEqual(lines.map((l) => l.text), texts.flatMap((t) => [t, t]))
+})

@@ -118,8 +118,14 @@ thread_local! {
 
 /// Runs `f` with the live call `key` (for the fast path).
 pub(crate) fn with_live<T>(key: f64, f: impl FnOnce(&CoreCall, u64) -> Result<T>) -> Result<T> {
-    let c = live(key)?;
-    f(&c, key as u64)
+    let k = to_u64("call", key)?;
+    // `f` only reaches the core and the span table, never this one, so the borrow can be held
+    // (and the call need not be cloned).
+    LIVE.with(|l| {
+        let live = l.borrow();
+        let c = live.get(&k).ok_or_else(|| invalid("call", "not a live Call"))?;
+        f(c, k)
+    })
 }
 
 fn live(key: f64) -> Result<CoreCall> {

@@ -63,11 +63,34 @@ unsafe fn string(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<S
     Ok(unsafe { String::from_utf8_unchecked(buf) })
 }
 
-unsafe fn opt_string(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<Option<String>> {
+/// Strings up to this many UTF-8 bytes are read into a stack buffer (provider and model names,
+/// most sentences) instead of a new heap buffer.
+const STACK_STR: usize = 256;
+
+/// Runs `f` on the JS string `v` as UTF-8: read in one N-API call into a stack buffer when it
+/// fits, else (longer texts) into a heap buffer.
+unsafe fn with_str<R>(env: sys::napi_env, v: sys::napi_value, name: &str, f: impl FnOnce(&str) -> Result<R>) -> Result<R> {
+    let mut buf = [0u8; STACK_STR];
+    let mut written = 0usize;
+    if unsafe { sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), STACK_STR, &mut written) } != sys::Status::napi_ok {
+        return Err(invalid(name, "must be a string"));
+    }
+    // N-API stops before a character that does not fit (a UTF-8 character is at most 4 bytes),
+    // so a string that left more than 4 bytes free was read whole.
+    if written + 4 < STACK_STR {
+        // SAFETY: N-API wrote `written` bytes of UTF-8 (lone surrogates become U+FFFD).
+        return f(unsafe { std::str::from_utf8_unchecked(&buf[..written]) });
+    }
+    let s = unsafe { string(env, v, name) }?;
+    f(&s)
+}
+
+/// [`with_str`] for an optional string (`undefined`/`null` give None).
+unsafe fn with_opt_str<R>(env: sys::napi_env, v: sys::napi_value, name: &str, f: impl FnOnce(Option<&str>) -> Result<R>) -> Result<R> {
     if unsafe { is_nullish(env, v) } {
-        Ok(None)
+        f(None)
     } else {
-        unsafe { string(env, v, name) }.map(Some)
+        unsafe { with_str(env, v, name, |s| f(Some(s))) }
     }
 }
 
@@ -166,17 +189,18 @@ callback!(span_usage, 4, |env, a| {
 
 callback!(span_transcript, 4, |env, a| {
     let h = unsafe { number(env, a[0], "span") }?;
-    let text = unsafe { string(env, a[1], "text") }?;
     let confidence = unsafe { opt_number(env, a[2], "confidence") }?.map(|c| finite("confidence", c)).transpose()?;
     let secs = unsafe { opt_number(env, a[3], "audioSeconds") }?.map(|s| finite("audioSeconds", s)).transpose()?.unwrap_or(0.0);
-    with_span_do(h, "transcript", |s| s.transcript(&text, confidence, secs).js())
+    unsafe { with_str(env, a[1], "text", |text| with_span_do(h, "transcript", |s| s.transcript(text, confidence, secs).js())) }
 });
 
 callback!(call_stt, 3, |env, a| {
     let key = unsafe { number(env, a[0], "call") }?;
-    let provider = unsafe { string(env, a[1], "provider") }?;
-    let model = unsafe { opt_string(env, a[2], "model") }?;
-    with_live(key, |c, k| Ok(register(k, c.stt(&provider, model.as_deref()).js()?)))
+    unsafe {
+        with_str(env, a[1], "provider", |provider| {
+            with_opt_str(env, a[2], "model", |model| with_live(key, |c, k| Ok(register(k, c.stt(provider, model).js()?))))
+        })
+    }
 });
 
 callback!(call_endpoint, 1, |env, a| {
@@ -186,21 +210,26 @@ callback!(call_endpoint, 1, |env, a| {
 
 callback!(call_llm, 4, |env, a| {
     let key = unsafe { number(env, a[0], "call") }?;
-    let provider = unsafe { string(env, a[1], "provider") }?;
-    let model = unsafe { opt_string(env, a[2], "model") }?;
     let history = match unsafe { opt_number(env, a[3], "historySize") }? {
         Some(h) => to_u64("historySize", h)?,
         None => 0,
     };
-    with_live(key, |c, k| Ok(register(k, c.llm(&provider, model.as_deref(), history).js()?)))
+    unsafe {
+        with_str(env, a[1], "provider", |provider| {
+            with_opt_str(env, a[2], "model", |model| with_live(key, |c, k| Ok(register(k, c.llm(provider, model, history).js()?))))
+        })
+    }
 });
 
 callback!(call_tts, 4, |env, a| {
     let key = unsafe { number(env, a[0], "call") }?;
-    let provider = unsafe { string(env, a[1], "provider") }?;
-    let text = unsafe { string(env, a[2], "text") }?;
-    let model = unsafe { opt_string(env, a[3], "model") }?;
-    with_live(key, |c, k| Ok(register(k, c.tts(&provider, model.as_deref(), &text).js()?)))
+    unsafe {
+        with_str(env, a[1], "provider", |provider| {
+            with_str(env, a[2], "text", |text| {
+                with_opt_str(env, a[3], "model", |model| with_live(key, |c, k| Ok(register(k, c.tts(provider, model, text).js()?))))
+            })
+        })
+    }
 });
 
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;

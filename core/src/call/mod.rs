@@ -62,6 +62,9 @@ pub(crate) struct CallInner {
     pub(crate) state: Mutex<CallState>,
 }
 
+/// How many provider and model names a call keeps for reuse (see `CallState::shared_value`).
+const SHARED_VALUES: usize = 32;
+
 pub(crate) struct CallState {
     pub(crate) ended: Option<CallEnd>,
     pub(crate) call_span: Option<OtelSpan>,
@@ -73,7 +76,7 @@ pub(crate) struct CallState {
     /// Free indexes of `open`.
     pub(crate) free_slots: Vec<usize>,
     /// Provider names as shared attribute values, so a span does not allocate them.
-    pub(crate) provider_values: Vec<opentelemetry::StringValue>,
+    pub(crate) shared_values: Vec<opentelemetry::StringValue>,
     pub(crate) ledger: Ledger,
     pub(crate) usage: Usage,
     pub(crate) ttfbs: Vec<f64>,
@@ -136,7 +139,7 @@ impl CallState {
             turns_started: 0,
             open: Vec::new(),
             free_slots: Vec::new(),
-            provider_values: Vec::new(),
+            shared_values: Vec::new(),
             ledger: Ledger::default(),
             usage: Usage::default(),
             ttfbs: Vec::new(),
@@ -167,13 +170,17 @@ impl CallState {
         span
     }
 
-    /// `provider` as a shared attribute value (allocated once per call and provider).
-    pub(crate) fn provider_value(&mut self, provider: &str) -> opentelemetry::StringValue {
-        if let Some(v) = self.provider_values.iter().find(|v| v.as_str() == provider) {
+    /// `name` (a provider or model) as a value shared by the call's spans: allocated once per
+    /// call and name, then a refcount per use. At most [`SHARED_VALUES`] names are kept; a
+    /// call that uses more allocates the others on each use.
+    pub(crate) fn shared_value(&mut self, name: &str) -> opentelemetry::StringValue {
+        if let Some(v) = self.shared_values.iter().find(|v| v.as_str() == name) {
             return v.clone();
         }
-        let v = opentelemetry::StringValue::from(Arc::<str>::from(provider));
-        self.provider_values.push(v.clone());
+        let v = opentelemetry::StringValue::from(Arc::<str>::from(name));
+        if self.shared_values.len() < SHARED_VALUES {
+            self.shared_values.push(v.clone());
+        }
         v
     }
 }

@@ -55,8 +55,9 @@ pub struct Span {
     /// Slot of the recording span in the call's state (None when not recording or ended).
     otel: Option<usize>,
     ended: bool,
-    provider: Box<str>,
-    model: Option<Box<str>>,
+    /// Provider and model of STT and LLM spans (priced when usage arrives).
+    provider: Option<opentelemetry::StringValue>,
+    model: Option<opentelemetry::StringValue>,
     first_mark: Option<Timestamp>,
     detail: Detail,
 }
@@ -98,6 +99,11 @@ impl Span {
     fn open(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64, text: Option<&str>) -> Result<Span> {
         let inner = &call.inner;
         let mut st = call.live()?;
+        let (provider_value, model_value) = if matches!(kind, SpanKind::Stt | SpanKind::Llm) {
+            (Some(st.shared_value(provider)), model.map(|m| st.shared_value(m)))
+        } else {
+            (None, None)
+        };
         let at = inner.now_if_timed();
         let turn = inner.ensure_turn(&mut st, at);
         let number = turn.number;
@@ -109,25 +115,23 @@ impl Span {
         let mut detail = Detail::None;
         match kind {
             SpanKind::Stt => {
-                if let Some(r) = record.as_mut() {
-                    let v = st.provider_value(provider);
-                    r.attributes.push(KeyValue::new(n::STT_PROVIDER, v));
+                if let (Some(r), Some(v)) = (record.as_mut(), &provider_value) {
+                    r.attributes.push(KeyValue::new(n::STT_PROVIDER, v.clone()));
                 }
             }
             SpanKind::Llm => {
                 turn.llm_iterations += 1;
                 turn.agent_activity = true;
                 let iteration = turn.llm_iterations;
-                if let Some(r) = record.as_mut() {
-                    let v = st.provider_value(provider);
+                if let (Some(r), Some(v)) = (record.as_mut(), &provider_value) {
                     let attrs = &mut r.attributes;
                     attrs.push(KeyValue::new(n::LLM_ITERATION, iteration as i64));
                     attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
                     attrs.push(KeyValue::new(n::LLM_PROVIDER, v.clone()));
                     attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
-                    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, v));
-                    if let Some(m) = model {
-                        attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.to_string()));
+                    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, v.clone()));
+                    if let Some(m) = &model_value {
+                        attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.clone()));
                     }
                 }
             }
@@ -143,7 +147,7 @@ impl Span {
                 st.usage.tts_chars += len;
                 st.ledger.add_tts(provider, model, len);
                 if let Some(r) = record.as_mut() {
-                    let v = st.provider_value(provider);
+                    let v = st.shared_value(provider);
                     let attrs = &mut r.attributes;
                     attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
                     attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
@@ -178,8 +182,8 @@ impl Span {
             started_at: at,
             otel,
             ended: false,
-            provider: if matches!(kind, SpanKind::Stt | SpanKind::Llm) { provider.into() } else { Box::from("") },
-            model: if matches!(kind, SpanKind::Stt | SpanKind::Llm) { model.map(Into::into) } else { None },
+            provider: provider_value,
+            model: model_value,
             first_mark: None,
             detail,
         })
@@ -234,6 +238,14 @@ impl Span {
         }
     }
 
+    fn provider_name(&self) -> &str {
+        self.provider.as_ref().map_or("", |v| v.as_str())
+    }
+
+    fn model_name(&self) -> Option<&str> {
+        self.model.as_ref().map(|v| v.as_str())
+    }
+
     #[inline]
     fn check(&self, method: &'static str, wanted: SpanKind) -> Result<()> {
         if self.kind != wanted {
@@ -261,10 +273,10 @@ impl Span {
         if call.records_turns {
             append_text(&mut turn.user_text, text);
             turn.usage.stt_seconds += secs;
-            turn.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
+            turn.ledger.add_stt(self.provider_name(), self.model_name(), secs);
         }
         st.usage.stt_seconds += secs;
-        st.ledger.add_stt(&self.provider, self.model.as_deref(), secs);
+        st.ledger.add_stt(self.provider_name(), self.model_name(), secs);
         drop(st);
         if self.otel.is_some() {
             let confidence = confidence.filter(|c| c.is_finite()).map(|c| KeyValue::new(n::STT_CONFIDENCE, c));
@@ -315,7 +327,7 @@ impl Span {
         {
             let call = self.call.clone();
             let mut st = call.lock();
-            let (p, m) = (&self.provider, self.model.as_deref());
+            let (p, m) = (self.provider_name(), self.model_name());
             st.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
             st.usage.llm_input_tokens += input_tokens;
             st.usage.llm_output_tokens += output_tokens;

@@ -308,3 +308,38 @@ fn concurrent_calls_keep_their_spans_apart() {
         assert!(spans.iter().all(|s| s.span_context.trace_id() == trace));
     }
 }
+
+#[test]
+fn shared_names_are_reused_and_bounded() {
+    let mut st = CallState::new(None);
+    let a = st.shared_value("openai");
+    let b = st.shared_value("openai");
+    assert_eq!(a.as_str(), "openai");
+    assert_eq!(st.shared_values.len(), 1, "the same name was stored twice");
+    assert_eq!(a, b);
+    for i in 0..2 * SHARED_VALUES {
+        let name = format!("model-{i}");
+        assert_eq!(st.shared_value(&name).as_str(), name);
+    }
+    assert_eq!(st.shared_values.len(), SHARED_VALUES);
+}
+
+#[test]
+fn llm_spans_name_their_own_model_when_models_vary() {
+    let _c = collector();
+    let (o, _clock) = manual("CA-models", 77);
+    let call = Call::start(o).unwrap();
+    for i in 0..(SHARED_VALUES + 3) {
+        let mut s = call.llm("openai", Some(&format!("gpt-x-{i}")), 0).unwrap();
+        s.usage(1, 1, 0).unwrap();
+        s.end();
+    }
+    call.end(CallOutcome::Completed).unwrap();
+    let models: Vec<String> = spans_of("CA-models")
+        .iter()
+        .filter(|s| s.name == n::SPAN_LLM)
+        .map(|s| attr(s, n::GEN_AI_REQUEST_MODEL).expect("model attribute").as_str().into_owned())
+        .collect();
+    let expected: Vec<String> = (0..(SHARED_VALUES + 3)).map(|i| format!("gpt-x-{i}")).collect();
+    assert_eq!(models, expected);
+}
