@@ -114,6 +114,8 @@ struct Pipeline {
     counters: Arc<Counters>,
     sinks: Arc<Mutex<Sinks>>,
     export_timeout: Duration,
+    /// The process that started the export thread (a forked child has no export thread).
+    pid: u32,
 }
 
 /// Where finished spans go: `submit` never blocks. The export thread never sleeps on the span
@@ -314,7 +316,7 @@ fn pipeline() -> &'static Pipeline {
         {
             tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
         }
-        Pipeline { queue, ctl: ctl_tx, counters, sinks, export_timeout: cfg.export_timeout }
+        Pipeline { queue, ctl: ctl_tx, counters, sinks, export_timeout: cfg.export_timeout, pid: std::process::id() }
     })
 }
 
@@ -389,9 +391,15 @@ pub fn is_enabled() -> bool {
 }
 
 /// Waits until every span ended before this call has been handed to the sinks, at most
-/// `timeout`. Returns false on timeout. Never call it from a live call's hot path.
+/// `timeout`. Returns false on timeout, and at once in a process forked after tracing started
+/// (it has no export thread). Never call it from a live call's hot path.
 pub fn force_flush(timeout: Duration) -> bool {
     let Some(p) = PIPELINE.get() else { return true };
+    if p.pid != std::process::id() {
+        // A forked child inherited the queue but not the thread that drains it.
+        tracing::warn!("patter tracing: set up before fork(); this process has no export thread, nothing is flushed");
+        return false;
+    }
     let (ack_tx, ack_rx) = sync_channel(1);
     let deadline = Instant::now() + timeout;
     let mut msg = Ctl::Flush(ack_tx);
