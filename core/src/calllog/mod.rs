@@ -96,6 +96,11 @@ impl Shared {
 
     fn flush_until(&self, deadline: Option<Instant>) -> bool {
         let Some(tx) = &self.tx else { return true };
+        if self.pid != std::process::id() {
+            // A forked child inherited the queue but not the writer: nothing would ever answer.
+            ::tracing::warn!("patter call log: logger created before fork(); this process has no writer, nothing is flushed");
+            return false;
+        }
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
         let mut msg = Msg::Flush(ack_tx);
         match deadline {

@@ -4,6 +4,10 @@
 //! The caller's thread only does `try_send`: a full queue drops the span and counts it. A dead,
 //! failing or slow collector costs counted failures and drops on the export thread, never a
 //! blocked or failed call.
+//!
+//! Span records travel as `Box<SpanData>` (the queue moves a pointer, not the record, and the
+//! allocation is reused), hence the `Vec<Box<_>>`s below.
+#![allow(clippy::vec_box)]
 
 use super::encode::SpanResource;
 use super::sinks::{CallbackSink, ConsoleSink, FileSink, OtlpSink, Sink, SpanCallback};
