@@ -11,6 +11,8 @@ pub mod calllog;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod fork;
+pub(crate) mod fsio;
 pub mod percentile;
 pub mod pricing;
 pub mod records;

@@ -65,6 +65,10 @@ fn lifecycle() {
     one_call("CA-on-1");
     assert!(tr::force_flush(Duration::from_secs(5)));
     assert_eq!(counting.0.load(Ordering::SeqCst), 3, "each span exported once to the attached exporter");
+    let st = tr::stats();
+    let per_sink: Vec<(String, u64)> = st.sinks.iter().map(|s| (s.name.clone(), s.exported)).collect();
+    assert!(per_sink.iter().any(|(n, e)| n.starts_with("file:") && *e == 3), "file sink took 3: {per_sink:?}");
+    assert!(per_sink.iter().any(|(n, e)| n.starts_with("callback:") && *e == 3), "callback took 3: {per_sink:?}");
     assert!(tr::detach_span_exporter(&cb));
     assert!(!tr::detach_span_exporter(&cb));
     one_call("CA-on-2");
@@ -77,7 +81,10 @@ fn lifecycle() {
     assert_eq!(st.spans_ended, 6);
     assert_eq!(st.dropped, 0);
     assert_eq!(st.failed, 0);
-    assert_eq!(st.exported, 3 + 6, "3 to the callback, 6 to the file");
+    assert_eq!(st.exported, 6, "every ended span was accepted by every sink attached when it was exported");
+    assert_eq!(st.discarded, 0);
+    assert_eq!(st.pending, 0);
+    assert_eq!(st.spans_ended, st.exported + st.dropped + st.failed + st.discarded);
 
     let text = std::fs::read_to_string(&file).unwrap();
     let mut spans = 0;

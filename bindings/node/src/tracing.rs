@@ -149,10 +149,15 @@ pub struct TracingStats {
     pub spans_ended: f64,
     /// Spans dropped because the export queue was full.
     pub dropped: f64,
-    /// Span deliveries, summed over sinks.
+    /// Spans every sink accepted.
     pub exported: f64,
-    /// Failed span deliveries, summed over sinks.
+    /// Spans at least one sink failed to deliver (per-sink detail in `sinks`).
     pub failed: f64,
+    /// Spans given up without an export: still queued or in flight when `shutdownTracing`'s
+    /// deadline passed, or ended while nothing was recording.
+    pub discarded: f64,
+    /// Spans queued or being exported right now (0 once `shutdownTracing` has returned).
+    pub pending: f64,
     /// The current sinks.
     pub sinks: Vec<SinkStats>,
 }
@@ -169,6 +174,8 @@ pub fn tracing_stats() -> TracingStats {
         dropped: s.dropped as f64,
         exported: s.exported as f64,
         failed: s.failed as f64,
+        discarded: s.discarded as f64,
+        pending: s.pending as f64,
         sinks: s
             .sinks
             .into_iter()

@@ -41,9 +41,8 @@ pub(crate) fn flush_all() {
             Ok(reg) => reg.iter().filter_map(Weak::upgrade).collect(),
             Err(_) => return,
         };
-        let pid = std::process::id();
-        // In a forked child the writer thread does not exist: nothing to wait for.
-        for sh in live.into_iter().filter(|s| s.pid == pid) {
+        // In a forked child a logger that wrote nothing returns at once.
+        for sh in live {
             sh.flush_until(Some(Instant::now() + EXIT_FLUSH_TIMEOUT));
         }
     });

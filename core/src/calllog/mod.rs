@@ -9,10 +9,13 @@
 //! Flushing: [`CallLogger::flush`] waits for everything queued so far; dropping the last clone of
 //! a logger (and of its handles) drains the queue and joins the writer; on Unix an `atexit` hook
 //! also flushes every live logger (at most 2 s each) when the process exits normally.
+//!
+//! fork(): a child inherits the logger but not its writer thread. Its first record starts a new
+//! queue and writer of its own (the parent's queued records stay the parent's to write), so a
+//! pre-forked worker writes its calls; flushing in a child that wrote nothing returns at once.
 
 mod exit;
 mod format;
-mod fsio;
 mod hash;
 mod redact;
 mod retention;
@@ -22,7 +25,7 @@ mod warn;
 mod writer;
 
 pub use self::format::{event_line, metadata_json, transcript_line, SCHEMA_VERSION};
-pub use self::fsio::{DIR_MODE, FILE_MODE};
+pub use crate::fsio::{DIR_MODE, FILE_MODE};
 pub use self::redact::mask;
 pub use self::retention::{day_expired, numeric_name, numeric_subdirs, sweep, SweepReport};
 pub use self::safe_id::{is_verbatim_safe, safe_segment};
@@ -35,7 +38,7 @@ use crate::config::{Env, LogConfig, Persist, ProcessEnv};
 use crate::error::{PatterError, Result};
 use crate::records::{CallEnd, CallStart, EventLine, TranscriptLine};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -54,23 +57,89 @@ pub fn call_rel_dir(call_id: &str, started_at: Timestamp) -> PathBuf {
         .join(safe_segment(call_id))
 }
 
+/// A queue and the writer thread draining it, in the fork generation that started them.
+struct Chan {
+    tx: Option<SyncSender<Msg>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    generation: u64,
+}
+
+impl Chan {
+    fn start(root: &Path, config: &LogConfig, counters: &Arc<Counters>) -> std::io::Result<Chan> {
+        crate::fork::watch();
+        // std's bounded channel allocates every slot up front: keep the capacity sane.
+        let (tx, rx) = mpsc::sync_channel(config.queue_capacity.clamp(1, MAX_QUEUE_CAPACITY));
+        let writer = Writer::new(root.to_path_buf(), config.clone(), counters.clone());
+        let handle = std::thread::Builder::new().name("patter-calllog".into()).spawn(move || writer.run(rx))?;
+        Ok(Chan { tx: Some(tx), thread: Mutex::new(Some(handle)), generation: crate::fork::generation() })
+    }
+}
+
 /// State shared by a logger's clones and its handles; dropping the last one drains the queue
 /// and joins the writer thread.
 pub(crate) struct Shared {
-    tx: Option<SyncSender<Msg>>,
+    /// The current queue (replaced in a forked child; the stale one is left alone, leaked).
+    chan: AtomicPtr<Chan>,
+    /// Held (= fork generation + 1 of the holder) while a child replaces `chan`.
+    restarting: AtomicU64,
     counters: Arc<Counters>,
     config: LogConfig,
     root: PathBuf,
     next_key: AtomicU64,
     last_drop_warn: AtomicU64,
-    /// Process that started the writer (a forked child has no writer thread).
-    pid: u32,
-    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Shared {
+    /// The queue of this process: in a forked child, a new one with its own writer thread.
+    fn chan(&self) -> Option<&Chan> {
+        // SAFETY: `chan` always points to a live Chan: replaced ones are leaked, and the last
+        // one is freed only in Drop, when no reference can exist.
+        let c = unsafe { self.chan.load(Ordering::Acquire).as_ref()? };
+        if c.generation == crate::fork::generation() {
+            return Some(c);
+        }
+        self.restart()
+    }
+
+    #[cold]
+    fn restart(&self) -> Option<&Chan> {
+        let gen = crate::fork::generation();
+        loop {
+            let held = self.restarting.load(Ordering::Acquire);
+            if (held == 0 || held != gen + 1)
+                && self.restarting.compare_exchange(held, gen + 1, Ordering::AcqRel, Ordering::Acquire).is_ok()
+            {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        // SAFETY: as in `chan`.
+        let current = unsafe { self.chan.load(Ordering::Acquire).as_ref() };
+        let c = match current {
+            Some(c) if c.generation == gen => Some(c),
+            _ => match Chan::start(&self.root, &self.config, &self.counters) {
+                Ok(new) => {
+                    let p = Box::into_raw(Box::new(new));
+                    self.chan.store(p, Ordering::Release);
+                    // SAFETY: just allocated; freed only in Drop.
+                    Some(unsafe { &*p })
+                }
+                Err(e) => {
+                    ::tracing::warn!(error = %e, "patter call log: could not start a writer after fork(); records are dropped");
+                    current
+                }
+            },
+        };
+        self.restarting.store(0, Ordering::Release);
+        c
+    }
+
+    fn sender(&self) -> Option<&SyncSender<Msg>> {
+        self.chan().and_then(|c| c.tx.as_ref())
+    }
+
     fn send(&self, msg: Msg) {
-        let Some(tx) = &self.tx else { return };
+        let Some(tx) = self.sender() else { return };
         match tx.try_send(msg) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
@@ -95,12 +164,13 @@ impl Shared {
     }
 
     fn flush_until(&self, deadline: Option<Instant>) -> bool {
-        let Some(tx) = &self.tx else { return true };
-        if self.pid != std::process::id() {
-            // A forked child inherited the queue but not the writer: nothing would ever answer.
-            ::tracing::warn!("patter call log: logger created before fork(); this process has no writer, nothing is flushed");
-            return false;
+        // SAFETY: as in `chan`.
+        let Some(c) = (unsafe { self.chan.load(Ordering::Acquire).as_ref() }) else { return true };
+        if c.generation != crate::fork::generation() {
+            // A forked child that has written nothing: what is queued is the parent's.
+            return true;
         }
+        let Some(tx) = &c.tx else { return true };
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
         let mut msg = Msg::Flush(ack_tx);
         match deadline {
@@ -132,14 +202,23 @@ impl Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        let p = std::mem::replace(self.chan.get_mut(), std::ptr::null_mut());
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: the current Chan, allocated by Box::into_raw and owned by this Shared.
+        let mut c = unsafe { Box::from_raw(p) };
+        if c.generation != crate::fork::generation() {
+            // Inherited through fork(): its writer thread does not exist here and its locks may
+            // be held. Leave it alone.
+            std::mem::forget(c);
+            return;
+        }
         // Closing the channel lets the writer drain what is queued and exit.
-        drop(self.tx.take());
-        let handle = self.thread.lock().map(|mut g| g.take()).unwrap_or(None);
+        drop(c.tx.take());
+        let handle = c.thread.get_mut().map(|g| g.take()).unwrap_or(None);
         if let Some(h) = handle {
-            if self.pid != std::process::id() {
-                // A forked child inherited the handle but not the thread: never join it.
-                std::mem::forget(h);
-            } else if h.thread().id() != std::thread::current().id() {
+            if h.thread().id() != std::thread::current().id() {
                 let _ = h.join();
             }
         }
@@ -198,22 +277,15 @@ impl CallLogger {
     pub fn with_config(config: LogConfig) -> Result<Self> {
         let Some(root) = config.root.clone() else { return Ok(Self::disabled()) };
         let counters = Arc::new(Counters::default());
-        // std's bounded channel allocates every slot up front: keep the capacity sane.
-        let (tx, rx) = mpsc::sync_channel(config.queue_capacity.clamp(1, MAX_QUEUE_CAPACITY));
-        let writer = Writer::new(root.clone(), config.clone(), counters.clone());
-        let handle = std::thread::Builder::new()
-            .name("patter-calllog".into())
-            .spawn(move || writer.run(rx))
-            .map_err(|e| PatterError::io(&root, &e))?;
+        let chan = Chan::start(&root, &config, &counters).map_err(|e| PatterError::io(&root, &e))?;
         let shared = Arc::new(Shared {
-            tx: Some(tx),
+            chan: AtomicPtr::new(Box::into_raw(Box::new(chan))),
+            restarting: AtomicU64::new(0),
             counters,
             config,
             root,
             next_key: AtomicU64::new(1),
             last_drop_warn: AtomicU64::new(0),
-            pid: std::process::id(),
-            thread: Mutex::new(Some(handle)),
         });
         exit::register(&shared);
         Ok(CallLogger { shared: Some(shared) })
@@ -280,7 +352,7 @@ impl CallLogger {
 
     fn sweep_at_opt(&self, now: Option<Timestamp>) -> SweepReport {
         let Some(sh) = &self.shared else { return SweepReport::default() };
-        let Some(tx) = &sh.tx else { return SweepReport::default() };
+        let Some(tx) = sh.sender() else { return SweepReport::default() };
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
         if tx.send(Msg::Sweep(now, ack_tx)).is_err() {
             return SweepReport::default();
@@ -347,7 +419,7 @@ impl Drop for CallLogHandle {
         if let Some((sh, info)) = &self.inner {
             if !self.ended.load(Ordering::Relaxed) {
                 // Let the writer close this call's files; if the queue is full its cache evicts them later.
-                if let Some(tx) = &sh.tx {
+                if let Some(tx) = sh.sender() {
                     let _ = tx.try_send(Msg::Release(info.key));
                 }
             }

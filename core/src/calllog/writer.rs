@@ -3,12 +3,12 @@
 //! runs the sampled retention sweep (never on a caller's thread).
 
 use super::format;
-use super::fsio;
 use super::retention::{self, SweepReport};
 use super::stats::Counters;
 use super::warn::WarnLimiter;
 use crate::clock::Timestamp;
 use crate::config::LogConfig;
+use crate::fsio::{self, Dir};
 use crate::records::{CallEnd, CallStart, EventLine, TranscriptLine};
 use std::collections::HashMap;
 use std::fs::File;
@@ -60,14 +60,24 @@ impl Stream {
 
 #[derive(Default)]
 struct CallFiles {
-    dir_ready: bool,
-    transcript: Option<File>,
-    events: Option<File>,
+    /// The call's directory, opened without following links (None: not yet, or to re-check).
+    dir: Option<Arc<Dir>>,
+    transcript: Option<Appender>,
+    events: Option<Appender>,
     last_used: u64,
+}
+
+/// An open JSONL file and its length, so a line that would take it past
+/// [`MAX_JSONL_BYTES`](crate::store::MAX_JSONL_BYTES) (what hydrate reads back) is refused.
+struct Appender {
+    file: File,
+    len: u64,
 }
 
 pub(crate) struct Writer {
     root: PathBuf,
+    /// The log root, opened on first use (and again after a failure).
+    root_dir: Option<Arc<Dir>>,
     config: LogConfig,
     counters: Arc<Counters>,
     calls: HashMap<u64, CallFiles>,
@@ -85,7 +95,7 @@ fn seed() -> u64 {
 
 impl Writer {
     pub fn new(root: PathBuf, config: LogConfig, counters: Arc<Counters>) -> Self {
-        Writer { root, config, counters, calls: HashMap::new(), tick: 0, warn: WarnLimiter::default(), rng: seed() }
+        Writer { root, root_dir: None, config, counters, calls: HashMap::new(), tick: 0, warn: WarnLimiter::default(), rng: seed() }
     }
 
     /// Runs until every sender is gone and the queue is drained.
@@ -142,18 +152,39 @@ impl Writer {
         e
     }
 
-    /// Makes sure the call's directory exists; None (error counted) when it cannot.
-    fn call_dir(&mut self, info: &CallInfo) -> Option<PathBuf> {
-        let dir = self.root.join(&info.rel_dir);
-        if self.entry(info.key).dir_ready {
-            return Some(dir);
+    /// Opens (creating) the call's directory below the root without following links; None
+    /// (error counted and logged) when it cannot: a link, FIFO or file planted in its place,
+    /// an unwritable or full disk.
+    fn call_dir(&mut self, info: &CallInfo) -> Option<Arc<Dir>> {
+        if let Some(d) = &self.entry(info.key).dir {
+            return Some(d.clone());
         }
-        match fsio::ensure_dir(&dir, self.config.fsync) {
-            Ok(()) => {
-                self.entry(info.key).dir_ready = true;
-                Some(dir)
+        let sync = self.config.fsync;
+        let root = match &self.root_dir {
+            Some(r) => r.clone(),
+            None => match Dir::open_root(&self.root, sync) {
+                Ok(r) => {
+                    let r = Arc::new(r);
+                    self.root_dir = Some(r.clone());
+                    r
+                }
+                Err(e) => {
+                    let root = self.root.clone();
+                    self.fail("open the log root", &root, &e);
+                    return None;
+                }
+            },
+        };
+        match root.subdirs(&info.rel_dir, sync) {
+            Ok(d) => {
+                let d = Arc::new(d);
+                self.entry(info.key).dir = Some(d.clone());
+                Some(d)
             }
             Err(e) => {
+                // The root itself may be gone (retention, an operator): reopen it next time.
+                self.root_dir = None;
+                let dir = self.root.join(&info.rel_dir);
                 self.fail("create the call directory", &dir, &e);
                 None
             }
@@ -166,15 +197,15 @@ impl Writer {
         }
     }
 
-    fn write_metadata_in(&mut self, dir: &Path, info: &CallInfo, end: Option<&CallEnd>) {
+    fn write_metadata_in(&mut self, dir: &Dir, info: &CallInfo, end: Option<&CallEnd>) {
         let bytes = format::metadata_json(&info.start, end, &self.config.redaction);
-        match fsio::write_atomic(dir, "metadata.json", &bytes, self.config.fsync) {
+        match dir.write_atomic("metadata.json", &bytes, self.config.fsync) {
             Ok(()) => {
                 self.counters.written.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => {
-                self.entry(info.key).dir_ready = false;
-                self.fail("write metadata.json", &dir.join("metadata.json"), &e);
+                self.entry(info.key).dir = None;
+                self.fail("write metadata.json", &dir.path().join("metadata.json"), &e);
             }
         }
     }
@@ -182,7 +213,7 @@ impl Writer {
     fn start(&mut self, info: &CallInfo) {
         let Some(dir) = self.call_dir(info) else { return };
         // A directory reused by a restarted call may hold a crashed writer's temp file.
-        fsio::remove_stale_tmp(&dir);
+        dir.remove_stale_tmp();
         self.write_metadata_in(&dir, info, None);
     }
 
@@ -191,7 +222,7 @@ impl Writer {
         if let Some(mut files) = self.calls.remove(&info.key) {
             if self.config.fsync {
                 for f in [files.transcript.take(), files.events.take()].into_iter().flatten() {
-                    if let Err(e) = f.sync_data() {
+                    if let Err(e) = f.file.sync_data() {
                         let p = self.root.join(&info.rel_dir);
                         self.fail("fsync a JSONL file", &p, &e);
                     }
@@ -202,38 +233,47 @@ impl Writer {
 
     fn append(&mut self, info: &CallInfo, stream: Stream, line: &[u8]) {
         let Some(dir) = self.call_dir(info) else { return };
-        let path = dir.join(stream.file_name());
+        let name = stream.file_name();
         let entry = self.entry(info.key);
         let slot = match stream {
             Stream::Transcript => &mut entry.transcript,
             Stream::Events => &mut entry.events,
         };
         if slot.is_none() {
-            match fsio::open_append(&path) {
-                Ok((f, repaired)) => {
-                    *slot = Some(f);
+            match dir.open_append(name).and_then(|(file, repaired)| Ok((file.metadata()?.len(), file, repaired))) {
+                Ok((len, file, repaired)) => {
+                    *slot = Some(Appender { file, len });
                     if repaired > 0 {
-                        ::tracing::warn!(path = %path.display(), bytes = repaired, "patter call log: removed a partial line left by a killed writer");
+                        ::tracing::warn!(path = %dir.path().join(name).display(), bytes = repaired, "patter call log: removed a partial line left by a killed writer");
                     }
                 }
                 Err(e) => {
-                    entry.dir_ready = false;
-                    self.fail("open a JSONL file", &path, &e);
+                    entry.dir = None;
+                    self.fail("open a JSONL file", &dir.path().join(name), &e);
                     return;
                 }
             }
         }
-        let Some(file) = slot.as_mut() else { return };
-        match fsio::append_line(file, line) {
+        let Some(app) = slot.as_mut() else { return };
+        if app.len.saturating_add(line.len() as u64) > crate::store::MAX_JSONL_BYTES {
+            let e = io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("the line ({} bytes) would take the file past {} bytes, the most that is read back", line.len(), crate::store::MAX_JSONL_BYTES),
+            );
+            self.fail("append a JSONL line", &dir.path().join(name), &e);
+            return;
+        }
+        match fsio::append_line(&mut app.file, line) {
             Ok(()) => {
+                app.len += line.len() as u64;
                 self.counters.written.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => {
                 // Close it: the next line reopens (and re-checks the directory), so the log
                 // recovers by itself once the disk does.
                 *slot = None;
-                entry.dir_ready = false;
-                self.fail("append a JSONL line", &path, &e);
+                entry.dir = None;
+                self.fail("append a JSONL line", &dir.path().join(name), &e);
             }
         }
     }
@@ -260,8 +300,9 @@ impl Writer {
             self.counters.errors.fetch_add(rep.errors, Ordering::Relaxed);
         }
         // Directories of live calls may have been removed: re-check them on next use.
+        self.root_dir = None;
         for c in self.calls.values_mut() {
-            c.dir_ready = false;
+            c.dir = None;
         }
         rep
     }

@@ -19,8 +19,11 @@ use std::path::Path;
 
 /// Largest metadata.json read (bigger ones are skipped as `too_large`).
 pub const MAX_METADATA_BYTES: u64 = 4 * 1024 * 1024;
-/// Largest prefix of a transcript.jsonl / events.jsonl read; the rest is ignored (`truncated_files`).
-pub const MAX_JSONL_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest transcript.jsonl / events.jsonl: the call-log writer never makes a file longer (a
+/// line that would is refused, counted and logged), and reads take at most this much (the rest
+/// of a longer file, from another writer, is ignored and counted in `truncated_files`). So
+/// whatever the writer accepted is read back whole.
+pub const MAX_JSONL_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What reading a call's JSONL files found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -230,6 +233,9 @@ pub(crate) fn collect(
         }
     }
     found.sort_by_key(|e| std::cmp::Reverse(e.0.order_ns));
+    // Read but older than the `want` newest: a busy last day (the reference SDK puts a whole
+    // day in one directory) is read whole and mostly not kept.
+    report.not_retained += found.len().saturating_sub(want);
     found.truncate(want);
     found
         .into_iter()

@@ -206,7 +206,10 @@ impl MetricsStore {
             g.ring.get(call_id).or_else(|| g.active.get(call_id)).cloned()?
         };
         if let Some(dir) = rec.disk_dir.take() {
-            let (mut transcript, mut events, _) = read_call_files(&dir);
+            let (mut transcript, mut events, report) = read_call_files(&dir);
+            if report != JsonlReport::default() {
+                ::tracing::warn!(dir = %dir.display(), truncated_files = report.truncated_files, bad_lines = report.bad_lines, torn_tails = report.torn_tails, "patter store: parts of a call's JSONL files could not be read and were skipped");
+            }
             transcript.truncate(MAX_TRANSCRIPT_LINES);
             events.truncate(MAX_EVENTS);
             rec.transcript = transcript;

@@ -7,14 +7,16 @@
 pub mod encode;
 pub mod names;
 mod pipeline;
+mod queue;
 mod sinks;
 
 #[cfg(test)]
 pub(crate) use pipeline::span_queue;
-pub(crate) use pipeline::{recorder, SpanQueue};
+pub(crate) use pipeline::recorder;
+pub(crate) use queue::SpanQueue;
 pub use pipeline::{
     attach_span_exporter, detach_span_exporter, force_flush, init_tracing, init_tracing_with_env, is_enabled,
-    is_recording, shutdown_tracing, stats, SinkStats, TracingStats,
+    is_recording, shutdown_tracing, stats, SinkStats, TracingStats, SHUTDOWN_GRACE,
 };
 pub use sinks::{SpanBatch, SpanCallback};
 

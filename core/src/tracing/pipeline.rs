@@ -1,50 +1,44 @@
-//! The span pipeline: a bounded queue that Calls put their finished spans on (the SDK's
-//! `SpanData`), and one export thread that batches them out to every attached sink.
+//! The span pipeline: the queue Calls put their finished spans on, one export thread that
+//! batches them out to every attached sink, and the accounting that says where each span went.
 //!
-//! The caller's thread only does `try_send`: a full queue drops the span and counts it. A dead,
-//! failing or slow collector costs counted failures and drops on the export thread, never a
-//! blocked or failed call.
+//! A dead, failing or slow collector costs counted failures and drops on the export thread,
+//! never a blocked or failed call. Every ended span lands in exactly one counter (exported,
+//! failed, dropped, discarded) or is still queued/in flight; after `shutdown_tracing` returns
+//! nothing is in flight.
 //!
-//! Span records travel as `Box<SpanData>` (the queue moves a pointer, not the record, and the
-//! allocation is reused), hence the `Vec<Box<_>>`s below.
+//! fork(): the pipeline is tagged with the fork generation it was built in. In a child the first
+//! use finds it stale, leaves it untouched (its locks may be held by threads that do not exist
+//! there) and builds a fresh one, with new queues, counters, export thread and sinks rebuilt
+//! from the parent's configuration, so a pre-forked worker exports its own spans.
 #![allow(clippy::vec_box)]
 
 use super::encode::SpanResource;
+use super::queue::{Counters, Ctl, SpanQueue};
 use super::sinks::{CallbackSink, ConsoleSink, FileSink, OtlpSink, Sink, SpanCallback};
 use crate::config::{Env, ProcessEnv, TracingConfig, TracingOptions};
 use crate::Result;
-use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::trace::SpanData;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Whether spans are recorded at all (tracing enabled or a host exporter attached).
 /// Read on every Call operation, so it is a plain atomic.
 static RECORDING: AtomicBool = AtomicBool::new(false);
-static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
-
-/// Control messages for the export thread (spans travel on their own queue).
-enum Ctl {
-    /// A full batch is waiting.
-    Wake,
-    /// Export everything queued so far, then acknowledge.
-    Flush(SyncSender<()>),
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    ended: AtomicU64,
-    dropped: AtomicU64,
-    exported: AtomicU64,
-    failed: AtomicU64,
-}
+/// The pipeline of this process (leaked: one per fork generation at most).
+static CURRENT: AtomicPtr<Pipeline> = AtomicPtr::new(std::ptr::null_mut());
+/// Held (= generation + 1 of the holder) while a pipeline is being built.
+static BUILDING: AtomicU64 = AtomicU64::new(0);
+/// How much longer than the export timeout `shutdown_tracing` may take.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 struct SinkSlot {
     name: String,
-    key: Option<u64>,
+    /// The host exporter behind a callback sink (kept outside the lock so that a forked child
+    /// can rebuild the sink without touching the lock).
+    callback: Option<(u64, Arc<dyn SpanCallback>)>,
     sink: Mutex<Box<dyn Sink>>,
     exported: AtomicU64,
     failed: AtomicU64,
@@ -53,10 +47,10 @@ struct SinkSlot {
 }
 
 impl SinkSlot {
-    fn new(name: &str, key: Option<u64>, sink: Box<dyn Sink>) -> Arc<SinkSlot> {
+    fn new(name: &str, callback: Option<(u64, Arc<dyn SpanCallback>)>, sink: Box<dyn Sink>) -> Arc<SinkSlot> {
         Arc::new(SinkSlot {
             name: name.to_string(),
-            key,
+            callback,
             sink: Mutex::new(sink),
             exported: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -65,7 +59,12 @@ impl SinkSlot {
         })
     }
 
-    fn export(&self, batch: &[SpanData], resource: &SpanResource, totals: &Counters) {
+    fn key(&self) -> Option<u64> {
+        self.callback.as_ref().map(|(k, _)| *k)
+    }
+
+    /// Exports one batch; returns whether the sink accepted it.
+    fn export(&self, batch: &[SpanData], resource: &SpanResource) -> bool {
         let n = batch.len() as u64;
         let result = match self.sink.lock() {
             Ok(mut s) => s.export(batch, resource),
@@ -74,14 +73,13 @@ impl SinkSlot {
         match result {
             Ok(()) => {
                 self.exported.fetch_add(n, Ordering::Relaxed);
-                totals.exported.fetch_add(n, Ordering::Relaxed);
                 if self.consecutive_failures.swap(0, Ordering::Relaxed) > 0 {
                     tracing::info!(sink = %self.name, "span export recovered");
                 }
+                true
             }
             Err(e) => {
                 self.failed.fetch_add(n, Ordering::Relaxed);
-                totals.failed.fetch_add(n, Ordering::Relaxed);
                 let k = self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
                 // One line when a sink starts failing, then one per 100 failed batches.
                 if k % 100 == 0 {
@@ -90,12 +88,15 @@ impl SinkSlot {
                 if let Ok(mut le) = self.last_error.lock() {
                     *le = Some(e);
                 }
+                false
             }
         }
     }
 
+    /// Shuts the sink down unless an export is using it right now (a hung collector): then the
+    /// export thread drops it when that export returns, and the drop releases it.
     fn shutdown(&self) {
-        if let Ok(mut s) = self.sink.lock() {
+        if let Ok(mut s) = self.sink.try_lock() {
             s.shutdown();
         }
     }
@@ -112,117 +113,256 @@ struct Sinks {
     config: Option<TracingConfig>,
 }
 
+impl Sinks {
+    fn all(&self) -> Vec<Arc<SinkSlot>> {
+        self.configured.iter().chain(self.attached.iter()).cloned().collect()
+    }
+}
+
+/// The batch the export thread is delivering, so that a shutdown that gives up on it can count
+/// it as discarded (and the export thread then does not count it again).
+#[derive(Default)]
+struct Ledger {
+    next_seq: u64,
+    in_flight: Option<(u64, u64)>,
+}
+
 struct Pipeline {
     queue: &'static SpanQueue,
     ctl: SyncSender<Ctl>,
+    /// Taken by the export thread while it pulls a batch, and by a shutdown that discards
+    /// what is left.
+    spans: Mutex<Receiver<Box<SpanData>>>,
+    ledger: Mutex<Ledger>,
     counters: Arc<Counters>,
-    sinks: Arc<Mutex<Sinks>>,
+    sinks: Mutex<Sinks>,
     export_timeout: Duration,
-    /// The process that started the export thread (a forked child has no export thread).
-    pid: u32,
+    max_batch: usize,
+    generation: u64,
 }
 
-/// Where finished spans go: `submit` never blocks. The export thread never sleeps on the span
-/// queue itself (that would cost a wake-up syscall per span); it polls the queue on a timer and
-/// is woken only when a full batch is waiting.
-#[derive(Debug)]
-pub(crate) struct SpanQueue {
-    spans: SyncSender<Box<SpanData>>,
-    ctl: SyncSender<Ctl>,
-    pending: AtomicU64,
-    max_batch: u64,
-    counters: Arc<Counters>,
-    scope: InstrumentationScope,
-    /// Records the export thread is done with, handed back so that a span costs the caller no
-    /// allocation (and the allocator no cross-thread free) in the steady state.
-    pool: Mutex<Vec<Box<SpanData>>>,
-    pool_cap: usize,
+/// What a forked child takes over from its parent's pipeline.
+#[derive(Default)]
+struct Inherited {
+    config: Option<TracingConfig>,
+    callbacks: Vec<(u64, Arc<dyn SpanCallback>)>,
 }
 
-/// Attribute capacity of a new record (a service span has up to ~12).
-const RECORD_ATTRIBUTES: usize = 16;
+/// The current pipeline, built on first use (and again in a forked child).
+fn pipeline() -> &'static Pipeline {
+    let p = CURRENT.load(Ordering::Acquire);
+    // SAFETY: pipelines are leaked, never freed.
+    if let Some(p) = unsafe { p.as_ref() } {
+        if p.generation == crate::fork::generation() {
+            return p;
+        }
+    }
+    rebuild()
+}
 
-impl SpanQueue {
-    fn new(spans: SyncSender<Box<SpanData>>, ctl: SyncSender<Ctl>, max_batch: usize, counters: Arc<Counters>) -> Self {
-        SpanQueue {
-            spans,
-            ctl,
-            pending: AtomicU64::new(0),
-            max_batch: max_batch as u64,
+#[cold]
+fn rebuild() -> &'static Pipeline {
+    crate::fork::watch();
+    let gen = crate::fork::generation();
+    // Take the build lock; a holder from an older generation was a thread of the parent that
+    // does not exist here.
+    loop {
+        let held = BUILDING.load(Ordering::Acquire);
+        if (held == 0 || held != gen + 1)
+            && BUILDING.compare_exchange(held, gen + 1, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    let old = CURRENT.load(Ordering::Acquire);
+    // SAFETY: as in `pipeline`.
+    let p = match unsafe { old.as_ref() } {
+        Some(p) if p.generation == gen => p,
+        stale => {
+            let inherited = stale.map(inherit).unwrap_or_default();
+            let p: &'static Pipeline = Box::leak(Box::new(Pipeline::new()));
+            p.adopt(inherited);
+            CURRENT.store(p as *const Pipeline as *mut Pipeline, Ordering::Release);
+            p
+        }
+    };
+    BUILDING.store(0, Ordering::Release);
+    p
+}
+
+/// Reads the configuration and host exporters of a parent's pipeline in a forked child. Its
+/// lock is normally free (held only for microseconds); if a thread held it at fork time it
+/// stays locked forever, and the child starts with tracing off instead of waiting.
+fn inherit(stale: &Pipeline) -> Inherited {
+    let Some(s) = crate::fork::try_lock_briefly(&stale.sinks) else {
+        tracing::warn!("patter tracing: the parent's tracing state was locked at fork(); tracing is off in this process");
+        RECORDING.store(false, Ordering::Release);
+        return Inherited::default();
+    };
+    let inherited = Inherited {
+        config: if s.enabled { s.config.clone() } else { None },
+        callbacks: s.attached.iter().filter_map(|a| a.callback.clone()).collect(),
+    };
+    drop(s);
+    inherited
+}
+
+impl Pipeline {
+    fn new() -> Pipeline {
+        // Queue and batch sizes come from the environment the first time the pipeline is
+        // needed; they cannot change afterwards.
+        let cfg = TracingConfig::resolve(&TracingOptions { disable_otlp: true, ..Default::default() }, &ProcessEnv)
+            .expect("config without OTLP endpoint cannot fail");
+        let (span_tx, span_rx) = sync_channel::<Box<SpanData>>(cfg.queue_capacity);
+        let (ctl_tx, ctl_rx) = sync_channel::<Ctl>(64);
+        let counters = Arc::new(Counters::default());
+        // Leaked once per pipeline: spans hold a `&'static` to it.
+        let queue: &'static SpanQueue =
+            Box::leak(Box::new(SpanQueue::new(span_tx, ctl_tx.clone(), cfg.max_batch, counters.clone())));
+        let p = Pipeline {
+            queue,
+            ctl: ctl_tx,
+            spans: Mutex::new(span_rx),
+            ledger: Mutex::new(Ledger::default()),
             counters,
-            scope: InstrumentationScope::builder(super::names::SCOPE_NAME).build(),
-            pool: Mutex::new(Vec::with_capacity(2 * max_batch)),
-            pool_cap: 2 * max_batch,
-        }
+            sinks: Mutex::new(Sinks::default()),
+            export_timeout: cfg.export_timeout,
+            max_batch: cfg.max_batch,
+            generation: crate::fork::generation(),
+        };
+        p.start_thread(ctl_rx, cfg.batch_delay);
+        p
     }
 
-    /// A record for a new span: a recycled one (attributes cleared, capacity kept) when the
-    /// export thread has returned some, else a new one. Never waits for the pool's lock.
-    pub(crate) fn record(&self) -> Box<SpanData> {
-        let recycled = self.pool.try_lock().ok().and_then(|mut p| p.pop());
-        match recycled {
-            Some(mut r) => {
-                r.attributes.clear();
-                r
-            }
-            None => {
-                let mut r = Box::new(self.empty_record());
-                r.attributes.reserve(RECORD_ATTRIBUTES);
-                r
-            }
-        }
-    }
-
-    /// A blank record (no attributes, no allocation).
-    fn empty_record(&self) -> SpanData {
-        SpanData {
-            span_context: opentelemetry::trace::SpanContext::NONE,
-            parent_span_id: opentelemetry::trace::SpanId::INVALID,
-            parent_span_is_remote: false,
-            span_kind: opentelemetry::trace::SpanKind::Internal,
-            name: "".into(),
-            start_time: std::time::UNIX_EPOCH,
-            end_time: std::time::UNIX_EPOCH,
-            attributes: Vec::new(),
-            dropped_attributes_count: 0,
-            events: Default::default(),
-            links: Default::default(),
-            status: opentelemetry::trace::Status::Unset,
-            instrumentation_scope: self.scope.clone(),
-        }
-    }
-
-    /// Takes back exported records (export thread), keeping at most `pool_cap`.
-    fn recycle(&self, records: &mut Vec<Box<SpanData>>) {
-        if let Ok(mut pool) = self.pool.lock() {
-            let room = self.pool_cap.saturating_sub(pool.len());
-            let n = room.min(records.len());
-            pool.extend(records.drain(..n));
-        }
-        records.clear();
-    }
-
-    /// The instrumentation scope every span carries (`getpatter`).
-    pub(crate) fn scope(&self) -> &InstrumentationScope {
-        &self.scope
-    }
-
-    /// Queues a finished span; a full queue drops it and counts the drop.
-    pub(crate) fn submit(&self, span: Box<SpanData>) {
-        self.counters.ended.fetch_add(1, Ordering::Relaxed);
-        match self.spans.try_send(span) {
-            Ok(()) => {
-                if (self.pending.fetch_add(1, Ordering::Relaxed) + 1) % self.max_batch == 0 {
-                    let _ = self.ctl.try_send(Ctl::Wake);
+    fn start_thread(&self, ctl: Receiver<Ctl>, delay: Duration) {
+        // The thread finds the pipeline through CURRENT once it is published.
+        let gen = self.generation;
+        if let Err(e) = std::thread::Builder::new().name("patter-span-export".into()).spawn(move || {
+            let p = loop {
+                // SAFETY: as in `pipeline`.
+                match unsafe { CURRENT.load(Ordering::Acquire).as_ref() } {
+                    Some(p) if p.generation == gen => break p,
+                    _ => std::thread::sleep(Duration::from_millis(1)),
                 }
+            };
+            p.export_loop(ctl, delay)
+        }) {
+            tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
+        }
+    }
+
+    /// Installs what a forked child inherited (nothing in a new process).
+    fn adopt(&self, inherited: Inherited) {
+        let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, cb) in inherited.callbacks {
+            sinks.attached.push(callback_slot(key, cb));
+        }
+        if let Some(cfg) = inherited.config {
+            match configured_sinks(&cfg) {
+                Ok(configured) => {
+                    sinks.configured = configured;
+                    sinks.resource = SpanResource { service_name: cfg.service_name.clone(), attributes: cfg.resource_attributes.clone() };
+                    sinks.enabled = true;
+                    sinks.config = Some(cfg);
+                }
+                Err(e) => tracing::warn!(error = %e, "patter tracing: could not restart the exporters after fork(); tracing is off"),
             }
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                let d = self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                if d % 10_000 == 0 {
-                    tracing::warn!(dropped_total = d + 1, "span queue full; span dropped");
+        }
+        update_recording(&sinks);
+    }
+
+    fn export_loop(&'static self, ctl: Receiver<Ctl>, delay: Duration) {
+        let mut batch = Batch { spans: Vec::with_capacity(self.max_batch), shells: Vec::with_capacity(self.max_batch) };
+        loop {
+            match ctl.recv_timeout(delay) {
+                Ok(Ctl::Wake) | Err(RecvTimeoutError::Timeout) => self.drain(&mut batch),
+                Ok(Ctl::Flush(ack)) => {
+                    self.drain(&mut batch);
+                    let _ = ack.send(());
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.drain(&mut batch);
+                    return;
                 }
             }
         }
+    }
+
+    /// Exports the span queue as it is now, in batches of at most `max_batch`.
+    fn drain(&self, batch: &mut Batch) {
+        loop {
+            let seq = {
+                let Ok(rx) = self.spans.lock() else { return };
+                while batch.spans.len() < self.max_batch {
+                    match rx.try_recv() {
+                        Ok(s) => batch.push(self.queue, s),
+                        Err(_) => break,
+                    }
+                }
+                if batch.spans.is_empty() {
+                    return;
+                }
+                // In flight from here: a shutdown that gives up now counts it as discarded.
+                let mut l = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+                l.next_seq += 1;
+                l.in_flight = Some((l.next_seq, batch.spans.len() as u64));
+                l.next_seq
+            };
+            let full = batch.spans.len() == self.max_batch;
+            self.export(batch, seq);
+            if !full {
+                return;
+            }
+        }
+    }
+
+    /// Hands the batch to every sink, settles its count, then recycles its records.
+    fn export(&self, batch: &mut Batch, seq: u64) {
+        let (slots, resource) = match self.sinks.lock() {
+            Ok(s) => (s.all(), s.resource.clone()),
+            Err(_) => (Vec::new(), SpanResource::default()),
+        };
+        let mut all_ok = true;
+        for slot in &slots {
+            all_ok &= slot.export(&batch.spans, &resource);
+        }
+        // A batch with no sink left (all removed meanwhile) was delivered nowhere.
+        let nowhere = slots.is_empty();
+        drop(slots);
+        let n = batch.spans.len() as u64;
+        {
+            let mut l = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+            if l.in_flight.is_some_and(|(s, _)| s == seq) {
+                l.in_flight = None;
+                let c = &self.counters;
+                let counter = if nowhere {
+                    &c.discarded
+                } else if all_ok {
+                    &c.exported
+                } else {
+                    &c.failed
+                };
+                counter.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        batch.recycle(self.queue);
+    }
+
+    /// Gives up on every span still queued or in flight, counting them as discarded.
+    fn discard_pending(&self) -> u64 {
+        let mut n = 0u64;
+        if let Ok(rx) = self.spans.lock() {
+            while rx.try_recv().is_ok() {
+                n += 1;
+            }
+        }
+        let mut l = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, k)) = l.in_flight.take() {
+            n += k;
+        }
+        self.counters.discarded.fetch_add(n, Ordering::Relaxed);
+        n
     }
 }
 
@@ -240,18 +380,7 @@ impl Batch {
         self.shells.push(record);
     }
 
-    /// Hands the batch to every sink, then recycles its records.
-    fn export(&mut self, queue: &SpanQueue, sinks: &Mutex<Sinks>, counters: &Counters) {
-        if self.spans.is_empty() {
-            return;
-        }
-        let (slots, resource) = match sinks.lock() {
-            Ok(s) => (s.configured.iter().chain(s.attached.iter()).cloned().collect::<Vec<_>>(), s.resource.clone()),
-            Err(_) => (Vec::new(), SpanResource::default()),
-        };
-        for slot in &slots {
-            slot.export(&self.spans, &resource, counters);
-        }
+    fn recycle(&mut self, queue: &SpanQueue) {
         for (shell, span) in self.shells.iter_mut().zip(self.spans.drain(..)) {
             **shell = span;
         }
@@ -259,76 +388,23 @@ impl Batch {
     }
 }
 
-fn export_loop(
-    queue: &'static SpanQueue,
-    spans: Receiver<Box<SpanData>>,
-    ctl: Receiver<Ctl>,
-    sinks: Arc<Mutex<Sinks>>,
-    counters: Arc<Counters>,
-    max_batch: usize,
-    delay: Duration,
-) {
-    let mut batch = Batch { spans: Vec::with_capacity(max_batch), shells: Vec::with_capacity(max_batch) };
-    // Drains the span queue as it is now, in batches of at most `max_batch`.
-    let drain = |batch: &mut Batch| loop {
-        match spans.try_recv() {
-            Ok(s) => {
-                batch.push(queue, s);
-                if batch.spans.len() >= max_batch {
-                    batch.export(queue, &sinks, &counters);
-                }
-            }
-            Err(_) => {
-                batch.export(queue, &sinks, &counters);
-                return;
-            }
-        }
-    };
-    loop {
-        match ctl.recv_timeout(delay) {
-            Ok(Ctl::Wake) | Err(RecvTimeoutError::Timeout) => drain(&mut batch),
-            Ok(Ctl::Flush(ack)) => {
-                drain(&mut batch);
-                let _ = ack.send(());
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                drain(&mut batch);
-                return;
-            }
-        }
-    }
-}
-
-fn pipeline() -> &'static Pipeline {
-    PIPELINE.get_or_init(|| {
-        // Queue and batch sizes come from the environment the first time the pipeline is
-        // needed; they cannot change afterwards.
-        let cfg = TracingConfig::resolve(&TracingOptions { disable_otlp: true, ..Default::default() }, &ProcessEnv)
-            .expect("config without OTLP endpoint cannot fail");
-        let (span_tx, span_rx) = sync_channel::<Box<SpanData>>(cfg.queue_capacity);
-        let (ctl_tx, ctl_rx) = sync_channel::<Ctl>(64);
-        let counters = Arc::new(Counters::default());
-        let sinks = Arc::new(Mutex::new(Sinks::default()));
-        let (max_batch, delay) = (cfg.max_batch, cfg.batch_delay);
-        // Leaked once per process: spans hold a `&'static` to it.
-        let queue: &'static SpanQueue = Box::leak(Box::new(SpanQueue::new(span_tx, ctl_tx.clone(), max_batch, counters.clone())));
-        let loop_sinks = sinks.clone();
-        let loop_counters = counters.clone();
-        if let Err(e) = std::thread::Builder::new()
-            .name("patter-span-export".into())
-            .spawn(move || export_loop(queue, span_rx, ctl_rx, loop_sinks, loop_counters, max_batch, delay))
-        {
-            tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
-        }
-        Pipeline { queue, ctl: ctl_tx, counters, sinks, export_timeout: cfg.export_timeout, pid: std::process::id() }
-    })
+/// Counts a span that started before a `fork()` and ended in the child (its queue has no
+/// export thread here): ended and discarded in the child's pipeline.
+pub(crate) fn discard_stale(span: Box<SpanData>) {
+    drop(span);
+    let c = &pipeline().counters;
+    c.ended.fetch_add(1, Ordering::Relaxed);
+    c.discarded.fetch_add(1, Ordering::Relaxed);
 }
 
 /// The queue every recording Call puts its spans on (None until tracing is enabled or an
 /// exporter is attached).
+#[inline]
 pub(crate) fn recorder() -> Option<&'static SpanQueue> {
     if RECORDING.load(Ordering::Acquire) {
-        PIPELINE.get().map(|p| p.queue)
+        let q = pipeline().queue;
+        // A forked child whose parent's state could not be taken over records nothing.
+        RECORDING.load(Ordering::Acquire).then_some(q)
     } else {
         None
     }
@@ -349,6 +425,31 @@ fn update_recording(s: &Sinks) {
     RECORDING.store(s.enabled || !s.attached.is_empty(), Ordering::Release);
 }
 
+fn callback_slot(key: u64, cb: Arc<dyn SpanCallback>) -> Arc<SinkSlot> {
+    let name = format!("callback:{key:x}");
+    SinkSlot::new(&name, Some((key, cb.clone())), Box::new(CallbackSink(cb)))
+}
+
+/// The sinks `cfg` asks for (OTLP, console, file).
+fn configured_sinks(cfg: &TracingConfig) -> Result<Vec<Arc<SinkSlot>>> {
+    let mut configured = Vec::new();
+    if let Some(url) = &cfg.traces_url {
+        let sink = OtlpSink::new(url, &cfg.headers, cfg.export_timeout).map_err(crate::PatterError::Exporter)?;
+        configured.push(SinkSlot::new(&format!("otlp:{url}"), None, Box::new(sink)));
+    }
+    if cfg.console {
+        configured.push(SinkSlot::new("console", None, Box::new(ConsoleSink)));
+    }
+    if let Some(path) = &cfg.file {
+        configured.push(SinkSlot::new(&format!("file:{}", path.display()), None, Box::new(FileSink::new(path.clone()))));
+    }
+    Ok(configured)
+}
+
+fn state_error() -> crate::PatterError {
+    crate::PatterError::State("tracing state poisoned".into())
+}
+
 /// Starts tracing with `opts` resolved against the process environment. Returns `Ok(false)`
 /// (and records nothing) unless `PATTER_OTEL_ENABLED` is `1`/`true`/`yes`. Calling it again
 /// while enabled keeps the running configuration and returns `Ok(true)`; call
@@ -366,22 +467,11 @@ pub fn init_tracing_with_env(opts: &TracingOptions, env: &dyn Env) -> Result<boo
         return Ok(false);
     }
     let p = pipeline();
-    let mut sinks = p.sinks.lock().map_err(|_| crate::PatterError::State("tracing state poisoned".into()))?;
+    let mut sinks = p.sinks.lock().map_err(|_| state_error())?;
     if sinks.enabled {
         return Ok(true);
     }
-    let mut configured = Vec::new();
-    if let Some(url) = &cfg.traces_url {
-        let sink = OtlpSink::new(url, &cfg.headers, cfg.export_timeout).map_err(crate::PatterError::Exporter)?;
-        configured.push(SinkSlot::new(&format!("otlp:{url}"), None, Box::new(sink)));
-    }
-    if cfg.console {
-        configured.push(SinkSlot::new("console", None, Box::new(ConsoleSink)));
-    }
-    if let Some(path) = &cfg.file {
-        configured.push(SinkSlot::new(&format!("file:{}", path.display()), None, Box::new(FileSink::new(path.clone()))));
-    }
-    sinks.configured = configured;
+    sinks.configured = configured_sinks(&cfg)?;
     sinks.resource = SpanResource { service_name: cfg.service_name.clone(), attributes: cfg.resource_attributes.clone() };
     sinks.enabled = true;
     sinks.config = Some(cfg);
@@ -391,21 +481,23 @@ pub fn init_tracing_with_env(opts: &TracingOptions, env: &dyn Env) -> Result<boo
 
 /// Whether `init_tracing` succeeded and `shutdown_tracing` has not been called since.
 pub fn is_enabled() -> bool {
-    PIPELINE.get().and_then(|p| p.sinks.lock().ok().map(|s| s.enabled)).unwrap_or(false)
+    if CURRENT.load(Ordering::Acquire).is_null() {
+        return false;
+    }
+    pipeline().sinks.lock().map(|s| s.enabled).unwrap_or(false)
 }
 
 /// Waits until every span ended before this call has been handed to the sinks, at most
-/// `timeout`. Returns false on timeout, and at once in a process forked after tracing started
-/// (it has no export thread). Never call it from a live call's hot path.
+/// `timeout`. Returns false on timeout. Never call it from a live call's hot path.
 pub fn force_flush(timeout: Duration) -> bool {
-    let Some(p) = PIPELINE.get() else { return true };
-    if p.pid != std::process::id() {
-        // A forked child inherited the queue but not the thread that drains it.
-        tracing::warn!("patter tracing: set up before fork(); this process has no export thread, nothing is flushed");
-        return false;
+    if CURRENT.load(Ordering::Acquire).is_null() {
+        return true;
     }
+    flush_until(pipeline(), Instant::now() + timeout)
+}
+
+fn flush_until(p: &Pipeline, deadline: Instant) -> bool {
     let (ack_tx, ack_rx) = sync_channel(1);
-    let deadline = Instant::now() + timeout;
     let mut msg = Ctl::Flush(ack_tx);
     loop {
         match p.ctl.try_send(msg) {
@@ -423,26 +515,33 @@ pub fn force_flush(timeout: Duration) -> bool {
     ack_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_ok()
 }
 
-/// Flushes pending spans (bounded by the export timeout plus a second), then removes every
-/// sink, attached exporters included. Safe to call twice, or without `init_tracing`.
+/// Flushes pending spans, then removes every sink, attached exporters included. Takes at most
+/// the export timeout plus [`SHUTDOWN_GRACE`]: spans still queued or in flight then (a hung
+/// collector) are counted as `discarded`. Safe to call twice, or without `init_tracing`, and in
+/// a forked child.
 pub fn shutdown_tracing() {
-    let Some(p) = PIPELINE.get() else { return };
-    if let Ok(s) = p.sinks.lock() {
-        if !s.enabled && s.attached.is_empty() {
-            return;
-        }
+    if CURRENT.load(Ordering::Acquire).is_null() {
+        return;
     }
-    // Stop new spans first, then drain what is queued.
+    let p = pipeline();
+    let export_timeout = match p.sinks.lock() {
+        Ok(s) if !s.enabled && s.attached.is_empty() => return,
+        Ok(s) => s.config.as_ref().map_or(p.export_timeout, |c| c.export_timeout),
+        Err(_) => p.export_timeout,
+    };
+    // Stop new spans first (they are counted as discarded from now on), then drain the queue.
     RECORDING.store(false, Ordering::Release);
-    if !force_flush(p.export_timeout + Duration::from_secs(1)) {
-        tracing::warn!("shutdown_tracing: flush timed out; remaining spans dropped");
+    if !flush_until(p, Instant::now() + export_timeout + SHUTDOWN_GRACE) {
+        let n = p.discard_pending();
+        tracing::warn!(discarded = n, "shutdown_tracing: flush timed out; spans still queued were discarded");
     }
     let removed: Vec<Arc<SinkSlot>> = match p.sinks.lock() {
         Ok(mut s) => {
             s.enabled = false;
             s.config = None;
-            let mut all = std::mem::take(&mut s.configured);
-            all.append(&mut s.attached);
+            let all = s.all();
+            s.configured.clear();
+            s.attached.clear();
             update_recording(&s);
             all
         }
@@ -467,29 +566,31 @@ pub fn attach_span_exporter(cb: Arc<dyn SpanCallback>, side: Option<&str>) -> Re
     }
     let p = pipeline();
     let key = callback_key(&cb);
-    let mut sinks = p.sinks.lock().map_err(|_| crate::PatterError::State("tracing state poisoned".into()))?;
-    if sinks.attached.iter().any(|s| s.key == Some(key)) {
+    let mut sinks = p.sinks.lock().map_err(|_| state_error())?;
+    if sinks.attached.iter().any(|s| s.key() == Some(key)) {
         return Ok(false);
     }
-    let name = format!("callback:{key:x}");
-    sinks.attached.push(SinkSlot::new(&name, Some(key), Box::new(CallbackSink(cb))));
+    sinks.attached.push(callback_slot(key, cb));
     update_recording(&sinks);
     Ok(true)
 }
 
-/// Detaches a host exporter attached earlier (after flushing what it is owed). Returns
-/// whether it was attached.
+/// Detaches a host exporter attached earlier (after flushing what it is owed, at most the
+/// export timeout plus [`SHUTDOWN_GRACE`]). Returns whether it was attached.
 pub fn detach_span_exporter(cb: &Arc<dyn SpanCallback>) -> bool {
-    let Some(p) = PIPELINE.get() else { return false };
+    if CURRENT.load(Ordering::Acquire).is_null() {
+        return false;
+    }
+    let p = pipeline();
     let key = callback_key(cb);
-    let present = p.sinks.lock().map(|s| s.attached.iter().any(|x| x.key == Some(key))).unwrap_or(false);
+    let present = p.sinks.lock().map(|s| s.attached.iter().any(|x| x.key() == Some(key))).unwrap_or(false);
     if !present {
         return false;
     }
-    force_flush(p.export_timeout + Duration::from_secs(1));
+    flush_until(p, Instant::now() + p.export_timeout + SHUTDOWN_GRACE);
     let removed = match p.sinks.lock() {
         Ok(mut s) => {
-            let pos = s.attached.iter().position(|x| x.key == Some(key));
+            let pos = s.attached.iter().position(|x| x.key() == Some(key));
             let r = pos.map(|i| s.attached.remove(i));
             update_recording(&s);
             r
@@ -509,15 +610,18 @@ pub fn detach_span_exporter(cb: &Arc<dyn SpanCallback>) -> bool {
 pub struct SinkStats {
     /// `otlp:<url>`, `console`, `file:<path>` or `callback:<id>`.
     pub name: String,
-    /// Spans delivered.
+    /// Spans this sink delivered.
     pub exported: u64,
-    /// Spans in batches the sink failed to deliver.
+    /// Spans in batches this sink failed to deliver.
     pub failed: u64,
     /// The latest failure, if any.
     pub last_error: Option<String>,
 }
 
-/// Counters of the span pipeline since process start.
+/// Counters of the span pipeline of this process (a forked child starts from zero). Every ended
+/// span is in exactly one of `dropped`, `exported`, `failed`, `discarded` or `pending`:
+/// `spans_ended = dropped + exported + failed + discarded + pending`, and `pending` is 0 once
+/// `shutdown_tracing` has returned.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
 pub struct TracingStats {
     /// `init_tracing` is in effect.
@@ -528,83 +632,54 @@ pub struct TracingStats {
     pub spans_ended: u64,
     /// Spans dropped because the export queue was full.
     pub dropped: u64,
-    /// Span deliveries since process start, summed over all sinks (a span sent to two sinks
-    /// counts twice).
+    /// Spans every sink accepted.
     pub exported: u64,
-    /// Failed span deliveries since process start, summed over all sinks.
+    /// Spans at least one sink failed to deliver (per-sink detail in `sinks`).
     pub failed: u64,
+    /// Spans given up without an export: still queued or in flight when `shutdown_tracing`'s
+    /// deadline passed, or ended while nothing was recording.
+    pub discarded: u64,
+    /// Spans queued or being exported right now.
+    pub pending: u64,
     /// The current sinks.
     pub sinks: Vec<SinkStats>,
 }
 
 /// A snapshot of the pipeline's counters.
 pub fn stats() -> TracingStats {
-    let Some(p) = PIPELINE.get() else { return TracingStats::default() };
+    if CURRENT.load(Ordering::Acquire).is_null() {
+        return TracingStats::default();
+    }
+    let p = pipeline();
+    let c = &p.counters;
+    // Read the outcomes before `ended`, so `pending` is never negative.
+    let (dropped, exported, failed, discarded) = (
+        c.dropped.load(Ordering::Acquire),
+        c.exported.load(Ordering::Acquire),
+        c.failed.load(Ordering::Acquire),
+        c.discarded.load(Ordering::Acquire),
+    );
+    let ended = c.ended.load(Ordering::Acquire);
     let mut st = TracingStats {
         recording: is_recording(),
-        spans_ended: p.counters.ended.load(Ordering::Relaxed),
-        dropped: p.counters.dropped.load(Ordering::Relaxed),
-        exported: p.counters.exported.load(Ordering::Relaxed),
-        failed: p.counters.failed.load(Ordering::Relaxed),
+        spans_ended: ended,
+        dropped,
+        exported,
+        failed,
+        discarded,
+        pending: ended.saturating_sub(dropped + exported + failed + discarded),
         ..Default::default()
     };
     if let Ok(s) = p.sinks.lock() {
         st.enabled = s.enabled;
         for slot in s.configured.iter().chain(s.attached.iter()) {
-            let ss = SinkStats {
+            st.sinks.push(SinkStats {
                 name: slot.name.clone(),
                 exported: slot.exported.load(Ordering::Relaxed),
                 failed: slot.failed.load(Ordering::Relaxed),
                 last_error: slot.last_error.lock().ok().and_then(|e| e.clone()),
-            };
-            st.sinks.push(ss);
+            });
         }
     }
     st
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use opentelemetry::KeyValue;
-
-    fn queue(max_batch: usize) -> (SpanQueue, Receiver<Box<SpanData>>) {
-        let (tx, rx) = sync_channel(4);
-        let (ctl, _) = sync_channel(1);
-        (SpanQueue::new(tx, ctl, max_batch, Arc::new(Counters::default())), rx)
-    }
-
-    #[test]
-    fn recycled_records_come_back_empty_with_their_capacity() {
-        let (q, _rx) = queue(1);
-        let mut dirty = Box::new(q.empty_record());
-        dirty.attributes.extend((0..40).map(|i| KeyValue::new("stale", i as i64)));
-        let cap = dirty.attributes.capacity();
-        q.recycle(&mut vec![dirty]);
-        let r = q.record();
-        assert!(r.attributes.is_empty());
-        assert_eq!(r.attributes.capacity(), cap, "the recycled record was not the one reused");
-        let fresh = q.record();
-        assert!(fresh.attributes.is_empty() && fresh.attributes.capacity() >= RECORD_ATTRIBUTES);
-    }
-
-    #[test]
-    fn the_pool_is_bounded() {
-        let (q, _rx) = queue(2);
-        let mut many: Vec<Box<SpanData>> = (0..10).map(|_| Box::new(q.empty_record())).collect();
-        q.recycle(&mut many);
-        assert!(many.is_empty());
-        assert_eq!(q.pool.lock().unwrap().len(), 4);
-    }
-
-    #[test]
-    fn a_full_queue_drops_and_counts() {
-        let (q, rx) = queue(512);
-        for _ in 0..6 {
-            q.submit(q.record());
-        }
-        assert_eq!(rx.try_iter().count(), 4);
-        assert_eq!(q.counters.ended.load(Ordering::Relaxed), 6);
-        assert_eq!(q.counters.dropped.load(Ordering::Relaxed), 2);
-    }
 }

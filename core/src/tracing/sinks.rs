@@ -4,8 +4,9 @@
 use super::encode::{self, SpanResource};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::fmt::Write as _;
+use crate::fsio;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A destination for batches of finished spans.
@@ -89,6 +90,12 @@ impl Sink for ConsoleSink {
 }
 
 /// OTLP-JSON, one export batch per line, appended to a file: the embedded default sink.
+///
+/// Several processes may append to one file and any of them may be killed mid-line: each line
+/// is one `write` under an exclusive `flock`, after removing a torn tail a killed writer left
+/// (see [`fsio::append_line_repairing`]), so every line parses. The file is created 0600 and
+/// missing directories 0700 (spans carry call ids); the file name must be a regular file, never
+/// a link, FIFO or device.
 pub(crate) struct FileSink {
     path: PathBuf,
     file: Option<std::fs::File>,
@@ -99,24 +106,28 @@ impl FileSink {
     pub(crate) fn new(path: PathBuf) -> Self {
         FileSink { path, file: None }
     }
+
+    fn open(&self) -> Result<std::fs::File, String> {
+        let err = |e: std::io::Error| format!("{}: {e}", self.path.display());
+        let name = self.path.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{}: not a file name", self.path.display()))?;
+        let parent = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = fsio::Dir::open_root(parent, false).map_err(err)?;
+        let (f, repaired) = dir.open_append(name).map_err(err)?;
+        if repaired > 0 {
+            tracing::warn!(path = %self.path.display(), bytes = repaired, "patter span file: removed a partial line left by a killed writer");
+        }
+        Ok(f)
+    }
 }
 
 impl Sink for FileSink {
     fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String> {
         if self.file.is_none() {
-            if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            self.file = Some(f);
+            self.file = Some(self.open()?);
         }
         let mut line = encode::to_json(batch.to_vec(), resource);
         line.push('\n');
-        let res = self.file.as_mut().map(|f| f.write_all(line.as_bytes()));
+        let res = self.file.as_ref().map(|f| fsio::append_line_repairing(f, line.as_bytes()));
         match res {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => {

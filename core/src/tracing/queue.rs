@@ -1,0 +1,200 @@
+//! The span queue between callers and the export thread, and the counters every span ends in.
+//!
+//! The caller's thread only does `try_send`: a full queue drops the span and counts it.
+//! Span records travel as `Box<SpanData>` (the queue moves a pointer, not the record, and the
+//! allocation is reused), hence the `Vec<Box<_>>`s below.
+#![allow(clippy::vec_box)]
+
+use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::trace::SpanData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+/// Span-level counters of one pipeline. Every ended span ends in exactly one of `dropped`,
+/// `exported`, `failed` or `discarded`, or is still queued/in flight.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub ended: AtomicU64,
+    /// The queue was full.
+    pub dropped: AtomicU64,
+    /// Every sink accepted the span.
+    pub exported: AtomicU64,
+    /// At least one sink failed to deliver the span.
+    pub failed: AtomicU64,
+    /// Given up without an export attempt: still queued or in flight when `shutdown_tracing`'s
+    /// deadline passed, ended while nothing was recording, or ended in a forked child by a
+    /// span that started before the fork.
+    pub discarded: AtomicU64,
+}
+
+/// Control messages for the export thread (spans travel on their own queue).
+pub(crate) enum Ctl {
+    /// A full batch is waiting.
+    Wake,
+    /// Export everything queued so far, then acknowledge.
+    Flush(SyncSender<()>),
+}
+
+/// Where finished spans go: `submit` never blocks. The export thread never sleeps on the span
+/// queue itself (that would cost a wake-up syscall per span); it polls the queue on a timer and
+/// is woken only when a full batch is waiting.
+#[derive(Debug)]
+pub(crate) struct SpanQueue {
+    spans: SyncSender<Box<SpanData>>,
+    ctl: SyncSender<Ctl>,
+    pending: AtomicU64,
+    max_batch: u64,
+    pub(crate) counters: Arc<Counters>,
+    scope: InstrumentationScope,
+    /// Records the export thread is done with, handed back so that a span costs the caller no
+    /// allocation (and the allocator no cross-thread free) in the steady state.
+    pool: Mutex<Vec<Box<SpanData>>>,
+    pool_cap: usize,
+    /// The fork generation this queue's export thread lives in.
+    generation: u64,
+}
+
+impl std::fmt::Debug for Ctl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Ctl::Wake => "Wake",
+            Ctl::Flush(_) => "Flush",
+        })
+    }
+}
+
+/// Attribute capacity of a new record (a service span has up to ~12).
+pub(crate) const RECORD_ATTRIBUTES: usize = 16;
+
+impl SpanQueue {
+    /// A queue feeding `spans`, waking the export thread through `ctl` every `max_batch` spans.
+    pub(crate) fn new(spans: SyncSender<Box<SpanData>>, ctl: SyncSender<Ctl>, max_batch: usize, counters: Arc<Counters>) -> Self {
+        SpanQueue {
+            spans,
+            ctl,
+            pending: AtomicU64::new(0),
+            max_batch: max_batch as u64,
+            counters,
+            scope: InstrumentationScope::builder(super::names::SCOPE_NAME).build(),
+            pool: Mutex::new(Vec::with_capacity(2 * max_batch)),
+            pool_cap: 2 * max_batch,
+            generation: crate::fork::generation(),
+        }
+    }
+
+    /// A record for a new span: a recycled one (attributes cleared, capacity kept) when the
+    /// export thread has returned some, else a new one. Never waits for the pool's lock.
+    pub(crate) fn record(&self) -> Box<SpanData> {
+        let recycled = self.pool.try_lock().ok().and_then(|mut p| p.pop());
+        match recycled {
+            Some(mut r) => {
+                r.attributes.clear();
+                r
+            }
+            None => {
+                let mut r = Box::new(self.empty_record());
+                r.attributes.reserve(RECORD_ATTRIBUTES);
+                r
+            }
+        }
+    }
+
+    /// A blank record (no attributes, no allocation).
+    pub(crate) fn empty_record(&self) -> SpanData {
+        SpanData {
+            span_context: opentelemetry::trace::SpanContext::NONE,
+            parent_span_id: opentelemetry::trace::SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: opentelemetry::trace::SpanKind::Internal,
+            name: "".into(),
+            start_time: std::time::UNIX_EPOCH,
+            end_time: std::time::UNIX_EPOCH,
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: Default::default(),
+            links: Default::default(),
+            status: opentelemetry::trace::Status::Unset,
+            instrumentation_scope: self.scope.clone(),
+        }
+    }
+
+    /// Takes back exported records (export thread), keeping at most `pool_cap`.
+    pub(crate) fn recycle(&self, records: &mut Vec<Box<SpanData>>) {
+        if let Ok(mut pool) = self.pool.lock() {
+            let room = self.pool_cap.saturating_sub(pool.len());
+            let n = room.min(records.len());
+            pool.extend(records.drain(..n));
+        }
+        records.clear();
+    }
+
+    /// The instrumentation scope every span carries (`getpatter`).
+    pub(crate) fn scope(&self) -> &InstrumentationScope {
+        &self.scope
+    }
+
+    /// Queues a finished span; a full queue drops it and counts the drop. A span ended while
+    /// nothing records (after `shutdown_tracing`) is counted as discarded at once; one that
+    /// started before a `fork()` and ends in the child is counted in the child's pipeline.
+    pub(crate) fn submit(&self, span: Box<SpanData>) {
+        if self.generation != crate::fork::generation() {
+            super::pipeline::discard_stale(span);
+            return;
+        }
+        self.counters.ended.fetch_add(1, Ordering::Relaxed);
+        if !super::pipeline::is_recording() {
+            self.counters.discarded.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        match self.spans.try_send(span) {
+            Ok(()) => {
+                if (self.pending.fetch_add(1, Ordering::Relaxed) + 1) % self.max_batch == 0 {
+                    let _ = self.ctl.try_send(Ctl::Wake);
+                }
+            }
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                let d = self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                if d % 10_000 == 0 {
+                    tracing::warn!(dropped_total = d + 1, "span queue full; span dropped");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::KeyValue;
+    use std::sync::mpsc::{sync_channel, Receiver};
+
+    fn queue(max_batch: usize) -> (SpanQueue, Receiver<Box<SpanData>>) {
+        let (tx, rx) = sync_channel(4);
+        let (ctl, _) = sync_channel(1);
+        (SpanQueue::new(tx, ctl, max_batch, Arc::new(Counters::default())), rx)
+    }
+
+    #[test]
+    fn recycled_records_come_back_empty_with_their_capacity() {
+        let (q, _rx) = queue(1);
+        let mut dirty = Box::new(q.empty_record());
+        dirty.attributes.extend((0..40).map(|i| KeyValue::new("stale", i as i64)));
+        let cap = dirty.attributes.capacity();
+        q.recycle(&mut vec![dirty]);
+        let r = q.record();
+        assert!(r.attributes.is_empty());
+        assert_eq!(r.attributes.capacity(), cap, "the recycled record was not the one reused");
+        let fresh = q.record();
+        assert!(fresh.attributes.is_empty() && fresh.attributes.capacity() >= RECORD_ATTRIBUTES);
+    }
+
+    #[test]
+    fn the_pool_is_bounded() {
+        let (q, _rx) = queue(2);
+        let mut many: Vec<Box<SpanData>> = (0..10).map(|_| Box::new(q.empty_record())).collect();
+        q.recycle(&mut many);
+        assert!(many.is_empty());
+        assert_eq!(q.pool.lock().unwrap().len(), 4);
+    }
+}
