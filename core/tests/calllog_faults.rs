@@ -200,3 +200,139 @@ fn read_only_file_system_then_recovers() {
     assert_complete_call(&mnt.join("calls/2026/04/23/before"), 2);
     assert_complete_call(&mnt.join("calls/2026/04/23/after"), 2);
 }
+
+/// The directory a test call of 2026-04-23 is written to.
+fn call_path(root: &Path, id: &str) -> std::path::PathBuf {
+    root.join("calls/2026/04/23").join(id)
+}
+
+/// Fifty ordinary calls after a fault: all reach the disk and `flush()` returns.
+fn later_calls_unaffected(logger: &CallLogger, root: &Path) {
+    for i in 0..50 {
+        one_call(logger, &format!("later-{i}"), 2, "fine");
+    }
+    assert!(logger.flush_timeout(std::time::Duration::from_secs(20)), "the writer is wedged");
+    logger.flush();
+    for i in 0..50 {
+        assert_complete_call(&call_path(root, &format!("later-{i}")), 2);
+    }
+}
+
+/// A FIFO planted as a call's transcript.jsonl (nobody reading it) is refused, not opened for
+/// a blocking write: the refusal is counted and the writer goes on with every later call.
+#[cfg(unix)]
+#[test]
+fn planted_fifo_transcript_is_refused_and_never_wedges_the_writer() {
+    let t = TempDir::new("fifo");
+    let dir = call_path(t.path(), "fifo-call");
+    fs::create_dir_all(&dir).unwrap();
+    let fifo = std::ffi::CString::new(dir.join("transcript.jsonl").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let logger = CallLogger::with_config(test_config(t.path())).unwrap();
+    one_call(&logger, "fifo-call", 3, &"x".repeat(200_000));
+    later_calls_unaffected(&logger, t.path());
+    let s = logger.stats();
+    assert_eq!(s.errors, 3, "each of the 3 refused transcript lines counted: {s:?}");
+    let meta: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("metadata.json")).unwrap()).unwrap();
+    assert_eq!(meta["status"], "completed", "the call's other files are still written");
+    assert!(fs::symlink_metadata(dir.join("transcript.jsonl")).unwrap().file_type().is_fifo_like());
+}
+
+trait FifoLike {
+    fn is_fifo_like(&self) -> bool;
+}
+#[cfg(unix)]
+impl FifoLike for fs::FileType {
+    fn is_fifo_like(&self) -> bool {
+        use std::os::unix::fs::FileTypeExt;
+        self.is_fifo()
+    }
+}
+
+/// A call directory planted as a symlink to a directory outside the root is never written
+/// through; the call is refused and counted, the target stays empty, later calls are written.
+#[cfg(unix)]
+#[test]
+fn symlinked_call_directory_is_not_written_through() {
+    let t = TempDir::new("linkcall");
+    let outside = TempDir::new("linkcall-outside");
+    let root = t.path().join("root");
+    fs::create_dir_all(root.join("calls/2026/04/23")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), call_path(&root, "planted")).unwrap();
+    let logger = CallLogger::with_config(test_config(&root)).unwrap();
+    one_call(&logger, "planted", 3, "secret transcript");
+    later_calls_unaffected(&logger, &root);
+    assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0, "nothing written outside the root");
+    assert_eq!(logger.stats().errors, 6, "start + 3 lines + event + end refused and counted");
+}
+
+/// The same with the day directory planted as a symlink: no call of that day lands outside.
+#[cfg(unix)]
+#[test]
+fn symlinked_day_directory_is_not_written_through() {
+    let t = TempDir::new("linkday");
+    let outside = TempDir::new("linkday-outside");
+    let root = t.path().join("root");
+    fs::create_dir_all(root.join("calls/2026/04")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("calls/2026/04/23")).unwrap();
+    let logger = CallLogger::with_config(test_config(&root)).unwrap();
+    for i in 0..5 {
+        one_call(&logger, &format!("day-{i}"), 1, "hello");
+    }
+    assert!(logger.flush_timeout(std::time::Duration::from_secs(20)));
+    assert_eq!(walk_files(outside.path()).len(), 0, "nothing written outside the root");
+    assert_eq!(logger.stats().errors, 5 * 4);
+    assert_eq!(logger.stats().written, 0);
+    // Another day is unaffected.
+    let h = logger.start_call(&start("next-day", ts("2026-04-24T08:00:00Z")));
+    h.end(&end(ts("2026-04-24T08:00:01Z"), 1000, 0.0, None));
+    logger.flush();
+    assert!(root.join("calls/2026/04/24/next-day/metadata.json").is_file());
+}
+
+/// A unix socket, a device file and a symlinked file planted as JSONL files are refused
+/// (never connected to, never written to, never followed).
+#[cfg(unix)]
+#[test]
+fn sockets_devices_and_symlinked_files_are_refused() {
+    let t = TempDir::new("odd");
+    let victim = TempDir::new("odd-victim");
+    let target = victim.path().join("target.txt");
+    fs::write(&target, b"untouched").unwrap();
+    let sock_dir = call_path(t.path(), "sock");
+    let dev_dir = call_path(t.path(), "dev");
+    let link_dir = call_path(t.path(), "link");
+    for d in [&sock_dir, &dev_dir, &link_dir] {
+        fs::create_dir_all(d).unwrap();
+    }
+    let _listener = std::os::unix::net::UnixListener::bind(sock_dir.join("transcript.jsonl")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", dev_dir.join("transcript.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&target, link_dir.join("events.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&target, link_dir.join("metadata.json")).unwrap();
+    let logger = CallLogger::with_config(test_config(t.path())).unwrap();
+    for id in ["sock", "dev", "link"] {
+        one_call(&logger, id, 2, "hello");
+    }
+    later_calls_unaffected(&logger, t.path());
+    assert_eq!(fs::read(&target).unwrap(), b"untouched", "the link's target was not written");
+    // metadata.json is replaced (atomic rename over the link), never written through it.
+    assert!(!fs::symlink_metadata(link_dir.join("metadata.json")).unwrap().file_type().is_symlink());
+    assert_eq!(logger.stats().errors, 2 + 2 + 1, "2 socket lines, 2 device lines, 1 linked event");
+}
+
+/// A transcript line accepted on write is read back whole by the store (same limits on both
+/// sides): a 10 MB utterance survives hydrate + get_call.
+#[test]
+fn a_ten_megabyte_utterance_reads_back_whole() {
+    let t = TempDir::new("bigline");
+    let logger = CallLogger::with_config(test_config(t.path())).unwrap();
+    let big = "y".repeat(10 * 1024 * 1024);
+    one_call(&logger, "big", 1, &big);
+    logger.flush();
+    assert_eq!(logger.stats().errors, 0);
+    let store = patter_core::store::MetricsStore::new(10);
+    assert_eq!(store.hydrate(t.path()), 1);
+    let rec = store.get_call("big").unwrap();
+    assert_eq!(rec.transcript.len(), 1);
+    assert_eq!(rec.transcript[0].text.len(), big.len());
+}

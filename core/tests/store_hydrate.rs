@@ -167,6 +167,7 @@ fn newest_day_first_and_stops_when_the_ring_is_full() {
     let store = MetricsStore::new(15);
     let rep = store.hydrate_report(root);
     assert_eq!((rep.loaded, rep.days_scanned, rep.stopped_early, rep.corrupt), (15, 2, true, 0), "{rep:?}");
+    assert_eq!(rep.not_retained, 5, "the 5 older calls of 2026-04-09 were read and dropped: {rep:?}");
     let ids: Vec<_> = store.get_calls(100, 0).into_iter().map(|c| c.call_id).collect();
     let mut expected: Vec<String> = (0..10).rev().map(|c| format!("d10-c{c}")).collect();
     expected.extend((5..10).rev().map(|c| format!("d09-c{c}")));
@@ -201,4 +202,25 @@ fn missing_or_odd_roots_are_harmless() {
     assert_eq!(store.hydrate(t.path().join("does-not-exist")), 0);
     fs::write(t.path().join("calls"), b"file, not dir").unwrap();
     assert_eq!(store.hydrate(t.path()), 0);
+}
+
+/// One day holding many calls (the reference SDK's layout): every record read and dropped
+/// because the ring is full is reported.
+#[test]
+fn one_big_day_reports_every_call_it_did_not_keep() {
+    let t = TempDir::new("hyd-bigday");
+    let root = t.path();
+    for c in 0..2000 {
+        let id = format!("big-{c:04}");
+        let dir = call_dir(root, "2026/04/23", &id);
+        let (m, s) = (c / 60, c % 60);
+        let meta = serde_json::json!({"call_id": id, "started_at": format!("2026-04-23T{:02}:{m:02}:{s:02}.000Z", 10 + m / 60),
+            "status": "completed"});
+        fs::write(dir.join("metadata.json"), meta.to_string()).unwrap();
+    }
+    let store = MetricsStore::new(500);
+    let rep = store.hydrate_report(root);
+    assert_eq!(rep.loaded, 500, "{rep:?}");
+    assert_eq!(rep.not_retained, 1500, "{rep:?}");
+    assert_eq!(rep.loaded + rep.not_retained + rep.already_present + rep.corrupt, 2000);
 }
