@@ -6,7 +6,9 @@
 //! [`generation`] it was built in. A child handler registered with `pthread_atfork` bumps the
 //! generation (an atomic store, nothing else), so the first use in the child sees stale state,
 //! leaves it untouched (never locks it, never joins its thread) and builds fresh state with new
-//! threads. Checking costs one relaxed atomic load.
+//! threads. Checking costs one relaxed atomic load. What a child takes over from its parent
+//! (tracing configuration, attached exporters) is published lock-free by the parent whenever it
+//! changes, so the child never needs a lock a parent thread may have held at fork time.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
@@ -35,31 +37,12 @@ fn install() {
     // SAFETY: registers a plain `extern "C" fn()` child handler; no preconditions.
     let rc = unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
     if rc != 0 {
-        ::tracing::warn!(code = rc, "patter: pthread_atfork failed; a forked child will not restart tracing or logging");
+        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::ForkUnwatched, || format!("pthread_atfork failed (code {rc}); a forked child will not restart tracing or logging"));
     }
 }
 
 #[cfg(not(unix))]
 fn install() {}
-
-/// Locks `m`, waiting at most ~100 ms: for locks that threads of this process hold only for
-/// microseconds. None when it stayed locked (held at fork time by a thread that does not exist
-/// in this child) or is poisoned.
-pub(crate) fn try_lock_briefly<T>(m: &std::sync::Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
-    for i in 0..2_000u32 {
-        match m.try_lock() {
-            Ok(g) => return Some(g),
-            Err(std::sync::TryLockError::Poisoned(_)) => return None,
-            Err(std::sync::TryLockError::WouldBlock) => {}
-        }
-        if i < 100 {
-            std::thread::yield_now();
-        } else {
-            std::thread::sleep(std::time::Duration::from_micros(50));
-        }
-    }
-    None
-}
 
 #[cfg(all(test, unix))]
 mod tests {

@@ -10,6 +10,7 @@ pub mod call;
 pub mod calllog;
 pub mod clock;
 pub mod config;
+pub mod diagnostics;
 pub mod error;
 pub mod fork;
 pub(crate) mod fsio;

@@ -102,7 +102,7 @@ fn default_pricing() -> Arc<PricingTable> {
     PRICING
         .get_or_init(|| {
             crate::config::load_pricing(&Default::default(), &crate::config::ProcessEnv).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "pricing overrides ignored; using built-in rates");
+                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::PricingOverridesIgnored, || format!("pricing overrides ignored ({e}); using the built-in rates"));
                 PricingTable::defaults()
             })
         })
@@ -369,7 +369,7 @@ impl Drop for CallInner {
     fn drop(&mut self) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if st.ended.is_none() {
-            tracing::warn!(call_id = %self.start.call_id, "call dropped without end(); recorded as abandoned");
+            crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallAbandoned, || format!("call {} dropped without end(); recorded as abandoned", self.start.call_id));
             let mut taken = std::mem::replace(&mut *st, CallState::new(None));
             drop(st);
             self.finish(&mut taken, CallStatus::Abandoned, Some("abandoned".into()));

@@ -21,7 +21,6 @@ mod redact;
 mod retention;
 mod safe_id;
 mod stats;
-mod warn;
 mod writer;
 
 pub use self::format::{event_line, metadata_json, transcript_line, SCHEMA_VERSION};
@@ -86,7 +85,6 @@ pub(crate) struct Shared {
     config: LogConfig,
     root: PathBuf,
     next_key: AtomicU64,
-    last_drop_warn: AtomicU64,
 }
 
 impl Shared {
@@ -125,7 +123,7 @@ impl Shared {
                     Some(unsafe { &*p })
                 }
                 Err(e) => {
-                    ::tracing::warn!(error = %e, "patter call log: could not start a writer after fork(); records are dropped");
+                    crate::diagnostics::report(crate::diagnostics::Level::Error, crate::diagnostics::Code::CallLogUnavailable, || format!("could not start a call-log writer after fork() ({e}); records are dropped"));
                     current
                 }
             },
@@ -149,18 +147,12 @@ impl Shared {
         }
     }
 
-    /// One warning per minute at most, from whichever caller thread gets there first.
+    /// Reports the drop (rate-limited by the diagnostics contract).
     fn warn_dropped(&self) {
-        let now_s = Instant::now().duration_since(*process_epoch()).as_secs() + 1;
-        let last = self.last_drop_warn.load(Ordering::Relaxed);
-        if (last == 0 || now_s >= last + 60)
-            && self.last_drop_warn.compare_exchange(last, now_s, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-        {
-            ::tracing::warn!(
-                dropped_total = self.counters.dropped.load(Ordering::Relaxed),
-                "patter call log: queue full, dropping records (the writer cannot keep up)"
-            );
-        }
+        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogDropped, || {
+            let total = self.counters.dropped.load(Ordering::Relaxed);
+            format!("call log queue full: records dropped ({total} so far); the writer cannot keep up")
+        });
     }
 
     fn flush_until(&self, deadline: Option<Instant>) -> bool {
@@ -225,11 +217,6 @@ impl Drop for Shared {
     }
 }
 
-fn process_epoch() -> &'static Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    EPOCH.get_or_init(Instant::now)
-}
-
 /// Writes call directories under a root; cheap to clone (all clones share one writer thread).
 #[derive(Clone, Default)]
 pub struct CallLogger {
@@ -258,7 +245,7 @@ impl CallLogger {
             .get_or_init(|| match CallLogger::new(&Persist::Unset, &ProcessEnv) {
                 Ok(l) => l,
                 Err(e) => {
-                    ::tracing::warn!(error = %e, "patter call log: disabled");
+                    crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogUnavailable, || format!("the default call log is off: {e}"));
                     CallLogger::disabled()
                 }
             })
@@ -285,7 +272,6 @@ impl CallLogger {
             config,
             root,
             next_key: AtomicU64::new(1),
-            last_drop_warn: AtomicU64::new(0),
         });
         exit::register(&shared);
         Ok(CallLogger { shared: Some(shared) })

@@ -5,7 +5,6 @@
 use super::format;
 use super::retention::{self, SweepReport};
 use super::stats::Counters;
-use super::warn::WarnLimiter;
 use crate::clock::Timestamp;
 use crate::config::LogConfig;
 use crate::fsio::{self, Dir};
@@ -82,7 +81,6 @@ pub(crate) struct Writer {
     counters: Arc<Counters>,
     calls: HashMap<u64, CallFiles>,
     tick: u64,
-    warn: WarnLimiter,
     rng: u64,
 }
 
@@ -95,7 +93,7 @@ fn seed() -> u64 {
 
 impl Writer {
     pub fn new(root: PathBuf, config: LogConfig, counters: Arc<Counters>) -> Self {
-        Writer { root, root_dir: None, config, counters, calls: HashMap::new(), tick: 0, warn: WarnLimiter::default(), rng: seed() }
+        Writer { root, root_dir: None, config, counters, calls: HashMap::new(), tick: 0, rng: seed() }
     }
 
     /// Runs until every sender is gone and the queue is drained.
@@ -136,7 +134,9 @@ impl Writer {
 
     fn fail(&mut self, op: &'static str, path: &Path, err: &io::Error) {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
-        self.warn.warn(op, path, err);
+        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogWriteFailed, || {
+            format!("could not {op} {}: {err}; the call goes on without it", path.display())
+        });
     }
 
     fn entry(&mut self, key: u64) -> &mut CallFiles {
@@ -244,7 +244,7 @@ impl Writer {
                 Ok((len, file, repaired)) => {
                     *slot = Some(Appender { file, len });
                     if repaired > 0 {
-                        ::tracing::warn!(path = %dir.path().join(name).display(), bytes = repaired, "patter call log: removed a partial line left by a killed writer");
+                        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogFileRepaired, || format!("{}: removed a partial line ({repaired} bytes) left by a killed writer", dir.path().join(name).display()));
                     }
                 }
                 Err(e) => {

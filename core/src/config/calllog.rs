@@ -212,7 +212,7 @@ pub fn resolve_root(persist: &Persist, env: &dyn Env) -> Result<Option<PathBuf>>
             if v.eq_ignore_ascii_case("auto") {
                 let root = platform_default_root(env);
                 if root.is_none() {
-                    ::tracing::warn!("PATTER_LOG_DIR=auto but no platform data directory is known; call logging disabled");
+                    crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogUnavailable, || "PATTER_LOG_DIR=auto but no platform data directory is known; call logging is off".into());
                 }
                 return Ok(root);
             }

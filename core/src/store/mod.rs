@@ -208,7 +208,12 @@ impl MetricsStore {
         if let Some(dir) = rec.disk_dir.take() {
             let (mut transcript, mut events, report) = read_call_files(&dir);
             if report != JsonlReport::default() {
-                ::tracing::warn!(dir = %dir.display(), truncated_files = report.truncated_files, bad_lines = report.bad_lines, torn_tails = report.torn_tails, "patter store: parts of a call's JSONL files could not be read and were skipped");
+                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::StoreReadSkipped, || {
+                    format!(
+                        "{}: parts of the call's JSONL files were skipped ({} truncated files, {} bad lines, {} torn tails)",
+                        dir.display(), report.truncated_files, report.bad_lines, report.torn_tails
+                    )
+                });
             }
             transcript.truncate(MAX_TRANSCRIPT_LINES);
             events.truncate(MAX_EVENTS);

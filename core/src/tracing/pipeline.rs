@@ -80,11 +80,10 @@ impl SinkSlot {
             }
             Err(e) => {
                 self.failed.fetch_add(n, Ordering::Relaxed);
-                let k = self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
-                // One line when a sink starts failing, then one per 100 failed batches.
-                if k % 100 == 0 {
-                    tracing::warn!(sink = %self.name, spans = n, error = %e, "span export failed; spans dropped");
-                }
+                self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
+                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingExportFailed, || {
+                    format!("sink {} failed to export {n} spans: {e}", self.name)
+                });
                 if let Ok(mut le) = self.last_error.lock() {
                     *le = Some(e);
                 }
@@ -142,7 +141,7 @@ struct Pipeline {
 }
 
 /// What a forked child takes over from its parent's pipeline.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Inherited {
     config: Option<TracingConfig>,
     callbacks: Vec<(u64, Arc<dyn SpanCallback>)>,
@@ -191,21 +190,17 @@ fn rebuild() -> &'static Pipeline {
     p
 }
 
-/// Reads the configuration and host exporters of a parent's pipeline in a forked child. Its
-/// lock is normally free (held only for microseconds); if a thread held it at fork time it
-/// stays locked forever, and the child starts with tracing off instead of waiting.
-fn inherit(stale: &Pipeline) -> Inherited {
-    let Some(s) = crate::fork::try_lock_briefly(&stale.sinks) else {
-        tracing::warn!("patter tracing: the parent's tracing state was locked at fork(); tracing is off in this process");
-        RECORDING.store(false, Ordering::Release);
-        return Inherited::default();
-    };
-    let inherited = Inherited {
-        config: if s.enabled { s.config.clone() } else { None },
-        callbacks: s.attached.iter().filter_map(|a| a.callback.clone()).collect(),
-    };
-    drop(s);
-    inherited
+/// What a forked child takes over from its parent's pipeline, published by the parent on every
+/// change of its sinks (see [`update_recording`]) so that the child reads it with one atomic
+/// load: the sinks' mutex may have been held by a parent thread at fork time, and then it
+/// stays locked forever in the child.
+static FORK_SNAPSHOT: AtomicPtr<Inherited> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Reads the configuration and host exporters of a parent's pipeline in a forked child.
+fn inherit(_stale: &Pipeline) -> Inherited {
+    // SAFETY: the snapshot is freed only by the thread that replaces it, after the swap; in this
+    // child no thread other than the caller (who holds the build lock) has touched it.
+    unsafe { FORK_SNAPSHOT.load(Ordering::Acquire).as_ref() }.cloned().unwrap_or_default()
 }
 
 impl Pipeline {
@@ -248,7 +243,7 @@ impl Pipeline {
             };
             p.export_loop(ctl, delay)
         }) {
-            tracing::error!(error = %e, "could not start the span export thread; spans will be dropped");
+            crate::diagnostics::report(crate::diagnostics::Level::Error, crate::diagnostics::Code::TracingUnavailable, || format!("could not start the span export thread ({e}); spans will be dropped"));
         }
     }
 
@@ -266,7 +261,7 @@ impl Pipeline {
                     sinks.enabled = true;
                     sinks.config = Some(cfg);
                 }
-                Err(e) => tracing::warn!(error = %e, "patter tracing: could not restart the exporters after fork(); tracing is off"),
+                Err(e) => crate::diagnostics::report(crate::diagnostics::Level::Error, crate::diagnostics::Code::TracingUnavailable, || format!("could not restart the exporters after fork() ({e}); tracing is off")),
             }
         }
         update_recording(&sinks);
@@ -421,8 +416,19 @@ pub fn is_recording() -> bool {
     RECORDING.load(Ordering::Acquire)
 }
 
+/// Called after every change of the sinks: whether calls record, and the fork snapshot.
 fn update_recording(s: &Sinks) {
     RECORDING.store(s.enabled || !s.attached.is_empty(), Ordering::Release);
+    let snapshot = Inherited {
+        config: if s.enabled { s.config.clone() } else { None },
+        callbacks: s.attached.iter().filter_map(|a| a.callback.clone()).collect(),
+    };
+    let old = FORK_SNAPSHOT.swap(Box::into_raw(Box::new(snapshot)), Ordering::AcqRel);
+    if !old.is_null() {
+        // SAFETY: only a forked child reads the snapshot (its own copy of memory), and it reads
+        // the pointer stored at fork time; no thread of this process reads `old`.
+        drop(unsafe { Box::from_raw(old) });
+    }
 }
 
 fn callback_slot(key: u64, cb: Arc<dyn SpanCallback>) -> Arc<SinkSlot> {
@@ -533,7 +539,7 @@ pub fn shutdown_tracing() {
     RECORDING.store(false, Ordering::Release);
     if !flush_until(p, Instant::now() + export_timeout + SHUTDOWN_GRACE) {
         let n = p.discard_pending();
-        tracing::warn!(discarded = n, "shutdown_tracing: flush timed out; spans still queued were discarded");
+        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingShutdownDiscarded, || format!("shutdown_tracing: the export deadline passed; {n} spans still queued were discarded"));
     }
     let removed: Vec<Arc<SinkSlot>> = match p.sinks.lock() {
         Ok(mut s) => {

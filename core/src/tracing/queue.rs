@@ -154,10 +154,10 @@ impl SpanQueue {
                 }
             }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                let d = self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                if d % 10_000 == 0 {
-                    tracing::warn!(dropped_total = d + 1, "span queue full; span dropped");
-                }
+                let d = self.counters.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingQueueFull, || {
+                    format!("span queue full: span dropped ({d} dropped so far); the exporters cannot keep up")
+                });
             }
         }
     }

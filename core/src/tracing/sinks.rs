@@ -114,7 +114,7 @@ impl FileSink {
         let dir = fsio::Dir::open_root(parent, false).map_err(err)?;
         let (f, repaired) = dir.open_append(name).map_err(err)?;
         if repaired > 0 {
-            tracing::warn!(path = %self.path.display(), bytes = repaired, "patter span file: removed a partial line left by a killed writer");
+            crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingFileRepaired, || format!("span file {}: removed a partial line ({repaired} bytes) left by a killed writer", self.path.display()));
         }
         Ok(f)
     }
