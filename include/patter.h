@@ -25,6 +25,16 @@
 #include <stdint.h>
 
 /**
+ * `level` of a diagnostic: something was lost or refused, the process goes on.
+ */
+#define PATTER_DIAGNOSTIC_WARN 1
+
+/**
+ * `level` of a diagnostic: a whole subsystem stopped (an export or writer thread).
+ */
+#define PATTER_DIAGNOSTIC_ERROR 2
+
+/**
  * `formats` flag: hand each batch to the exporter as OTLP-JSON.
  */
 #define PATTER_EXPORT_JSON 1
@@ -311,6 +321,26 @@ typedef struct patter_span_t patter_span_t;
  * not set falls back to the environment (`OTEL_*`), then to the defaults.
  */
 typedef struct patter_tracing_options_t patter_tracing_options_t;
+
+/**
+ * Receives one diagnostic, on libpatter's diagnostics thread (never on a caller's thread, one
+ * at a time). `level` is `PATTER_DIAGNOSTIC_WARN` or `PATTER_DIAGNOSTIC_ERROR`; `code` is a
+ * stable identifier such as `calllog.write_failed` or `tracing.export_failed`; `message` one
+ * human-readable line (no user content); `suppressed` how many diagnostics of this code the
+ * rate limit (one per code per 10 s) held back since the previous one. The strings are
+ * NUL-terminated UTF-8, valid only during the call.
+ */
+typedef void (*patter_diagnostic_fn)(void *user_data,
+                                     int32_t level,
+                                     const char *code,
+                                     const char *message,
+                                     uint64_t suppressed);
+
+/**
+ * Called once with `user_data` when a diagnostics callback is replaced: the place to free
+ * `user_data`. May be NULL.
+ */
+typedef void (*patter_diagnostic_release_fn)(void *user_data);
 
 /**
  * Receives one batch of finished spans, on libpatter's export thread (never on a caller's
@@ -661,6 +691,35 @@ patter_status patter_clock_now_ms(const patter_clock_t *clock, uint64_t *out_ms)
  * (`PATTER_STATUS_OK`); a second free returns `PATTER_STATUS_INVALID_HANDLE`. Thread-safe.
  */
 patter_status patter_clock_free(patter_clock_t *clock);
+
+/**
+ * Sends every diagnostic from now on to `callback` (replacing the previous one, whose
+ * `release` is then called). NULL `callback`: back to the default, one line per diagnostic on
+ * stderr. Thread-safe.
+ */
+patter_status patter_set_diagnostics_callback(patter_diagnostic_fn callback,
+                                              void *user_data,
+                                              patter_diagnostic_release_fn release);
+
+/**
+ * Delivers no diagnostics at all (they are still counted in `patter_diagnostics_stats_json`).
+ * Thread-safe.
+ */
+patter_status patter_set_diagnostics_silent(void);
+
+/**
+ * Waits at most `timeout_ms` until every diagnostic raised so far was delivered; writes
+ * whether it was to `*out_flushed` (may be NULL). Thread-safe; do not call it from the
+ * diagnostics callback (it would wait for itself until the timeout).
+ */
+patter_status patter_diagnostics_flush(uint64_t timeout_ms, bool *out_flushed);
+
+/**
+ * Writes the diagnostics counters as a JSON object to `*out_json` (free it with
+ * `patter_string_free`): `raised`, `suppressed`, `delivered`, `dropped`. NULL `out_json`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_diagnostics_stats_json(char **out_json);
 
 /**
  * The message of the most recent failed libpatter call on the calling thread (UTF-8,

@@ -11,6 +11,7 @@ const { ErrorCode, wrap, wrapClass } = require('./lib/errors')
 const { installSpans } = require('./lib/span')
 const { installContext } = require('./lib/context')
 const { exporterFunctions } = require('./lib/exporter')
+const { diagnosticsFunctions } = require('./lib/diagnostics')
 
 const exported = {}
 for (const [key, value] of Object.entries(native)) {
@@ -27,5 +28,6 @@ for (const [key, value] of Object.entries(native)) {
 const Span = installSpans(native, exported.Call)
 const context = installContext(exported.Call)
 const exporters = exporterFunctions(exported.attachSpanExporter, exported.detachSpanExporter)
+const diagnostics = diagnosticsFunctions(exported.setDiagnosticsHandler)
 
-module.exports = Object.freeze({ ...exported, ...exporters, ...context, Span, ErrorCode })
+module.exports = Object.freeze({ ...exported, ...exporters, ...diagnostics, ...context, Span, ErrorCode })

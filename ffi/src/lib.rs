@@ -21,6 +21,7 @@
 pub mod call;
 pub mod calllog;
 pub mod clock;
+pub mod diagnostics;
 pub mod error;
 pub mod exporter;
 mod guard;

@@ -107,7 +107,9 @@ def test_full_call_reaches_the_receiver_and_the_callback(lib, build_dir, receive
                                           ("telephony", "stt", "tts", "llm", "realtime"))) < 1e-9
     stats = summary["stats"]
     assert stats["dropped"] == 0 and stats["failed"] == 0
-    assert stats["exported"] == 2 * SPANS_FULL_CALL  # OTLP sink + callback sink
+    assert stats["exported"] == SPANS_FULL_CALL  # every span accepted by both sinks
+    assert stats["discarded"] == 0 and stats["pending"] == 0
+    assert sorted(s["exported"] for s in stats["sinks"]) == [SPANS_FULL_CALL, SPANS_FULL_CALL]
 
     spans = receiver.wait_for_spans(SPANS_FULL_CALL)
     assert receiver.errors == []
@@ -266,3 +268,15 @@ def test_header_compiles_standalone(tmp_path, lang, std):
                           str(ROOT / "include"), "-c", str(src), "-o", str(tmp_path / "h.o")],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_diagnostics_reach_the_c_callback(lib, build_dir, tmp_path):
+    exe = compile_c(ROOT / "tests/c/test_diagnostics.c", build_dir / "test_diagnostics")
+    (tmp_path / "calls").write_text("a file where the calls directory should be")
+    res = run_c(exe, clean_env(PATTER_TEST_LOG_DIR=str(tmp_path)))
+    assert "0 failed" in res.stderr, res.stderr
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["got"] == 1
+    assert out["stats"]["raised"] >= 200 and out["stats"]["suppressed"] >= 199, out
+    # The callback replaced stderr: the warning was not printed there too.
+    assert "calllog.write_failed" not in res.stderr

@@ -11,6 +11,7 @@
 mod call;
 mod calllog;
 mod clock;
+mod diagnostics;
 mod error;
 mod exporter;
 mod fast;

@@ -11,6 +11,7 @@ mod call;
 mod calllog;
 mod clock;
 mod convert;
+mod diagnostics;
 mod errors;
 mod exporter;
 mod pricing;
@@ -32,5 +33,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pricing::Pricing>()?;
     m.add_function(wrap_pyfunction!(calllog::flush_default_logger, m)?)?;
     tracing::register(m)?;
+    diagnostics::register(m)?;
     Ok(())
 }

@@ -32,6 +32,7 @@ from __future__ import annotations
 import atexit as _atexit
 
 from . import _native
+from .observability import diagnostics as _diagnostics
 from ._call import Call
 from ._context import call_scope, current_call, current_call_id, current_side, patter_call_scope
 from ._helpers import bargein, endpoint, end_turn, error, event, llm, start_turn, stt, tool, tts
@@ -87,6 +88,10 @@ def _flush_at_exit() -> None:
     disk, before the interpreter goes away (the GIL is released while it waits)."""
     _native.shutdown_tracing()
     _native.flush_default_logger(5.0)
+    # What shutting down reported reaches logging while it still works; later ones go to stderr.
+    _native.flush_diagnostics(1.0)
+    _diagnostics.uninstall()
 
 
+_diagnostics.install()
 _atexit.register(_flush_at_exit)

@@ -14,6 +14,7 @@ from .attributes import (
     patter_call_scope,
     record_patter_attrs,
 )
+from .diagnostics import diagnostics_stats, flush_diagnostics
 from .tracing import (
     ENV_FLAG,
     SERVICE_NAME,
@@ -51,6 +52,8 @@ __all__ = [
     "shutdown_tracing",
     "force_flush",
     "tracing_stats",
+    "diagnostics_stats",
+    "flush_diagnostics",
     "attach_span_exporter",
     "detach_span_exporter",
     "patter_call_scope",
