@@ -582,6 +582,34 @@ export interface CallOptions {
 /** Call span at end: `patter.direction`. */
 export const DIRECTION: string
 
+/**
+ * One diagnostic of the core: a stable `code` (e.g. `calllog.write_failed`), a one-line
+ * `message` (never user content), its `level` (`warn` or `error`) and how many of the same code
+ * the rate limit (one per code per 10 s) held back since the previous one (`suppressed`).
+ */
+export interface Diagnostic {
+  /** `warn` or `error`. */
+  level: string
+  /** Stable identifier of the kind of diagnostic. */
+  code: string
+  /** One human-readable line. */
+  message: string
+  /** Diagnostics of this code held back since the previous one. */
+  suppressed: number
+}
+
+/** Counters of the core's diagnostics. */
+export interface DiagnosticsStats {
+  /** Raised by the core, suppressed ones included. */
+  raised: number
+  /** Held back by the rate limit (counted in a later diagnostic). */
+  suppressed: number
+  /** Handed to the handler. */
+  delivered: number
+  /** Lost because the delivery queue was full. */
+  dropped: number
+}
+
 /** Endpoint span: `getpatter.endpoint.silence_ms`. */
 export const ENDPOINT_SILENCE_MS: string
 
@@ -761,10 +789,17 @@ export interface TracingStats {
   spansEnded: number
   /** Spans dropped because the export queue was full. */
   dropped: number
-  /** Span deliveries, summed over sinks. */
+  /** Spans every sink accepted. */
   exported: number
-  /** Failed span deliveries, summed over sinks. */
+  /** Spans at least one sink failed to deliver (per-sink detail in `sinks`). */
   failed: number
+  /**
+   * Spans given up without an export: still queued or in flight when `shutdownTracing`'s
+   * deadline passed, or ended while nothing was recording.
+   */
+  discarded: number
+  /** Spans queued or being exported right now (0 once `shutdownTracing` has returned). */
+  pending: number
   /** The current sinks. */
   sinks: Array<SinkStats>
 }
@@ -785,6 +820,15 @@ export declare function attachSpanExporter(exporter: (batchJson: string) => bool
  */
 export declare function detachSpanExporter(exporter: (batchJson: string) => boolean | void): Promise<boolean>
 
+/** A snapshot of the diagnostics counters. */
+export declare function diagnosticsStats(): DiagnosticsStats
+
+/**
+ * Resolves once every diagnostic raised so far was handed to the handler (its JS call is then
+ * queued on the event loop); `false` if that took longer than `timeoutMs` (default: the core's, 5000).
+ */
+export declare function flushDiagnostics(timeoutMs?: number | undefined | null): Promise<boolean>
+
 /**
  * Waits until every span ended before this call has been handed to the sinks. Resolves
  * `false` if that took longer than `timeoutMs` (default 10000).
@@ -804,6 +848,15 @@ export declare function isEnabled(): boolean
 
 /** Whether new calls record spans right now (tracing enabled or an exporter attached). */
 export declare function isRecording(): boolean
+
+/**
+ * Sends the core's diagnostics to `handler` (called on the JS thread), or back to stderr with
+ * `null`. The package calls it at load with a handler that calls `process.emitWarning`.
+ */
+export declare function setDiagnosticsHandler(handler: ((diagnostic: Diagnostic) => void) | null): void
+
+/** Delivers no diagnostics at all (they are still counted in {@link diagnosticsStats}). */
+export declare function setDiagnosticsSilent(): void
 
 /**
  * Flushes pending spans, then removes every sink (attached exporters included). Resolves
