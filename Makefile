@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: all demo test test-rust test-e2e venv build clean bench conformance conformance-regen
+.PHONY: all demo test test-rust test-e2e test-docs venv build clean bench conformance conformance-regen
 all: build
 
 # Conformance runners checked by `make conformance` (each binding's mk file adds its own, and
@@ -34,7 +34,7 @@ demo:
 	$(CARGO) run -q -p patter-core --example demo
 
 ## test: every test (Rust, e2e against a real OTLP receiver, C, Python, Node, conformance)
-test: test-rust test-e2e $(EXTRA_TESTS) conformance
+test: test-rust test-e2e $(EXTRA_TESTS) conformance test-docs
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -43,6 +43,10 @@ test-rust:
 test-e2e: venv
 	$(CARGO) build -p patter-core --examples
 	$(PY) -m pytest -q tests/e2e
+
+## test-docs: every code block of the READMEs, run as written against the installed artefacts
+test-docs: venv test-python test-node lib-c
+	$(PY) -m pytest -q tests/docs
 
 bench:
 	$(CARGO) bench -p patter-core

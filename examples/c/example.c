@@ -2,7 +2,7 @@
  * libpatter from C: one short call, traced and priced.
  *
  * Build against an installed libpatter:
- *     cc example.c $(pkg-config --cflags --libs patter) -o example
+ *     cc example.c $(pkg-config --cflags --libs patter) -Wl,-rpath,$PREFIX/lib -o example
  * Run (spans go to an OTLP/HTTP collector on localhost:4318 when tracing is enabled):
  *     PATTER_OTEL_ENABLED=1 ./example
  */
