@@ -34,7 +34,7 @@ demo:
 	$(CARGO) run -q -p patter-core --example demo
 
 ## test: every test (Rust, e2e against a real OTLP receiver, C, Python, Node, conformance)
-test: test-rust test-e2e $(EXTRA_TESTS) conformance test-docs
+test: test-rust test-e2e $(EXTRA_TESTS) conformance test-docs test-dist
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -46,7 +46,7 @@ test-e2e: venv
 
 ## test-docs: every code block of the READMEs, run as written against the installed artefacts
 test-docs: venv test-python test-node lib-c
-	$(PY) -m pytest -q tests/docs
+	$(PY) -m pytest -q tests/docs/test_snippets.py
 
 bench:
 	$(CARGO) bench -p patter-core

@@ -6,14 +6,14 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 C_LIBDIR := $(CARGO_TARGET_DIR)/release
 C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-# What rustc reports for the staticlib on Linux (`--print native-static-libs`).
-C_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+C_MAJOR := $(firstword $(subst ., ,$(C_VERSION)))
 
 .PHONY: lib-c test-c header install
 
 ## lib-c: build libpatter.so and libpatter.a (release)
 lib-c:
 	$(CARGO) build --release -p patter-ffi
+	ln -sf libpatter.so "$(C_LIBDIR)/libpatter.so.$(C_MAJOR)"  # the SONAME, for programs linked in-tree
 
 ## test-c: the header drift check, then C programs against the built library under valgrind
 test-c: venv lib-c
@@ -24,25 +24,9 @@ test-c: venv lib-c
 header:
 	PATTER_UPDATE_HEADER=1 $(CARGO) test -q -p patter-ffi --test header
 
-## install: header, both libraries and patter.pc under $(PREFIX) (PREFIX=/usr/local by default)
+## install: header, libpatter.so.X.Y.Z (+ .so.X, .so links), libpatter.a and a generated patter.pc under $(PREFIX)
 install: lib-c
-	install -d "$(DESTDIR)$(PREFIX)/include" "$(DESTDIR)$(PREFIX)/lib/pkgconfig"
-	install -m 0644 include/patter.h "$(DESTDIR)$(PREFIX)/include/patter.h"
-	install -m 0755 "$(C_LIBDIR)/libpatter.so" "$(DESTDIR)$(PREFIX)/lib/libpatter.so"
-	install -m 0644 "$(C_LIBDIR)/libpatter.a" "$(DESTDIR)$(PREFIX)/lib/libpatter.a"
-	printf '%s\n' \
-	  'prefix=$(abspath $(PREFIX))' \
-	  'exec_prefix=$${prefix}' \
-	  'libdir=$${exec_prefix}/lib' \
-	  'includedir=$${prefix}/include' \
-	  '' \
-	  'Name: patter' \
-	  'Description: libpatter: OpenTelemetry traces, cost and call records for voice-AI agents (C ABI)' \
-	  'Version: $(C_VERSION)' \
-	  'Libs: -L$${libdir} -lpatter' \
-	  'Libs.private: $(C_STATIC_LIBS)' \
-	  'Cflags: -I$${includedir}' \
-	  > "$(DESTDIR)$(PREFIX)/lib/pkgconfig/patter.pc"
+	mk/c-package.sh "$(C_LIBDIR)" "$(DESTDIR)$(PREFIX)" "$(abspath $(PREFIX))"
 
 ## conformance-runner-c: the C conformance runner (tests/c/conformance_runner.c) for `make conformance`
 C_CONFORMANCE_RUNNER := $(CARGO_TARGET_DIR)/conformance/conformance_runner_c

@@ -6,6 +6,7 @@ Set PATTER_NO_VALGRIND=1 to run the programs directly (valgrind is required othe
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -28,7 +29,7 @@ SPANS_FULL_CALL = 14  # 2 calls + 3 turns + 9 service spans (see test_full_call.
 @pytest.fixture(scope="session")
 def lib():
     """Builds libpatter.so / libpatter.a (release) once per session."""
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "patter-ffi"], cwd=ROOT, check=True)
+    subprocess.run(["make", "-s", "lib-c"], cwd=ROOT, check=True)  # also links the SONAME in-tree
     assert (LIBDIR / "libpatter.so").exists() and (LIBDIR / "libpatter.a").exists()
     return LIBDIR
 
@@ -216,6 +217,16 @@ def test_install_and_pkg_config(lib, tmp_path, receiver):
     subprocess.run(["make", "-s", "install", f"PREFIX={prefix}"], cwd=ROOT, check=True)
     for f in ["include/patter.h", "lib/libpatter.so", "lib/libpatter.a", "lib/pkgconfig/patter.pc"]:
         assert (prefix / f).exists(), f
+    # The usual shared-library layout: a versioned file whose SONAME is the major version.
+    version = re.search(r'^version = "(.*)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
+    real = prefix / "lib" / f"libpatter.so.{version}"
+    assert real.is_file() and not real.is_symlink()
+    major = version.split(".")[0]
+    assert os.readlink(prefix / "lib" / f"libpatter.so.{major}") == real.name
+    dyn = subprocess.run(["readelf", "-d", str(real)], capture_output=True, text=True, check=True).stdout
+    assert f"[libpatter.so.{major}]" in dyn and "SONAME" in dyn, dyn
+    pc = (prefix / "lib/pkgconfig/patter.pc").read_text()
+    assert "Libs.private: -l" in pc  # generated from rustc's native-static-libs
     assert (prefix / "include/patter.h").read_bytes() == (ROOT / "include/patter.h").read_bytes()
     env = clean_env(PKG_CONFIG_PATH=str(prefix / "lib/pkgconfig"))
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "patter"], env=env, capture_output=True,

@@ -16,41 +16,17 @@ Tracing is on (``PATTER_OTEL_ENABLED=1``) with the OTLP endpoint pointed at a re
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, target_dir
 
-DOCS = ["README.md", "bindings/python/README.md", "bindings/node/README.md", "examples/c/README.md"]
-FENCE = re.compile(r"^```(\w*)\s*$")
-RUN_MARK = "<!-- run -->"
-
-
-def blocks():
-    """(doc, line, lang, code) of every block to run."""
-    out = []
-    for doc in DOCS:
-        lines = (ROOT / doc).read_text().splitlines()
-        i = 0
-        while i < len(lines):
-            m = FENCE.match(lines[i])
-            if not m:
-                i += 1
-                continue
-            lang, start = m.group(1), i
-            j = i + 1
-            while j < len(lines) and not lines[j].startswith("```"):
-                j += 1
-            code = "\n".join(lines[start + 1:j]) + "\n"
-            marked = start > 0 and lines[start - 1].strip() == RUN_MARK
-            if lang in ("python", "js", "c", "rust") or (lang == "sh" and marked):
-                out.append(pytest.param(doc, start + 1, lang, code, id=f"{doc}:{start + 1}:{lang}"))
-            i = j + 1
-    return out
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from snippets import snippets  # noqa: E402
 
 
 def user_env(home: Path, receiver) -> dict:
@@ -78,8 +54,9 @@ def c_prefix(tmp_path_factory):
     return prefix
 
 
-@pytest.mark.parametrize("doc,line,lang,code", blocks())
-def test_snippet_runs_as_written(doc, line, lang, code, tmp_path, receiver, request):
+@pytest.mark.parametrize("snippet", snippets(), ids=lambda s: s.id)
+def test_snippet_runs_as_written(snippet, tmp_path, receiver, request):
+    doc, line, lang, code = snippet.doc, snippet.line, snippet.lang, snippet.code
     home = tmp_path / "home"
     home.mkdir()
     work = tmp_path / "work"
@@ -93,8 +70,7 @@ def test_snippet_runs_as_written(doc, line, lang, code, tmp_path, receiver, requ
     elif lang == "js":
         scratch = target_dir() / "node-pkg"
         assert (scratch / "node_modules" / "patter").exists(), "run `make test-node` first"
-        esm = re.search(r"^import .* from ['\"]", code, re.M) is not None
-        name = "snippet.mjs" if esm else "snippet.cjs"
+        name = "snippet.mjs" if snippet.esm else "snippet.cjs"
         # Inside the scratch project, so `patter` resolves the way it does for a user.
         d = scratch / "snippets" / f"{tmp_path.name}"
         d.mkdir(parents=True, exist_ok=True)
