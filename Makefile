@@ -31,7 +31,7 @@ build:
 
 ## demo: a simulated multi-turn call through the library
 demo:
-	$(CARGO) run -q -p patter-core --example demo
+	$(CARGO) run -p patter-core --example demo
 
 ## test: every test (Rust, e2e against a real OTLP receiver, C, Python, Node, conformance)
 test: test-rust test-e2e $(EXTRA_TESTS) conformance test-docs test-dist

@@ -17,7 +17,8 @@ CONFORMANCE_DEPS += test-python
 define py_fresh_venv
 	rm -rf $(1)
 	$(PYTHON) -m venv $(1)
-	CARGO_TARGET_DIR=$(PY_BUILD_DIR) $(1)/bin/python -m pip install $(PIP_FLAGS) ./bindings/python
+	@echo "building the patter wheel (maturin, release; a few minutes the first time)"
+	CARGO_TARGET_DIR=$(PY_BUILD_DIR) $(1)/bin/python -m pip install --disable-pip-version-check ./bindings/python
 endef
 
 test-python:
