@@ -9,6 +9,7 @@ pub mod names;
 mod pipeline;
 mod queue;
 mod sinks;
+pub mod wire;
 
 #[cfg(test)]
 pub(crate) use pipeline::span_queue;

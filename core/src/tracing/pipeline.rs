@@ -14,7 +14,7 @@
 
 use super::encode::SpanResource;
 use super::queue::{Counters, Ctl, SpanQueue};
-use super::sinks::{CallbackSink, ConsoleSink, FileSink, OtlpSink, Sink, SpanCallback};
+use super::sinks::{CallbackSink, ConsoleSink, FileSink, OtlpSink, Sink, SpanBatch, SpanCallback};
 use crate::config::{Env, ProcessEnv, TracingConfig, TracingOptions};
 use crate::Result;
 use opentelemetry_sdk::trace::SpanData;
@@ -64,10 +64,10 @@ impl SinkSlot {
     }
 
     /// Exports one batch; returns whether the sink accepted it.
-    fn export(&self, batch: &[SpanData], resource: &SpanResource) -> bool {
-        let n = batch.len() as u64;
+    fn export(&self, batch: &SpanBatch<'_>) -> bool {
+        let n = batch.spans().len() as u64;
         let result = match self.sink.lock() {
-            Ok(mut s) => s.export(batch, resource),
+            Ok(mut s) => s.export(batch),
             Err(_) => Err("sink lock poisoned".into()),
         };
         match result {
@@ -319,8 +319,11 @@ impl Pipeline {
             Err(_) => (Vec::new(), SpanResource::default()),
         };
         let mut all_ok = true;
-        for slot in &slots {
-            all_ok &= slot.export(&batch.spans, &resource);
+        {
+            let shared = SpanBatch::new(&batch.spans, &resource);
+            for slot in &slots {
+                all_ok &= slot.export(&shared);
+            }
         }
         // A batch with no sink left (all removed meanwhile) was delivered nowhere.
         let nowhere = slots.is_empty();

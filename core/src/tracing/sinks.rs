@@ -1,7 +1,8 @@
 //! Where exported spans go: OTLP/HTTP protobuf, the console, an OTLP-JSON file, or a host
 //! callback. Sinks run only on the export thread, never on a caller's thread.
 
-use super::encode::{self, SpanResource};
+use super::encode::SpanResource;
+use super::wire;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::fmt::Write as _;
 use crate::fsio;
@@ -9,10 +10,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A destination for batches of finished spans.
+/// A destination for batches of finished spans. Every sink gets the same [`SpanBatch`], so a
+/// batch is encoded at most once per format whatever the number of sinks.
 pub(crate) trait Sink: Send {
     /// Exports one batch; an `Err` is counted as failed spans and logged.
-    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String>;
+    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String>;
     /// Releases resources; called once when the sink is removed.
     fn shutdown(&mut self) {}
 }
@@ -41,12 +43,12 @@ impl OtlpSink {
 }
 
 impl Sink for OtlpSink {
-    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String> {
-        if self.resource_set.as_ref() != Some(resource) {
-            self.exporter.set_resource(&resource.to_sdk());
-            self.resource_set = Some(resource.clone());
+    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
+        if self.resource_set.as_ref() != Some(batch.resource) {
+            self.exporter.set_resource(&batch.resource.to_sdk());
+            self.resource_set = Some(batch.resource.clone());
         }
-        futures_executor::block_on(self.exporter.export(batch.to_vec())).map_err(|e| e.to_string())
+        futures_executor::block_on(self.exporter.export(batch.spans.to_vec())).map_err(|e| e.to_string())
     }
     fn shutdown(&mut self) {
         let _ = self.exporter.shutdown();
@@ -80,9 +82,9 @@ pub(crate) fn console_line(span: &SpanData) -> String {
 }
 
 impl Sink for ConsoleSink {
-    fn export(&mut self, batch: &[SpanData], _resource: &SpanResource) -> Result<(), String> {
+    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
         let mut out = String::new();
-        for span in batch {
+        for span in batch.spans {
             out.push_str(&console_line(span));
         }
         std::io::stderr().lock().write_all(out.as_bytes()).map_err(|e| e.to_string())
@@ -121,13 +123,11 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
-    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String> {
+    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
         if self.file.is_none() {
             self.file = Some(self.open()?);
         }
-        let mut line = encode::to_json(batch.to_vec(), resource);
-        line.push('\n');
-        let res = self.file.as_ref().map(|f| fsio::append_line_repairing(f, line.as_bytes()));
+        let res = self.file.as_ref().map(|f| fsio::append_line_repairing(f, batch.json_line().as_bytes()));
         match res {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => {
@@ -139,25 +139,58 @@ impl Sink for FileSink {
     }
 }
 
-/// A batch handed to a host exporter: the spans, renderable as OTLP-JSON or protobuf.
+/// A batch handed to the sinks and host exporters: the spans, renderable as OTLP-JSON or
+/// protobuf. Each rendering is computed once, on first use, and shared by every sink.
 #[derive(Debug)]
 pub struct SpanBatch<'a> {
     spans: &'a [SpanData],
     resource: &'a SpanResource,
+    /// OTLP-JSON followed by a newline (the file sink's line; `json` is it without the newline).
+    json_line: std::sync::OnceLock<String>,
+    protobuf: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl<'a> SpanBatch<'a> {
+    /// A batch of `spans` under `resource`.
+    pub fn new(spans: &'a [SpanData], resource: &'a SpanResource) -> Self {
+        SpanBatch { spans, resource, json_line: Default::default(), protobuf: Default::default() }
+    }
     /// The spans of this batch, in the order they ended.
     pub fn spans(&self) -> &'a [SpanData] {
         self.spans
     }
-    /// Canonical OTLP-JSON of the batch (one line).
-    pub fn to_json(&self) -> String {
-        encode::to_json(self.spans.to_vec(), self.resource)
+    /// The resource every span of the batch is exported under.
+    pub fn resource(&self) -> &'a SpanResource {
+        self.resource
     }
-    /// OTLP protobuf bytes of the batch.
+    fn json_line(&self) -> &str {
+        self.json_line.get_or_init(|| {
+            let mut s = String::with_capacity(self.spans.len() * 1024);
+            wire::encode_json(self.spans, self.resource, &mut s);
+            s.push('\n');
+            s
+        })
+    }
+    /// Canonical OTLP-JSON of the batch (one line, no newline), encoded once per batch.
+    pub fn json(&self) -> &str {
+        let l = self.json_line();
+        &l[..l.len() - 1]
+    }
+    /// OTLP protobuf bytes of the batch, encoded once per batch.
+    pub fn protobuf(&self) -> &[u8] {
+        self.protobuf.get_or_init(|| {
+            let mut b = Vec::with_capacity(self.spans.len() * 512);
+            wire::encode_protobuf(self.spans, self.resource, &mut b);
+            b
+        })
+    }
+    /// Canonical OTLP-JSON of the batch (one line), as an owned string.
+    pub fn to_json(&self) -> String {
+        self.json().to_owned()
+    }
+    /// OTLP protobuf bytes of the batch, owned.
     pub fn to_protobuf(&self) -> Vec<u8> {
-        encode::to_protobuf(self.spans.to_vec(), self.resource)
+        self.protobuf().to_vec()
     }
 }
 
@@ -177,10 +210,9 @@ pub trait SpanCallback: Send + Sync {
 pub(crate) struct CallbackSink(pub(crate) Arc<dyn SpanCallback>);
 
 impl Sink for CallbackSink {
-    fn export(&mut self, batch: &[SpanData], resource: &SpanResource) -> Result<(), String> {
+    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
         let cb = self.0.clone();
-        let b = SpanBatch { spans: batch, resource };
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb.export(&b))) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb.export(batch))) {
             Ok(r) => r,
             Err(_) => Err("span exporter callback panicked".into()),
         }

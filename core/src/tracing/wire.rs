@@ -1,0 +1,540 @@
+//! Direct OTLP encoders: an `ExportTraceServiceRequest` written straight from `SpanData` as
+//! protobuf bytes or canonical OTLP-JSON, without building the intermediate `opentelemetry-proto`
+//! structures (a `Vec` and `String` per field, a clone of every span) first.
+//!
+//! The output is byte for byte what `prost` and `serde_json` produce from those structures (tag
+//! order and defaults skipped in protobuf; declaration order and defaults written in JSON), which
+//! the tests check on real spans. Spans this encoder does not cover (events, links, array
+//! attributes — the core emits none) go through the structures instead: [`encode_protobuf`] and
+//! [`encode_json`] pick the path.
+
+use super::encode::{self, SpanResource};
+use opentelemetry::trace::{SpanId, SpanKind, Status};
+use opentelemetry::{InstrumentationScope, Value};
+use opentelemetry_sdk::trace::SpanData;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// `SpanFlags::ContextHasIsRemoteMask`.
+const HAS_IS_REMOTE: u32 = 0x100;
+/// `SpanFlags::ContextIsRemoteMask`.
+const IS_REMOTE: u32 = 0x200;
+
+/// Whether every span can take the direct path.
+fn direct(spans: &[SpanData]) -> bool {
+    spans.iter().all(|s| {
+        s.events.is_empty()
+            && s.links.is_empty()
+            && s.attributes.iter().all(|kv| !matches!(kv.value, Value::Array(_)))
+            && s.instrumentation_scope.attributes().next().is_none()
+    })
+}
+
+/// Protobuf bytes of the OTLP request for `spans` (appended to `out`).
+pub fn encode_protobuf(spans: &[SpanData], resource: &SpanResource, out: &mut Vec<u8>) {
+    if direct(spans) {
+        Protobuf::default().request(spans, resource, out);
+    } else {
+        out.extend_from_slice(&encode::to_protobuf(spans.to_vec(), resource));
+    }
+}
+
+/// Canonical OTLP-JSON of the request for `spans` (appended to `out`, one line, no newline).
+pub fn encode_json(spans: &[SpanData], resource: &SpanResource, out: &mut String) {
+    if direct(spans) {
+        json_request(spans, resource, out);
+    } else {
+        out.push_str(&encode::to_json(spans.to_vec(), resource));
+    }
+}
+
+fn nanos(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
+fn kind(k: &SpanKind) -> i32 {
+    // The OTLP enum: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer.
+    match k {
+        SpanKind::Internal => 1,
+        SpanKind::Server => 2,
+        SpanKind::Client => 3,
+        SpanKind::Producer => 4,
+        SpanKind::Consumer => 5,
+    }
+}
+
+fn status_code(s: &Status) -> i32 {
+    match s {
+        Status::Unset => 0,
+        Status::Ok => 1,
+        Status::Error { .. } => 2,
+    }
+}
+
+fn flags(s: &SpanData) -> u32 {
+    let mut f = s.span_context.trace_flags().to_u8() as u32 | HAS_IS_REMOTE;
+    if s.parent_span_is_remote {
+        f |= IS_REMOTE;
+    }
+    f
+}
+
+/// The spans grouped by instrumentation scope, scopes in order of first appearance (as the
+/// official transform groups them).
+fn by_scope(spans: &[SpanData]) -> Vec<(&InstrumentationScope, Vec<&SpanData>)> {
+    let mut groups: Vec<(&InstrumentationScope, Vec<&SpanData>)> = Vec::new();
+    for s in spans {
+        match groups.iter_mut().find(|(scope, _)| *scope == &s.instrumentation_scope) {
+            Some((_, v)) => v.push(s),
+            None => groups.push((&s.instrumentation_scope, vec![s])),
+        }
+    }
+    groups
+}
+
+// ---- protobuf ----------------------------------------------------------------------------
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn varint_len(v: u64) -> usize {
+    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+}
+
+fn key(out: &mut Vec<u8>, field: u32, wire: u32) {
+    varint(out, ((field << 3) | wire) as u64);
+}
+
+fn bytes_field(out: &mut Vec<u8>, field: u32, b: &[u8]) {
+    key(out, field, 2);
+    varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+/// A proto3 string/bytes field: skipped when empty.
+fn opt_bytes(out: &mut Vec<u8>, field: u32, b: &[u8]) {
+    if !b.is_empty() {
+        bytes_field(out, field, b);
+    }
+}
+
+fn opt_varint(out: &mut Vec<u8>, field: u32, v: u64) {
+    if v != 0 {
+        key(out, field, 0);
+        varint(out, v);
+    }
+}
+
+/// Encoded size of an `AnyValue` (the oneof is always written, even when it holds a default).
+fn any_value_len(v: &Value) -> usize {
+    match v {
+        Value::Bool(_) => 2,
+        Value::I64(i) => 1 + varint_len(*i as u64),
+        Value::F64(_) => 9,
+        Value::String(s) => 1 + varint_len(s.as_str().len() as u64) + s.as_str().len(),
+        _ => 0, // arrays never reach the direct path
+    }
+}
+
+fn any_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Bool(b) => {
+            key(out, 2, 0);
+            out.push(*b as u8);
+        }
+        Value::I64(i) => {
+            key(out, 3, 0);
+            varint(out, *i as u64);
+        }
+        Value::F64(f) => {
+            key(out, 4, 1);
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+        Value::String(s) => bytes_field(out, 1, s.as_str().as_bytes()),
+        _ => {}
+    }
+}
+
+/// One `KeyValue` as a length-delimited field `field` of its parent.
+fn key_value(out: &mut Vec<u8>, field: u32, k: &str, v: &Value) {
+    let vlen = any_value_len(v);
+    let key_part = if k.is_empty() { 0 } else { 1 + varint_len(k.len() as u64) + k.len() };
+    let body = key_part + 1 + varint_len(vlen as u64) + vlen;
+    key(out, field, 2);
+    varint(out, body as u64);
+    opt_bytes(out, 1, k.as_bytes());
+    key(out, 2, 2);
+    varint(out, vlen as u64);
+    any_value(out, v);
+}
+
+/// Scratch buffers reused across the nesting levels of one request.
+#[derive(Default)]
+struct Protobuf {
+    span: Vec<u8>,
+    scope_spans: Vec<u8>,
+    resource_spans: Vec<u8>,
+    small: Vec<u8>,
+}
+
+impl Protobuf {
+    fn request(&mut self, spans: &[SpanData], resource: &SpanResource, out: &mut Vec<u8>) {
+        let rs = &mut self.resource_spans;
+        rs.clear();
+        // resource (1): attributes (1)…, dropped_attributes_count 0 and entity_refs [] skipped.
+        self.small.clear();
+        key_value(&mut self.small, 1, "service.name", &Value::from(resource.service_name.clone()));
+        for (k, v) in &resource.attributes {
+            key_value(&mut self.small, 1, k, &Value::from(v.clone()));
+        }
+        bytes_field(rs, 1, &self.small);
+        for (scope, group) in by_scope(spans) {
+            let ss = &mut self.scope_spans;
+            ss.clear();
+            // scope (1): name (1), version (2).
+            self.small.clear();
+            opt_bytes(&mut self.small, 1, scope.name().as_bytes());
+            opt_bytes(&mut self.small, 2, scope.version().unwrap_or_default().as_bytes());
+            bytes_field(ss, 1, &self.small);
+            for s in group {
+                span(&mut self.span, &mut self.small, s);
+                bytes_field(ss, 2, &self.span);
+            }
+            opt_bytes(ss, 3, scope.schema_url().unwrap_or_default().as_bytes());
+            bytes_field(rs, 2, ss);
+        }
+        // schema_url (3) of the resource: none.
+        bytes_field(out, 1, rs);
+    }
+}
+
+/// One `Span` message body into `out` (cleared first), fields in tag order as prost writes them.
+fn span(out: &mut Vec<u8>, small: &mut Vec<u8>, s: &SpanData) {
+    out.clear();
+    let ctx = &s.span_context;
+    opt_bytes(out, 1, &ctx.trace_id().to_bytes());
+    opt_bytes(out, 2, &ctx.span_id().to_bytes());
+    opt_bytes(out, 3, ctx.trace_state().header().as_bytes());
+    if s.parent_span_id != SpanId::INVALID {
+        bytes_field(out, 4, &s.parent_span_id.to_bytes());
+    }
+    opt_bytes(out, 5, s.name.as_bytes());
+    opt_varint(out, 6, kind(&s.span_kind) as u64);
+    for (field, t) in [(7, nanos(s.start_time)), (8, nanos(s.end_time))] {
+        if t != 0 {
+            key(out, field, 1);
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+    }
+    for kv in &s.attributes {
+        key_value(out, 9, kv.key.as_str(), &kv.value);
+    }
+    opt_varint(out, 10, s.dropped_attributes_count as u64);
+    opt_varint(out, 12, s.events.dropped_count as u64);
+    opt_varint(out, 14, s.links.dropped_count as u64);
+    // status (15): message (2), code (3); always present.
+    small.clear();
+    if let Status::Error { description } = &s.status {
+        opt_bytes(small, 2, description.as_bytes());
+    }
+    opt_varint(small, 3, status_code(&s.status) as u64);
+    bytes_field(out, 15, small);
+    // flags (16) last: prost writes fields in tag order, whatever the declaration order.
+    let f = flags(s);
+    if f != 0 {
+        key(out, 16, 5);
+        out.extend_from_slice(&f.to_le_bytes());
+    }
+}
+
+// ---- JSON -------------------------------------------------------------------------------
+
+/// A JSON string with serde_json's escaping (`"`, `\\`, `\b \f \n \r \t`, other control
+/// characters as `\u00XX`; everything else, non-ASCII included, as is).
+fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Escaped bytes are ASCII, so `start..i` falls on character boundaries.
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn json_value(out: &mut String, v: &Value) {
+    use std::fmt::Write;
+    match v {
+        Value::Bool(b) => {
+            let _ = write!(out, "{{\"boolValue\":{b}}}");
+        }
+        Value::I64(i) => {
+            let _ = write!(out, "{{\"intValue\":\"{i}\"}}");
+        }
+        Value::F64(f) => {
+            out.push_str("{\"doubleValue\":");
+            if f.is_finite() {
+                // serde_json's formatting: shortest round-trip digits, exponent with its sign.
+                let mut b = ryu::Buffer::new();
+                let text = b.format_finite(*f);
+                match text.find('e') {
+                    Some(e) if !text[e + 1..].starts_with('-') => {
+                        out.push_str(&text[..=e]);
+                        out.push('+');
+                        out.push_str(&text[e + 1..]);
+                    }
+                    _ => out.push_str(text),
+                }
+            } else {
+                out.push_str("null"); // as serde_json writes NaN and infinities
+            }
+            out.push('}');
+        }
+        Value::String(s) => {
+            out.push_str("{\"stringValue\":");
+            json_str(out, s.as_str());
+            out.push('}');
+        }
+        _ => out.push_str("{}"),
+    }
+}
+
+fn json_attrs<'a>(out: &mut String, kvs: impl Iterator<Item = (&'a str, &'a Value)>) {
+    out.push('[');
+    for (i, (k, v)) in kvs.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"key\":");
+        json_str(out, k);
+        out.push_str(",\"value\":");
+        json_value(out, v);
+        out.push('}');
+    }
+    out.push(']');
+}
+
+fn hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+}
+
+fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) {
+    use std::fmt::Write;
+    out.push_str("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
+    let service = Value::from(resource.service_name.clone());
+    let extra: Vec<(&str, Value)> = resource.attributes.iter().map(|(k, v)| (k.as_str(), Value::from(v.clone()))).collect();
+    json_attrs(out, std::iter::once(("service.name", &service)).chain(extra.iter().map(|(k, v)| (*k, v))));
+    out.push_str(",\"droppedAttributesCount\":0,\"entityRefs\":[]},\"scopeSpans\":[");
+    for (gi, (scope, group)) in by_scope(spans).into_iter().enumerate() {
+        if gi > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"scope\":{\"name\":");
+        json_str(out, scope.name());
+        out.push_str(",\"version\":");
+        json_str(out, scope.version().unwrap_or_default());
+        out.push_str(",\"attributes\":[],\"droppedAttributesCount\":0},\"spans\":[");
+        for (si, s) in group.into_iter().enumerate() {
+            if si > 0 {
+                out.push(',');
+            }
+            let ctx = &s.span_context;
+            out.push_str("{\"traceId\":\"");
+            hex(out, &ctx.trace_id().to_bytes());
+            out.push_str("\",\"spanId\":\"");
+            hex(out, &ctx.span_id().to_bytes());
+            out.push_str("\",\"traceState\":");
+            json_str(out, &ctx.trace_state().header());
+            out.push_str(",\"parentSpanId\":\"");
+            if s.parent_span_id != SpanId::INVALID {
+                hex(out, &s.parent_span_id.to_bytes());
+            }
+            let _ = write!(out, "\",\"flags\":{},\"name\":", flags(s));
+            json_str(out, &s.name);
+            let _ = write!(
+                out,
+                ",\"kind\":{},\"startTimeUnixNano\":\"{}\",\"endTimeUnixNano\":\"{}\",\"attributes\":",
+                kind(&s.span_kind),
+                nanos(s.start_time),
+                nanos(s.end_time)
+            );
+            json_attrs(out, s.attributes.iter().map(|kv| (kv.key.as_str(), &kv.value)));
+            let _ = write!(
+                out,
+                ",\"droppedAttributesCount\":{},\"events\":[],\"droppedEventsCount\":{},\"links\":[],\"droppedLinksCount\":{},\"status\":{{\"message\":",
+                s.dropped_attributes_count, s.events.dropped_count, s.links.dropped_count
+            );
+            match &s.status {
+                Status::Error { description } => json_str(out, description),
+                _ => out.push_str("\"\""),
+            }
+            let _ = write!(out, ",\"code\":{}}}}}", status_code(&s.status));
+        }
+        out.push_str("],\"schemaUrl\":");
+        json_str(out, scope.schema_url().unwrap_or_default());
+        out.push('}');
+    }
+    out.push_str("],\"schemaUrl\":\"\"}]}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{SpanContext, TraceFlags, TraceId, TraceState};
+    use opentelemetry::KeyValue;
+    use std::borrow::Cow;
+    use std::time::Duration;
+
+    fn span(i: u64, parent: bool, status: Status) -> SpanData {
+        let scope = InstrumentationScope::builder("getpatter").build();
+        SpanData {
+            span_context: SpanContext::new(
+                TraceId::from(0x1234_5678_9abc_def0_u128 + i as u128),
+                SpanId::from(0x42 + i),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::NONE,
+            ),
+            parent_span_id: if parent { SpanId::from(7 + i) } else { SpanId::INVALID },
+            parent_span_is_remote: i % 3 == 0,
+            span_kind: if i % 2 == 0 { SpanKind::Internal } else { SpanKind::Client },
+            name: Cow::Owned(format!("getpatter.span{i} \"quoted\" é \u{1}")),
+            start_time: UNIX_EPOCH + Duration::from_nanos(1_776_967_332_413_000_000 + i),
+            end_time: UNIX_EPOCH + Duration::from_nanos(1_776_967_332_913_000_123 + i),
+            attributes: vec![
+                KeyValue::new("getpatter.call.id", format!("CA-{i}")),
+                KeyValue::new("n", i as i64),
+                KeyValue::new("neg", -5_i64 - i as i64),
+                KeyValue::new("zero", 0_i64),
+                KeyValue::new("ms", 12.5_f64 + i as f64),
+                KeyValue::new("whole", 2.0_f64),
+                KeyValue::new("tiny", 1e-300_f64),
+                KeyValue::new("interrupted", i % 2 == 0),
+                KeyValue::new("no", false),
+                KeyValue::new("empty", ""),
+                KeyValue::new("long", "x".repeat(300)),
+                KeyValue::new("controls", (0u8..0x20).map(|b| b as char).chain("\"\\/\u{7f}é€😀".chars()).collect::<String>()),
+                KeyValue::new("inf", f64::INFINITY),
+                KeyValue::new("nan", f64::NAN),
+                KeyValue::new("big", 1.5e300_f64),
+                KeyValue::new("e16", 1e16_f64),
+                KeyValue::new("e21", 123_456_789_012_345_680_000.0_f64),
+                KeyValue::new("negexp", -2.5e-7_f64),
+                KeyValue::new("min", i64::MIN),
+            ],
+            dropped_attributes_count: (i % 2) as u32,
+            events: Default::default(),
+            links: Default::default(),
+            status,
+            instrumentation_scope: scope,
+        }
+    }
+
+    fn batch() -> Vec<SpanData> {
+        vec![
+            span(0, false, Status::Unset),
+            span(1, true, Status::Ok),
+            span(2, true, Status::error("timeout \"x\"")),
+            span(300, true, Status::Unset),
+        ]
+    }
+
+    /// Equal strings, or a failure showing where they first differ.
+    fn same(ours: &str, theirs: &str) {
+        if ours != theirs {
+            let i = ours.bytes().zip(theirs.bytes()).take_while(|(a, b)| a == b).count();
+            let from = i.saturating_sub(60);
+            let show = |s: &str| String::from_utf8_lossy(&s.as_bytes()[from..(i + 60).min(s.len())]).into_owned();
+            panic!("differ at byte {i}:\n ours:   {}\n theirs: {}", show(ours), show(theirs));
+        }
+    }
+
+    fn resource() -> SpanResource {
+        SpanResource { service_name: "svc".into(), attributes: vec![("a".into(), "1".into()), ("team".into(), "vöice".into())] }
+    }
+
+    #[test]
+    fn protobuf_is_byte_identical_to_prost() {
+        let spans = batch();
+        let mut ours = Vec::new();
+        encode_protobuf(&spans, &resource(), &mut ours);
+        assert_eq!(ours, encode::to_protobuf(spans, &resource()));
+    }
+
+    #[test]
+    fn json_is_byte_identical_to_serde() {
+        let spans = batch();
+        let mut ours = String::new();
+        encode_json(&spans, &resource(), &mut ours);
+        same(&ours, &encode::to_json(spans, &resource()));
+    }
+
+    #[test]
+    fn doubles_are_written_as_serde_json_writes_them() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![0.0, -0.0, 1.0, 0.1, 1e15, 1e16, 1e17, 1e-5, 1e-6, 1e-7, f64::MAX, f64::MIN_POSITIVE, 5e-324];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(f64::from_bits(x));
+            values.push((x % 1_000_000) as f64 / 1000.0);
+        }
+        for v in values {
+            let mut ours = String::new();
+            json_value(&mut ours, &Value::F64(v));
+            let theirs = format!("{{\"doubleValue\":{}}}", serde_json::to_string(&v).unwrap());
+            assert_eq!(ours, theirs, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn several_scopes_keep_first_seen_order() {
+        let mut spans = batch();
+        spans[1].instrumentation_scope = InstrumentationScope::builder("other").with_version("1.2").build();
+        let (mut pb, mut js) = (Vec::new(), String::new());
+        encode_protobuf(&spans, &resource(), &mut pb);
+        encode_json(&spans, &resource(), &mut js);
+        assert_eq!(pb, encode::to_protobuf(spans.clone(), &resource()));
+        same(&js, &encode::to_json(spans, &resource()));
+    }
+
+    #[test]
+    fn uncovered_spans_take_the_structures_path() {
+        let mut spans = batch();
+        spans[0].attributes.push(KeyValue::new("arr", Value::Array(vec![1_i64, 2].into())));
+        assert!(!direct(&spans));
+        let mut pb = Vec::new();
+        encode_protobuf(&spans, &resource(), &mut pb);
+        assert_eq!(pb, encode::to_protobuf(spans, &resource()));
+    }
+}
