@@ -29,9 +29,12 @@ $(VENV)/.stamp: tests/requirements.txt
 build:
 	$(CARGO) build --workspace --examples
 
-## demo: a simulated multi-turn call through the library
+## demo: a simulated multi-turn call through the library, then that call through `patter show`
+DEMO_LOG := $(CARGO_TARGET_DIR)/demo/log
 demo:
-	$(CARGO) run -p patter-core --example demo
+	@if [ -z "$$PATTER_LOG_DIR" ]; then rm -rf "$(DEMO_LOG)"; fi
+	PATTER_LOG_DIR="$${PATTER_LOG_DIR:-$(DEMO_LOG)}" $(CARGO) run -p patter-core --example demo
+	PATTER_LOG_DIR="$${PATTER_LOG_DIR:-$(DEMO_LOG)}" $(CARGO) run -q -p patter-core --bin patter -- show CA-demo-0001
 
 ## test: every test (Rust, e2e against a real OTLP receiver, C, Python, Node, conformance)
 test: test-rust test-e2e $(EXTRA_TESTS) conformance test-docs test-dist

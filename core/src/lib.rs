@@ -8,6 +8,7 @@
 
 pub mod call;
 pub mod calllog;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod diagnostics;
