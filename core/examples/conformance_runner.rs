@@ -44,7 +44,8 @@ fn main() {
     o.callee = s(c, "callee").map(str::to_string);
     o.telephony_provider = s(c, "telephony_provider").map(str::to_string);
     if let Some(rt) = c.get("realtime") {
-        o.realtime = Some((req(rt, "provider").to_string(), s(rt, "model").map(str::to_string)));
+        o.realtime_provider = s(rt, "provider").map(str::to_string);
+        o.realtime_model = s(rt, "model").map(str::to_string);
     }
     if let Some(a) = c.get("agent") {
         let g = |k: &str| s(a, k).map(str::to_string);
@@ -84,7 +85,7 @@ fn main() {
                 spans.insert(name(), call.llm(req(ev, "provider"), s(ev, "model"), uint(ev, "history_size")).expect("llm"));
             }
             "tts" => {
-                spans.insert(name(), call.tts(req(ev, "provider"), s(ev, "model"), req(ev, "text")).expect("tts"));
+                spans.insert(name(), call.tts(req(ev, "provider"), req(ev, "text"), s(ev, "model")).expect("tts"));
             }
             "bargein" => {
                 spans.insert(name(), call.bargein(req(ev, "cancelled_text")).expect("bargein"));
