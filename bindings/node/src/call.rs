@@ -151,11 +151,8 @@ impl Call {
         o.caller = options.caller;
         o.callee = options.callee;
         o.telephony_provider = options.telephony_provider;
-        match (options.realtime_provider, options.realtime_model) {
-            (Some(p), m) => o.realtime = Some((p, m)),
-            (None, Some(_)) => return Err(invalid("realtimeModel", "needs realtimeProvider")),
-            (None, None) => {}
-        }
+        o.realtime_provider = options.realtime_provider;
+        o.realtime_model = options.realtime_model;
         if let Some(Checked(a)) = options.agent {
             o.agent = CoreAgentInfo {
                 provider: a.provider,

@@ -226,7 +226,7 @@ callback!(call_tts, 4, |env, a| {
     unsafe {
         with_str(env, a[1], "provider", |provider| {
             with_str(env, a[2], "text", |text| {
-                with_opt_str(env, a[3], "model", |model| with_live(key, |c, k| Ok(register(k, c.tts(provider, model, text).js()?))))
+                with_opt_str(env, a[3], "model", |model| with_live(key, |c, k| Ok(register(k, c.tts(provider, text, model).js()?))))
             })
         })
     }

@@ -105,11 +105,8 @@ impl Call {
         opts.caller = owned(caller);
         opts.callee = owned(callee);
         opts.telephony_provider = owned(telephony_provider);
-        opts.realtime = match (realtime_provider, realtime_model) {
-            (Some(p), m) => Some((p.to_string(), owned(m))),
-            (None, Some(_)) => return Err(invalid(py, "realtime_model", "needs realtime_provider")),
-            (None, None) => None,
-        };
+        opts.realtime_provider = owned(realtime_provider);
+        opts.realtime_model = owned(realtime_model);
         opts.agent = agent_from_dict(py, agent)?;
         opts.logger = logger.map(|l| l.inner.clone());
         opts.store = store.map(|s| s.inner.clone());
@@ -194,7 +191,7 @@ impl Call {
     /// disk; the span only gets its length.
     #[pyo3(signature = (provider, text, model = None))]
     fn tts(&self, py: Python<'_>, provider: PyBackedStr, text: PyBackedStr, model: Option<PyBackedStr>) -> PyResult<Span> {
-        Ok(Span::new(self.inner.tts(&provider, model.as_deref(), &text).py_err(py)?))
+        Ok(Span::new(self.inner.tts(&provider, &text, model.as_deref()).py_err(py)?))
     }
 
     /// Starts a ``getpatter.bargein`` span: the caller talked over the agent. Ending it (when
