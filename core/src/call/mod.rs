@@ -641,3 +641,6 @@ impl Call {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_rules;
