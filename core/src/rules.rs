@@ -140,6 +140,27 @@ pub fn store_capacity(name: &'static str, v: Option<u64>) -> Result<usize> {
     }
 }
 
+/// MetricsStore options from their raw values (the same names in every language):
+/// `capacity` (omitted: 500; else `1..=MAX_COUNT`), `redact_phone` (omitted: `mask`; else
+/// `mask`, `full` or `hash_only`) and `hash_key` (keys `hash_only` as HMAC; empty: unkeyed).
+pub fn store_options(capacity: Option<u64>, redact_phone: Option<&str>, hash_key: Option<&[u8]>) -> Result<crate::store::StoreConfig> {
+    use crate::config::{HashKey, PhoneRedaction};
+    let capacity = store_capacity("capacity", capacity)?;
+    if hash_key.is_some_and(|k| k.len() > crate::error::MAX_ID_BYTES) {
+        return Err(PatterError::invalid("hash_key", format!("is longer than {} bytes", crate::error::MAX_ID_BYTES)));
+    }
+    let key = hash_key.and_then(|k| HashKey::new(k.to_vec()));
+    let redaction = match redact_phone {
+        None | Some("mask") => PhoneRedaction::Mask,
+        Some("full") => PhoneRedaction::Full,
+        Some("hash_only") => PhoneRedaction::HashOnly { key },
+        Some(other) => {
+            return Err(PatterError::invalid("redact_phone", format!("must be \"mask\", \"full\" or \"hash_only\", got {other:?}")))
+        }
+    };
+    Ok(crate::store::StoreConfig { capacity, redaction })
+}
+
 /// A tool transport: omitted is [`DEFAULT_TOOL_TRANSPORT`].
 pub fn tool_transport(v: Option<&str>) -> &str {
     v.unwrap_or(DEFAULT_TOOL_TRANSPORT)
@@ -238,6 +259,11 @@ mod tests {
         assert_eq!(store_capacity("capacity", Some(3)).unwrap(), 3);
         is_invalid(store_capacity("capacity", Some(0)), "capacity");
         assert_eq!(tool_transport(None), "handler");
+        let c = store_options(None, None, None).unwrap();
+        assert_eq!((c.capacity, c.redaction), (500, crate::config::PhoneRedaction::Mask));
+        is_invalid(store_options(Some(0), None, None), "capacity");
+        is_invalid(store_options(None, Some("hash"), None), "redact_phone");
+        assert!(matches!(store_options(Some(2), Some("hash_only"), Some(b"k")).unwrap().redaction, crate::config::PhoneRedaction::HashOnly { key: Some(_) }));
         assert_eq!(tool_transport(Some("mcp")), "mcp");
     }
 }

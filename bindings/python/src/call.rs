@@ -181,9 +181,9 @@ impl Call {
     }
 
     /// Starts a ``getpatter.llm`` span: one per LLM iteration, tool rounds included.
-    #[pyo3(signature = (provider, model = None, history_size = 0))]
-    fn llm(&self, py: Python<'_>, provider: PyBackedStr, model: Option<PyBackedStr>, history_size: i64) -> PyResult<Span> {
-        let history_size = u64::try_from(history_size).map_err(|_| invalid(py, "history_size", "must be >= 0"))?;
+    #[pyo3(signature = (provider, model = None, history_size = None))]
+    fn llm(&self, py: Python<'_>, provider: PyBackedStr, model: Option<PyBackedStr>, history_size: Option<i64>) -> PyResult<Span> {
+        let history_size = history_size.map(|h| crate::span::count(py, "history_size", h)).transpose()?;
         Ok(Span::new(self.inner.llm(&provider, model.as_deref(), history_size).py_err(py)?))
     }
 
@@ -212,8 +212,7 @@ impl Call {
         arguments: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Span> {
         let args = json_text(py, "arguments", arguments)?;
-        let transport = transport.as_deref().unwrap_or("handler");
-        Ok(Span::new(self.inner.tool(&name, transport, &args).py_err(py)?))
+        Ok(Span::new(self.inner.tool(&name, transport.as_deref(), &args).py_err(py)?))
     }
 
     /// Records an ``error`` event. With ``fatal=True`` the code becomes the call's error even

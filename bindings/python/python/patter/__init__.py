@@ -86,7 +86,7 @@ def _flush_at_exit() -> None:
     """Hands every span still queued to its sinks, and every call record still queued to the
     disk, before the interpreter goes away (the GIL is released while it waits)."""
     _native.shutdown_tracing()
-    _native.flush_default_logger(5.0)
+    _native.flush_default_logger()
 
 
 _atexit.register(_flush_at_exit)
