@@ -361,6 +361,7 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_call_tool(c, NULL, HUGE, S("handler"), NULL, 0, &s));
     OK(patter_call_tool(c, S("t"), NULL, HUGE, NULL, 0, &s)); /* NULL transport: the core's default */
     OK(patter_span_free(s));
+    s = NULL;
     EXPECT(NP, patter_call_tool(c, S("t"), S("handler"), NULL, HUGE, NULL));
     EXPECT(NP, patter_call_error(c, NULL, HUGE, NULL, HUGE, false));
     EXPECT(NP, patter_call_event(c, NULL, HUGE, NULL, HUGE));
