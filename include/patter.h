@@ -374,7 +374,9 @@ extern "C" {
  * writes the initial metadata.json (when persistence is on) and registers the call in the
  * store (if the options name one). The options are copied; free them whenever you like. On
  * success `*out` receives a handle to end with `patter_call_end` and free with
- * `patter_call_free`. NULL `opts` or `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ * `patter_call_free`. A call with the same id and side still live (not ended):
+ * `PATTER_STATUS_INVALID_ARGUMENT`. NULL `opts` or `out`: `PATTER_STATUS_NULL_POINTER`.
+ * Thread-safe.
  */
 patter_status patter_call_start(const patter_call_options_t *opts, patter_call_t **out);
 
@@ -446,18 +448,18 @@ patter_status patter_call_llm(patter_call_t *call,
 
 /**
  * Starts a `getpatter.tts` span for one synthesized sentence `text` (it goes to the
- * transcript; the span only gets its length) with `provider` and optional `model` (NULL:
- * none). Report the first audio byte with `patter_span_first_byte`. NULL `call`, `provider`,
- * `text` or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`.
- * Thread-safe.
+ * transcript; the span only gets its length) by `provider` with optional `model` (NULL:
+ * none): the same argument order as every binding. Report the first audio byte with
+ * `patter_span_first_byte`. NULL `call`, `provider`, `text` or `out_span`:
+ * `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`. Thread-safe.
  */
 patter_status patter_call_tts(patter_call_t *call,
                               const char *provider,
                               size_t provider_len,
-                              const char *model,
-                              size_t model_len,
                               const char *text,
                               size_t text_len,
+                              const char *model,
+                              size_t model_len,
                               patter_span_t **out_span);
 
 /**
@@ -474,9 +476,9 @@ patter_status patter_call_bargein(patter_call_t *call,
 
 /**
  * Starts a `getpatter.tool` span for tool `name` over `transport` (e.g. `"handler"`,
- * `"webhook"`, `"mcp"`). `arguments` (may be NULL: empty) goes to events.jsonl only (a
- * `tool_call` event). Report the result with `patter_span_tool_result`. NULL `call`, `name`,
- * `transport` or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call:
+ * `"webhook"`, `"mcp"`; NULL: the core's default, `"handler"`). `arguments` (may be NULL: empty) goes to events.jsonl only (a
+ * `tool_call` event). Report the result with `patter_span_tool_result`. NULL `call`, `name`
+ * or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call:
  * `PATTER_STATUS_STATE`. Thread-safe.
  */
 patter_status patter_call_tool(patter_call_t *call,
@@ -874,8 +876,9 @@ patter_status patter_call_options_set_agent_llm_provider(patter_call_options_t *
 /**
  * Makes the call a realtime (speech-to-speech) session: its duration is billed as realtime
  * minutes of `provider` (e.g. `"openai_realtime"`) and optional `model` (NULL: none) at call
- * end. `provider` NULL clears the setting. NULL `opts`: `PATTER_STATUS_NULL_POINTER`.
- * Thread-safe.
+ * end. `provider` NULL clears the provider; a `model` without a provider is
+ * `PATTER_STATUS_INVALID_ARGUMENT` at `patter_call_start` (the core's rule). NULL `opts`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_call_options_set_realtime(patter_call_options_t *opts,
                                                const char *provider,
@@ -1034,15 +1037,17 @@ const char *patter_pricing_version(void);
 
 /**
  * STT: reports the final transcript `text` (it goes to transcript.jsonl; the span gets its
- * length), the recogniser's `confidence` (0..1; pass NAN to omit it) and the billed
- * `audio_seconds`. Not an STT span: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span or call:
- * `PATTER_STATUS_STATE`. NULL `span` or `text`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ * length), the recogniser's `*confidence` (NULL: not given; else finite in [0, 1]) and the
+ * billed `*audio_seconds` (NULL: 0; else finite and >= 0). NaN, infinities, negative or
+ * out-of-range values: `PATTER_STATUS_INVALID_ARGUMENT` (nothing is recorded). Not an STT
+ * span: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span or call: `PATTER_STATUS_STATE`. NULL
+ * `span` or `text`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_span_transcript(patter_span_t *span,
                                      const char *text,
                                      size_t text_len,
-                                     double confidence,
-                                     double audio_seconds);
+                                     const double *confidence,
+                                     const double *audio_seconds);
 
 /**
  * Endpoint: reports the trailing silence (milliseconds, finite and >= 0) after which
@@ -1060,7 +1065,9 @@ patter_status patter_span_silence_ms(patter_span_t *span, double silence_ms);
 patter_status patter_span_first_token(patter_span_t *span);
 
 /**
- * LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`). Not an
+ * LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`). Each
+ * count is at most 2^53 - 1, and a report that would take one of the call's totals past it is
+ * `PATTER_STATUS_INVALID_ARGUMENT` (totals never wrap; nothing is recorded). Not an
  * LLM span: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`. NULL
  * `span`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */

@@ -49,7 +49,7 @@ export declare function tts(provider: string, text: string, options?: TtsOptions
 /** `currentCall().bargein(…)` */
 export declare function bargein(cancelledText?: string | null): Span
 /** `currentCall().tool(…)` */
-export declare function tool(name: string, transport: string, args?: string | null): Span
+export declare function tool(name: string, transport?: string | null, args?: string | null): Span
 /** `currentCall().event(…)` */
 export declare function event(type: string, data?: Record<string, unknown>): void
 /** `currentCall().error(…)` */
@@ -134,8 +134,8 @@ export interface Call {
    * the agent did not get to say. Ending the span ends the turn as interrupted.
    */
   bargein(cancelledText?: string | null): Span
-  /** Starts a `getpatter.tool` span. `args` (e.g. JSON) goes to events.jsonl only. */
-  tool(name: string, transport: string, args?: string | null): Span
+  /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `args` (e.g. JSON) goes to events.jsonl only. */
+  tool(name: string, transport?: string | null, args?: string | null): Span
   /**
    * Runs `fn(...args)` with this call as the current call: {@link currentCall} returns it inside
    * `fn` and in every promise, timer and callback started from it (AsyncLocalStorage), so
@@ -379,7 +379,7 @@ export declare class CallLogger {
   get root(): string | null
   /**
    * Resolves once everything queued so far is written (metadata fsynced); `false` if that
-   * took longer than `timeoutMs` (default 10000).
+   * took longer than `timeoutMs` (default: the core's, 10000).
    */
   flush(timeoutMs?: number | undefined | null): Promise<boolean>
   /** Counters: `written`, `dropped` (queue full), `errors`, `sweeps`. */
@@ -572,11 +572,6 @@ export interface CallOptions {
   clock?: ManualClock
   /** Deterministic mode: the id source (see {@link SequentialIds}). */
   ids?: SequentialIds
-  /**
-   * Deterministic mode: trace/span ids derived from this seed (a non-negative integer)
-   * instead of random ones.
-   */
-  idSeed?: number
 }
 
 /** Call span at end: `patter.direction`. */
@@ -670,6 +665,10 @@ export const LLM_TTFT_MS: string
 export interface MetricsStoreOptions {
   /** Finished calls kept (default 500, at least 1). */
   capacity?: number
+  /** How caller/callee numbers are shown: `mask` (default), `full` or `hash_only`. */
+  redactPhone?: 'mask' | 'full' | 'hash_only'
+  /** Keys `hash_only` as an HMAC. */
+  hashKey?: string
 }
 
 /** Cost/latency spans: `patter.call_id`. */

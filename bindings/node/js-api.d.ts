@@ -47,7 +47,7 @@ export declare function tts(provider: string, text: string, options?: TtsOptions
 /** `currentCall().bargein(…)` */
 export declare function bargein(cancelledText?: string | null): Span
 /** `currentCall().tool(…)` */
-export declare function tool(name: string, transport: string, args?: string | null): Span
+export declare function tool(name: string, transport?: string | null, args?: string | null): Span
 /** `currentCall().event(…)` */
 export declare function event(type: string, data?: Record<string, unknown>): void
 /** `currentCall().error(…)` */
@@ -132,8 +132,8 @@ export interface Call {
    * the agent did not get to say. Ending the span ends the turn as interrupted.
    */
   bargein(cancelledText?: string | null): Span
-  /** Starts a `getpatter.tool` span. `args` (e.g. JSON) goes to events.jsonl only. */
-  tool(name: string, transport: string, args?: string | null): Span
+  /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `args` (e.g. JSON) goes to events.jsonl only. */
+  tool(name: string, transport?: string | null, args?: string | null): Span
   /**
    * Runs `fn(...args)` with this call as the current call: {@link currentCall} returns it inside
    * `fn` and in every promise, timer and callback started from it (AsyncLocalStorage), so

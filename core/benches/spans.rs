@@ -38,7 +38,7 @@ fn new_call(id: &str) -> Call {
 }
 
 fn patter_span(call: &Call) {
-    let mut s = call.tts("elevenlabs", Some("eleven_flash_v2_5"), black_box("Your balance is twelve dollars.")).expect("tts");
+    let mut s = call.tts("elevenlabs", black_box("Your balance is twelve dollars."), Some("eleven_flash_v2_5")).expect("tts");
     s.first_byte().expect("first byte");
     s.end();
 }

@@ -20,12 +20,36 @@ fn req<'a>(v: &'a Value, k: &str) -> &'a str {
     s(v, k).unwrap_or_else(|| panic!("scenario: missing string {k:?} in {v}"))
 }
 
-fn num(v: &Value, k: &str) -> f64 {
-    v.get(k).and_then(Value::as_f64).unwrap_or_else(|| panic!("scenario: missing number {k:?} in {v}"))
+/// A number field: absent is None; a JSON number, or "NaN" / "inf" / "-inf" (what JSON cannot
+/// carry), the same encoding in every runner.
+fn opt_num(v: &Value, k: &str) -> Option<f64> {
+    match v.get(k)? {
+        Value::String(t) => Some(match t.as_str() {
+            "NaN" => f64::NAN,
+            "inf" => f64::INFINITY,
+            "-inf" => f64::NEG_INFINITY,
+            other => panic!("scenario: bad number {other:?}"),
+        }),
+        n => Some(n.as_f64().unwrap_or_else(|| panic!("scenario: bad number {k:?} in {v}"))),
+    }
 }
 
-fn uint(v: &Value, k: &str) -> u64 {
-    v.get(k).and_then(Value::as_u64).unwrap_or(0)
+fn num(v: &Value, k: &str) -> f64 {
+    opt_num(v, k).unwrap_or_else(|| panic!("scenario: missing number {k:?} in {v}"))
+}
+
+/// An integer field (absent: None).
+fn opt_uint(v: &Value, k: &str) -> Option<u64> {
+    v.get(k).map(|n| n.as_u64().unwrap_or_else(|| panic!("scenario: bad integer {k:?} in {v}")))
+}
+
+/// The canonical name of an error's kind, as every runner writes it.
+fn code(e: &patter_core::PatterError) -> &'static str {
+    match e {
+        patter_core::PatterError::InvalidArgument { .. } => "invalid_argument",
+        patter_core::PatterError::State(_) => "state",
+        _ => "other",
+    }
 }
 
 fn main() {
@@ -44,7 +68,8 @@ fn main() {
     o.callee = s(c, "callee").map(str::to_string);
     o.telephony_provider = s(c, "telephony_provider").map(str::to_string);
     if let Some(rt) = c.get("realtime") {
-        o.realtime = Some((req(rt, "provider").to_string(), s(rt, "model").map(str::to_string)));
+        o.realtime_provider = s(rt, "provider").map(str::to_string);
+        o.realtime_model = s(rt, "model").map(str::to_string);
     }
     if let Some(a) = c.get("agent") {
         let g = |k: &str| s(a, k).map(str::to_string);
@@ -61,7 +86,7 @@ fn main() {
     o.clock = Some(clock.clone());
     o.ids = Some(Arc::new(SequentialIds::new(sc["seed"].as_u64().unwrap_or(1))));
     o.logger = Some(logger.clone());
-    let call = Call::start(o).expect("start call");
+    let call = Call::start(o.clone()).expect("start call");
 
     let mut spans: HashMap<String, Span> = HashMap::new();
     for ev in sc["events"].as_array().expect("events") {
@@ -69,56 +94,72 @@ fn main() {
         let op = req(ev, "op");
         let name = || req(ev, "span").to_string();
         let span = |spans: &mut HashMap<String, Span>| -> Span { spans.remove(req(ev, "span")).expect("known span") };
-        match op {
-            "start_turn" => {
-                call.start_turn().expect("start_turn");
+        let outcome: patter_core::Result<()> = (|| {
+            match op {
+                "start_duplicate" => {
+                    Call::start(o.clone())?;
+                }
+                "start_turn" => {
+                    call.start_turn()?;
+                }
+                "end_turn" => call.end_turn()?,
+                "stt" => {
+                    spans.insert(name(), call.stt(req(ev, "provider"), s(ev, "model"))?);
+                }
+                "endpoint" => {
+                    spans.insert(name(), call.endpoint()?);
+                }
+                "llm" => {
+                    spans.insert(name(), call.llm(req(ev, "provider"), s(ev, "model"), opt_uint(ev, "history_size"))?);
+                }
+                "tts" => {
+                    spans.insert(name(), call.tts(req(ev, "provider"), req(ev, "text"), s(ev, "model"))?);
+                }
+                "bargein" => {
+                    spans.insert(name(), call.bargein(req(ev, "cancelled_text"))?);
+                }
+                "tool" => {
+                    spans.insert(name(), call.tool(req(ev, "name"), s(ev, "transport"), s(ev, "arguments").unwrap_or(""))?);
+                }
+                "transcript" => spans.get_mut(req(ev, "span")).expect("span").transcript(
+                    req(ev, "text"),
+                    opt_num(ev, "confidence"),
+                    opt_num(ev, "audio_seconds"),
+                )?,
+                "silence" => spans.get_mut(req(ev, "span")).expect("span").silence_ms(num(ev, "ms"))?,
+                "first_token" => spans.get_mut(req(ev, "span")).expect("span").first_token()?,
+                "first_byte" => spans.get_mut(req(ev, "span")).expect("span").first_byte()?,
+                "usage" => spans.get_mut(req(ev, "span")).expect("span").usage(
+                    opt_uint(ev, "input_tokens").unwrap_or(0),
+                    opt_uint(ev, "output_tokens").unwrap_or(0),
+                    opt_uint(ev, "cached_input_tokens"),
+                )?,
+                "tool_result" => spans.get_mut(req(ev, "span")).expect("span").tool_result(req(ev, "result"))?,
+                "fail" => spans.get_mut(req(ev, "span")).expect("span").fail(req(ev, "code"))?,
+                "end" => span(&mut spans).end(),
+                "error" => call.error(req(ev, "code"), req(ev, "message"), ev.get("fatal").and_then(Value::as_bool).unwrap_or(false))?,
+                "end_call" => {
+                    let outcome = match req(ev, "outcome") {
+                        "completed" => CallOutcome::Completed,
+                        _ => CallOutcome::Failed(req(ev, "error").to_string()),
+                    };
+                    call.end(outcome)?;
+                }
+                other => panic!("scenario: unknown op {other:?}"),
             }
-            "end_turn" => call.end_turn().expect("end_turn"),
-            "stt" => {
-                spans.insert(name(), call.stt(req(ev, "provider"), s(ev, "model")).expect("stt"));
+            Ok(())
+        })();
+        match (outcome, s(ev, "expect_error")) {
+            (Ok(()), None) => {}
+            (Err(e), Some(want)) if code(&e) == want => {
+                let mut data = serde_json::Map::new();
+                data.insert("op".into(), op.into());
+                data.insert("code".into(), want.into());
+                data.insert("message".into(), e.to_string().into());
+                call.event("expected_error", data).expect("expected_error event");
             }
-            "endpoint" => {
-                spans.insert(name(), call.endpoint().expect("endpoint"));
-            }
-            "llm" => {
-                spans.insert(name(), call.llm(req(ev, "provider"), s(ev, "model"), uint(ev, "history_size")).expect("llm"));
-            }
-            "tts" => {
-                spans.insert(name(), call.tts(req(ev, "provider"), s(ev, "model"), req(ev, "text")).expect("tts"));
-            }
-            "bargein" => {
-                spans.insert(name(), call.bargein(req(ev, "cancelled_text")).expect("bargein"));
-            }
-            "tool" => {
-                spans.insert(name(), call.tool(req(ev, "name"), req(ev, "transport"), req(ev, "arguments")).expect("tool"));
-            }
-            "transcript" => {
-                let mut sp = span(&mut spans);
-                sp.transcript(req(ev, "text"), ev.get("confidence").and_then(Value::as_f64), num(ev, "audio_seconds")).expect("transcript");
-                spans.insert(name(), sp);
-            }
-            "silence" => spans.get_mut(req(ev, "span")).expect("span").silence_ms(num(ev, "ms")).expect("silence"),
-            "first_token" => spans.get_mut(req(ev, "span")).expect("span").first_token().expect("first_token"),
-            "first_byte" => spans.get_mut(req(ev, "span")).expect("span").first_byte().expect("first_byte"),
-            "usage" => spans
-                .get_mut(req(ev, "span"))
-                .expect("span")
-                .usage(uint(ev, "input_tokens"), uint(ev, "output_tokens"), uint(ev, "cached_input_tokens"))
-                .expect("usage"),
-            "tool_result" => spans.get_mut(req(ev, "span")).expect("span").tool_result(req(ev, "result")).expect("tool_result"),
-            "fail" => spans.get_mut(req(ev, "span")).expect("span").fail(req(ev, "code")).expect("fail"),
-            "end" => span(&mut spans).end(),
-            "error" => call
-                .error(req(ev, "code"), req(ev, "message"), ev.get("fatal").and_then(Value::as_bool).unwrap_or(false))
-                .expect("error"),
-            "end_call" => {
-                let outcome = match req(ev, "outcome") {
-                    "completed" => CallOutcome::Completed,
-                    _ => CallOutcome::Failed(req(ev, "error").to_string()),
-                };
-                call.end(outcome).expect("end_call");
-            }
-            other => panic!("scenario: unknown op {other:?}"),
+            (Ok(()), Some(want)) => panic!("scenario: {op} at {} succeeded; expected {want}", ev["at"]),
+            (Err(e), _) => panic!("scenario: {op} at {} failed: {e}", ev["at"]),
         }
     }
     patter_core::tracing::shutdown_tracing();

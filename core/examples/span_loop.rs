@@ -27,7 +27,7 @@ fn main() {
     let turns = !mode.contains("noturn");
     let t = std::time::Instant::now();
     for i in 0..n {
-        let mut s = call.tts("elevenlabs", Some("eleven_flash_v2_5"), "Your balance is twelve dollars.").expect("tts");
+        let mut s = call.tts("elevenlabs", "Your balance is twelve dollars.", Some("eleven_flash_v2_5")).expect("tts");
         s.first_byte().expect("fb");
         s.end();
         if turns && i % 10 == 9 {

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 /// At most one diagnostic per code per interval; the rest are counted as suppressed.
 pub const RATE_INTERVAL: Duration = Duration::from_secs(10);
 
-/// How long [`flush`] waits when the host gives no timeout.
-pub const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long [`flush`] waits when the host gives no timeout (the core's one default timeout).
+pub const DEFAULT_FLUSH_TIMEOUT: Duration = crate::rules::DEFAULT_TIMEOUT;
 
 /// Diagnostics queued for delivery at most; beyond that they are dropped and counted.
 pub const QUEUE_CAPACITY: usize = 256;

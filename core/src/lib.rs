@@ -18,6 +18,7 @@ pub(crate) mod fsio;
 pub mod percentile;
 pub mod pricing;
 pub mod records;
+pub mod rules;
 pub mod store;
 pub mod tracing;
 

@@ -28,7 +28,7 @@ fn live_store_and_hydrated_store_agree() {
     llm.first_token().unwrap();
     llm.usage(1200, 40, 0).unwrap();
     llm.end();
-    let mut tts = call.tts("elevenlabs", None, "It is noon.").unwrap();
+    let mut tts = call.tts("elevenlabs", "It is noon.", None).unwrap();
     tts.first_byte().unwrap();
     tts.end();
     let end = call.end(CallOutcome::Completed).unwrap();

@@ -18,11 +18,11 @@ fn untimed_call_still_counts_usage_and_turns() {
     llm.first_token().unwrap();
     llm.usage(1_000_000, 0, 0).unwrap();
     llm.end();
-    let mut tts = call.tts("elevenlabs", None, &"x".repeat(1000)).unwrap();
+    let mut tts = call.tts("elevenlabs", &"x".repeat(1000), None).unwrap();
     tts.first_byte().unwrap();
     tts.end();
     call.end_turn().unwrap();
-    call.tts("elevenlabs", None, "bye").unwrap().end();
+    call.tts("elevenlabs", "bye", None).unwrap().end();
     let end = call.end(CallOutcome::Completed).unwrap();
     assert_eq!(end.turns, 2);
     assert_eq!(end.usage.tts_chars, 1003);
@@ -34,5 +34,5 @@ fn untimed_call_still_counts_usage_and_turns() {
     assert_eq!(end.cost.llm, 0.15);
     assert_eq!(end.cost.tts, 0.05015);
     assert_eq!(end.cost.total, 0.20495);
-    assert!(call.tts("elevenlabs", None, "late").is_err());
+    assert!(call.tts("elevenlabs", "late", None).is_err());
 }

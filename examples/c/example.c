@@ -43,7 +43,7 @@ int main(void) {
     TRY(patter_call_start(opts, &call));
 
     TRY(patter_call_stt(call, S("deepgram"), S("nova-3"), &span));
-    TRY(patter_span_transcript(span, S("What time do you open tomorrow?"), 0.97, 1.8));
+    TRY(patter_span_transcript(span, S("What time do you open tomorrow?"), &(double){0.97}, &(double){1.8}));
     TRY(patter_span_free(span)); /* freeing an open span ends it */
     span = NULL;
 
@@ -53,7 +53,7 @@ int main(void) {
     TRY(patter_span_free(span));
     span = NULL;
 
-    TRY(patter_call_tts(call, S("elevenlabs"), NULL, 0, S("We open at nine."), &span));
+    TRY(patter_call_tts(call, S("elevenlabs"), S("We open at nine."), NULL, 0, &span));
     TRY(patter_span_first_byte(span));
     TRY(patter_span_free(span));
     span = NULL;

@@ -38,7 +38,9 @@ unsafe fn give_span(out: *mut *mut patter_span_t, span: Span) -> FfiResult<()> {
 /// writes the initial metadata.json (when persistence is on) and registers the call in the
 /// store (if the options name one). The options are copied; free them whenever you like. On
 /// success `*out` receives a handle to end with `patter_call_end` and free with
-/// `patter_call_free`. NULL `opts` or `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+/// `patter_call_free`. A call with the same id and side still live (not ended):
+/// `PATTER_STATUS_INVALID_ARGUMENT`. NULL `opts` or `out`: `PATTER_STATUS_NULL_POINTER`.
+/// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_start(
     opts: *const patter_call_options_t,
@@ -171,28 +173,28 @@ pub unsafe extern "C" fn patter_call_llm(
 }
 
 /// Starts a `getpatter.tts` span for one synthesized sentence `text` (it goes to the
-/// transcript; the span only gets its length) with `provider` and optional `model` (NULL:
-/// none). Report the first audio byte with `patter_span_first_byte`. NULL `call`, `provider`,
-/// `text` or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`.
-/// Thread-safe.
+/// transcript; the span only gets its length) by `provider` with optional `model` (NULL:
+/// none): the same argument order as every binding. Report the first audio byte with
+/// `patter_span_first_byte`. NULL `call`, `provider`, `text` or `out_span`:
+/// `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_tts(
     call: *mut patter_call_t,
     provider: *const c_char,
     provider_len: usize,
-    model: *const c_char,
-    model_len: usize,
     text: *const c_char,
     text_len: usize,
+    model: *const c_char,
+    model_len: usize,
     out_span: *mut *mut patter_span_t,
 ) -> patter_status {
     guard(|| {
         require_out(out_span, "out_span")?;
         let c = call_of(call)?;
         let p = unsafe { str_arg(provider, provider_len, "provider") }?;
-        let m = unsafe { opt_str_arg(model, model_len, "model") }?;
         let t = unsafe { str_arg(text, text_len, "text") }?;
-        let span = c.tts(p, m, t)?;
+        let m = unsafe { opt_str_arg(model, model_len, "model") }?;
+        let span = c.tts(p, t, m)?;
         unsafe { give_span(out_span, span) }
     })
 }
@@ -220,9 +222,9 @@ pub unsafe extern "C" fn patter_call_bargein(
 }
 
 /// Starts a `getpatter.tool` span for tool `name` over `transport` (e.g. `"handler"`,
-/// `"webhook"`, `"mcp"`). `arguments` (may be NULL: empty) goes to events.jsonl only (a
-/// `tool_call` event). Report the result with `patter_span_tool_result`. NULL `call`, `name`,
-/// `transport` or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call:
+/// `"webhook"`, `"mcp"`; NULL: the core's default, `"handler"`). `arguments` (may be NULL: empty) goes to events.jsonl only (a
+/// `tool_call` event). Report the result with `patter_span_tool_result`. NULL `call`, `name`
+/// or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call:
 /// `PATTER_STATUS_STATE`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_tool(
@@ -239,7 +241,7 @@ pub unsafe extern "C" fn patter_call_tool(
         require_out(out_span, "out_span")?;
         let c = call_of(call)?;
         let n = unsafe { str_arg(name, name_len, "name") }?;
-        let tr = unsafe { str_arg(transport, transport_len, "transport") }?;
+        let tr = unsafe { opt_str_arg(transport, transport_len, "transport") }?;
         let a = unsafe { opt_str_arg(arguments, arguments_len, "arguments") }?.unwrap_or("");
         let span = c.tool(n, tr, a)?;
         unsafe { give_span(out_span, span) }

@@ -274,8 +274,9 @@ pub unsafe extern "C" fn patter_call_options_set_agent_llm_provider(
 
 /// Makes the call a realtime (speech-to-speech) session: its duration is billed as realtime
 /// minutes of `provider` (e.g. `"openai_realtime"`) and optional `model` (NULL: none) at call
-/// end. `provider` NULL clears the setting. NULL `opts`: `PATTER_STATUS_NULL_POINTER`.
-/// Thread-safe.
+/// end. `provider` NULL clears the provider; a `model` without a provider is
+/// `PATTER_STATUS_INVALID_ARGUMENT` at `patter_call_start` (the core's rule). NULL `opts`:
+/// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_options_set_realtime(
     opts: *mut patter_call_options_t,
@@ -287,9 +288,10 @@ pub unsafe extern "C" fn patter_call_options_set_realtime(
     guard(|| {
         let p = unsafe { opt_str_arg(provider, provider_len, "provider") }?;
         let m = unsafe { opt_str_arg(model, model_len, "model") }?;
-        let value = p.map(|p| (p.to_string(), m.map(str::to_string)));
+        let (p, m) = (p.map(str::to_string), m.map(str::to_string));
         with_opts(opts, |o| {
-            o.realtime = value;
+            o.realtime_provider = p;
+            o.realtime_model = m;
             Ok(())
         })
     })

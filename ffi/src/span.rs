@@ -46,21 +46,25 @@ fn with_span<T>(
 }
 
 /// STT: reports the final transcript `text` (it goes to transcript.jsonl; the span gets its
-/// length), the recogniser's `confidence` (0..1; pass NAN to omit it) and the billed
-/// `audio_seconds`. Not an STT span: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span or call:
-/// `PATTER_STATUS_STATE`. NULL `span` or `text`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+/// length), the recogniser's `*confidence` (NULL: not given; else finite in [0, 1]) and the
+/// billed `*audio_seconds` (NULL: 0; else finite and >= 0). NaN, infinities, negative or
+/// out-of-range values: `PATTER_STATUS_INVALID_ARGUMENT` (nothing is recorded). Not an STT
+/// span: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span or call: `PATTER_STATUS_STATE`. NULL
+/// `span` or `text`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_span_transcript(
     span: *mut patter_span_t,
     text: *const c_char,
     text_len: usize,
-    confidence: f64,
-    audio_seconds: f64,
+    confidence: *const f64,
+    audio_seconds: *const f64,
 ) -> patter_status {
     guard(|| {
         let t = unsafe { str_arg(text, text_len, "text") }?;
-        let conf = confidence.is_finite().then_some(confidence);
-        with_span(span, |s| Ok(s.transcript(t, conf, audio_seconds)?))
+        // SAFETY: NULL or a readable double per the contract.
+        let conf = unsafe { confidence.as_ref() }.copied();
+        let secs = unsafe { audio_seconds.as_ref() }.copied();
+        with_span(span, |s| Ok(s.transcript(t, conf, secs)?))
     })
 }
 
@@ -84,7 +88,9 @@ pub extern "C" fn patter_span_first_token(span: *mut patter_span_t) -> patter_st
     guard(|| with_span(span, |s| Ok(s.first_token()?)))
 }
 
-/// LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`). Not an
+/// LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`). Each
+/// count is at most 2^53 - 1, and a report that would take one of the call's totals past it is
+/// `PATTER_STATUS_INVALID_ARGUMENT` (totals never wrap; nothing is recorded). Not an
 /// LLM span: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`. NULL
 /// `span`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]

@@ -7,8 +7,8 @@ use crate::guard::guard;
 use crate::handle::{handle, token, Kind, Registry};
 use crate::status::patter_status;
 use crate::strings::{give_string, require_out, str_arg, write_opt, write_out};
-use patter_core::config::{HashKey, PhoneRedaction};
-use patter_core::store::{MetricsStore, StoreConfig, DEFAULT_CAPACITY};
+use patter_core::rules;
+use patter_core::store::MetricsStore;
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -29,6 +29,12 @@ pub enum patter_phone_redaction {
     PATTER_REDACT_HASH_ONLY = 2,
 }
 
+/// C has no optional integers: a capacity of 0 is the C spelling of "omitted" (the core's
+/// default, 500), like NULL for an omitted string.
+fn omitted_if_zero(capacity: usize) -> Option<u64> {
+    (capacity != 0).then_some(capacity as u64)
+}
+
 pub(crate) static STORES: Registry<MetricsStore> = Registry::new(Kind::Store);
 
 fn store_of(store: *const patter_metrics_store_t) -> FfiResult<Arc<MetricsStore>> {
@@ -46,12 +52,8 @@ pub unsafe extern "C" fn patter_metrics_store_new(
 ) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
-        let cap = if capacity == 0 {
-            DEFAULT_CAPACITY
-        } else {
-            capacity
-        };
-        let t = STORES.insert(MetricsStore::new(cap));
+        let config = rules::store_options(omitted_if_zero(capacity), None, None)?;
+        let t = STORES.insert(MetricsStore::with_config(config));
         unsafe { write_out(out, handle(t), "out") }
     })
 }
@@ -74,16 +76,13 @@ pub unsafe extern "C" fn patter_metrics_store_new_with_redaction(
         let key = if hash_key.is_null() {
             None
         } else {
-            if hash_key_len > patter_core::error::MAX_ID_BYTES {
-                return Err(FfiError::invalid("hash_key", "is longer than 16 KiB"));
-            }
             // SAFETY: non-NULL and `hash_key_len` readable bytes per the contract.
-            HashKey::new(unsafe { std::slice::from_raw_parts(hash_key, hash_key_len) }.to_vec())
+            Some(unsafe { std::slice::from_raw_parts(hash_key, hash_key_len) })
         };
-        let redaction = match redaction {
-            0 => PhoneRedaction::Mask,
-            1 => PhoneRedaction::Full,
-            2 => PhoneRedaction::HashOnly { key },
+        let redact = match redaction {
+            0 => "mask",
+            1 => "full",
+            2 => "hash_only",
             other => {
                 return Err(FfiError::invalid(
                     "redaction",
@@ -91,15 +90,8 @@ pub unsafe extern "C" fn patter_metrics_store_new_with_redaction(
                 ))
             }
         };
-        let cap = if capacity == 0 {
-            DEFAULT_CAPACITY
-        } else {
-            capacity
-        };
-        let t = STORES.insert(MetricsStore::with_config(StoreConfig {
-            capacity: cap,
-            redaction,
-        }));
+        let config = rules::store_options(omitted_if_zero(capacity), Some(redact), key)?;
+        let t = STORES.insert(MetricsStore::with_config(config));
         unsafe { write_out(out, handle(t), "out") }
     })
 }

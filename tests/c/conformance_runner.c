@@ -142,87 +142,184 @@ static void set_opt(patter_call_options_t *o, const json *obj, const char *key, 
     }
 }
 
-static void run_event(patter_call_t *call, patter_clock_t *clock, uint64_t start_ms, const json *ev) {
-    MUST("clock", patter_clock_set_ms(clock, start_ms + (uint64_t)json_num(ev, "at", 0)));
+/* A number field: a JSON number, or "NaN" / "inf" / "-inf" (what JSON cannot carry), the same
+ * encoding in every runner. Returns NULL when the field is absent (the argument is omitted). */
+static const double *opt_num(const json *ev, const char *key, double *out) {
+    const json *v = json_get(ev, key);
+    if (v == NULL) {
+        return NULL;
+    }
+    if (v->type == JSON_NUMBER) {
+        *out = v->number;
+    } else if (v->type == JSON_STRING && strcmp(v->str, "NaN") == 0) {
+        *out = NAN;
+    } else if (v->type == JSON_STRING && strcmp(v->str, "inf") == 0) {
+        *out = INFINITY;
+    } else if (v->type == JSON_STRING && strcmp(v->str, "-inf") == 0) {
+        *out = -INFINITY;
+    } else {
+        die("bad number", key);
+    }
+    return out;
+}
+
+static double num(const json *ev, const char *key) {
+    double v;
+    if (opt_num(ev, key, &v) == NULL) {
+        die("missing number", key);
+    }
+    return v;
+}
+
+/* Returns the status of a libpatter call from run_event when it fails. */
+#define TRY(expr)                                                                              \
+    do {                                                                                       \
+        patter_status st_ = (expr);                                                            \
+        if (st_ != PATTER_STATUS_OK) {                                                         \
+            return st_;                                                                        \
+        }                                                                                      \
+    } while (0)
+
+static patter_call_options_t *call_options = NULL;
+
+static patter_status run_event(patter_call_t *call, const json *ev) {
     size_t l1, l2, l3;
     const char *op = req(ev, "op", &l1);
     const char *a, *b, *c;
     patter_span_t *s = NULL;
-    if (strcmp(op, "start_turn") == 0) {
-        MUST(op, patter_call_start_turn(call, NULL));
+    if (strcmp(op, "start_duplicate") == 0) {
+        patter_call_t *dup = NULL;
+        TRY(patter_call_start(call_options, &dup));
+        patter_call_free(dup);
+    } else if (strcmp(op, "start_turn") == 0) {
+        TRY(patter_call_start_turn(call, NULL));
     } else if (strcmp(op, "end_turn") == 0) {
-        MUST(op, patter_call_end_turn(call));
+        TRY(patter_call_end_turn(call));
     } else if (strcmp(op, "stt") == 0) {
         a = req(ev, "provider", &l1);
         b = json_str(ev, "model", &l2);
-        MUST(op, patter_call_stt(call, a, l1, b, l2, &s));
+        TRY(patter_call_stt(call, a, l1, b, l2, &s));
         put_span(ev, s);
     } else if (strcmp(op, "endpoint") == 0) {
-        MUST(op, patter_call_endpoint(call, &s));
+        TRY(patter_call_endpoint(call, &s));
         put_span(ev, s);
     } else if (strcmp(op, "llm") == 0) {
         a = req(ev, "provider", &l1);
         b = json_str(ev, "model", &l2);
-        MUST(op, patter_call_llm(call, a, l1, b, l2, (uint64_t)json_num(ev, "history_size", 0), &s));
+        TRY(patter_call_llm(call, a, l1, b, l2, (uint64_t)json_num(ev, "history_size", 0), &s));
         put_span(ev, s);
     } else if (strcmp(op, "tts") == 0) {
         a = req(ev, "provider", &l1);
-        b = json_str(ev, "model", &l2);
-        c = req(ev, "text", &l3);
-        MUST(op, patter_call_tts(call, a, l1, b, l2, c, l3, &s));
+        b = req(ev, "text", &l2);
+        c = json_str(ev, "model", &l3);
+        TRY(patter_call_tts(call, a, l1, b, l2, c, l3, &s));
         put_span(ev, s);
     } else if (strcmp(op, "bargein") == 0) {
         a = req(ev, "cancelled_text", &l1);
-        MUST(op, patter_call_bargein(call, a, l1, &s));
+        TRY(patter_call_bargein(call, a, l1, &s));
         put_span(ev, s);
     } else if (strcmp(op, "tool") == 0) {
         a = req(ev, "name", &l1);
-        b = req(ev, "transport", &l2);
-        c = req(ev, "arguments", &l3);
-        MUST(op, patter_call_tool(call, a, l1, b, l2, c, l3, &s));
+        b = json_str(ev, "transport", &l2);
+        c = json_str(ev, "arguments", &l3);
+        TRY(patter_call_tool(call, a, l1, b, l2, c, l3, &s));
         put_span(ev, s);
     } else if (strcmp(op, "transcript") == 0) {
+        double conf, secs;
         a = req(ev, "text", &l1);
-        const json *conf = json_get(ev, "confidence");
-        double confidence = (conf != NULL && conf->type == JSON_NUMBER) ? conf->number : NAN;
-        if (json_get(ev, "audio_seconds") == NULL) {
-            die("missing number", "audio_seconds");
-        }
-        MUST(op, patter_span_transcript(find_span(ev), a, l1, confidence, json_num(ev, "audio_seconds", 0)));
+        TRY(patter_span_transcript(find_span(ev), a, l1, opt_num(ev, "confidence", &conf),
+                                   opt_num(ev, "audio_seconds", &secs)));
     } else if (strcmp(op, "silence") == 0) {
-        MUST(op, patter_span_silence_ms(find_span(ev), json_num(ev, "ms", 0)));
+        TRY(patter_span_silence_ms(find_span(ev), num(ev, "ms")));
     } else if (strcmp(op, "first_token") == 0) {
-        MUST(op, patter_span_first_token(find_span(ev)));
+        TRY(patter_span_first_token(find_span(ev)));
     } else if (strcmp(op, "first_byte") == 0) {
-        MUST(op, patter_span_first_byte(find_span(ev)));
+        TRY(patter_span_first_byte(find_span(ev)));
     } else if (strcmp(op, "usage") == 0) {
-        MUST(op, patter_span_usage(find_span(ev), (uint64_t)json_num(ev, "input_tokens", 0),
-                                   (uint64_t)json_num(ev, "output_tokens", 0),
-                                   (uint64_t)json_num(ev, "cached_input_tokens", 0)));
+        /* C has no optional integers: an omitted count is 0, the core's default. */
+        TRY(patter_span_usage(find_span(ev), (uint64_t)json_num(ev, "input_tokens", 0),
+                              (uint64_t)json_num(ev, "output_tokens", 0),
+                              (uint64_t)json_num(ev, "cached_input_tokens", 0)));
     } else if (strcmp(op, "tool_result") == 0) {
         a = req(ev, "result", &l1);
-        MUST(op, patter_span_tool_result(find_span(ev), a, l1));
+        TRY(patter_span_tool_result(find_span(ev), a, l1));
     } else if (strcmp(op, "fail") == 0) {
         a = req(ev, "code", &l1);
-        MUST(op, patter_span_fail(find_span(ev), a, l1));
+        TRY(patter_span_fail(find_span(ev), a, l1));
     } else if (strcmp(op, "end") == 0) {
         end_span(ev);
     } else if (strcmp(op, "error") == 0) {
         a = req(ev, "code", &l1);
         b = req(ev, "message", &l2);
         const json *fatal = json_get(ev, "fatal");
-        MUST(op, patter_call_error(call, a, l1, b, l2, fatal != NULL && fatal->type == JSON_BOOL && fatal->boolean));
+        TRY(patter_call_error(call, a, l1, b, l2, fatal != NULL && fatal->type == JSON_BOOL && fatal->boolean));
     } else if (strcmp(op, "end_call") == 0) {
         a = req(ev, "outcome", &l1);
         if (strcmp(a, "completed") == 0) {
-            MUST(op, patter_call_end(call, NULL, 0, NULL));
+            TRY(patter_call_end(call, NULL, 0, NULL));
         } else {
             b = req(ev, "error", &l2);
-            MUST(op, patter_call_end(call, b, l2, NULL));
+            TRY(patter_call_end(call, b, l2, NULL));
         }
     } else {
         die("unknown op", op);
     }
+    return PATTER_STATUS_OK;
+}
+
+/* Appends `s` to `out` as a JSON string body (quotes, backslashes, control characters escaped). */
+static size_t json_escape(char *out, size_t cap, const char *s) {
+    size_t n = 0;
+    for (; *s != '\0' && n + 7 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)ch;
+        } else if (ch < 0x20) {
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", ch);
+        } else {
+            out[n++] = (char)ch;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* The canonical name of a status, as every runner writes it. */
+static const char *code_of(patter_status st) {
+    switch (st) {
+    case PATTER_STATUS_INVALID_ARGUMENT:
+        return "invalid_argument";
+    case PATTER_STATUS_STATE:
+        return "state";
+    default:
+        return "other";
+    }
+}
+
+/* Runs one event; an event with `expect_error` must fail with that code, recorded as an
+ * `expected_error` event (op, code, message) exactly as the other runners record it. */
+static void run_checked(patter_call_t *call, patter_clock_t *clock, uint64_t start_ms, const json *ev) {
+    MUST("clock", patter_clock_set_ms(clock, start_ms + (uint64_t)json_num(ev, "at", 0)));
+    size_t l1, l2;
+    const char *op = req(ev, "op", &l1);
+    const char *want = json_str(ev, "expect_error", &l2);
+    patter_status st = run_event(call, ev);
+    if (st == PATTER_STATUS_OK && want == NULL) {
+        return;
+    }
+    if (st == PATTER_STATUS_OK) {
+        die("succeeded; expected", want);
+    }
+    if (want == NULL || strcmp(code_of(st), want) != 0) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s", patter_status_string(st), patter_last_error());
+        die(op, msg);
+    }
+    char data[2048], message[1024];
+    json_escape(message, sizeof message, patter_last_error());
+    int n = snprintf(data, sizeof data, "{\"op\":\"%s\",\"code\":\"%s\",\"message\":\"%s\"}", op, want, message);
+    MUST("expected_error", patter_call_event(call, "expected_error", strlen("expected_error"), data, (size_t)n));
 }
 
 int main(int argc, char **argv) {
@@ -261,6 +358,7 @@ int main(int argc, char **argv) {
                                                        : -1;
     patter_call_options_t *o = NULL;
     MUST("options", patter_call_options_new(id, l1, direction, mode, l3, &o));
+    call_options = o;
     set_opt(o, c, "side", patter_call_options_set_side);
     set_opt(o, c, "caller", patter_call_options_set_caller);
     set_opt(o, c, "callee", patter_call_options_set_callee);
@@ -286,15 +384,15 @@ int main(int argc, char **argv) {
     MUST("logger", patter_call_options_set_logger(o, logger));
     patter_call_t *call = NULL;
     MUST("start call", patter_call_start(o, &call));
-    MUST("free options", patter_call_options_free(o));
 
     const json *events = json_get(&sc, "events");
     if (events == NULL || events->type != JSON_ARRAY) {
         die("missing array", "events");
     }
     for (size_t i = 0; i < events->n; i++) {
-        run_event(call, clock, start_ms, &events->items[i]);
+        run_checked(call, clock, start_ms, &events->items[i]);
     }
+    MUST("free options", patter_call_options_free(o));
 
     MUST("shutdown_tracing", patter_shutdown_tracing());
     MUST("flush logger", patter_call_logger_flush(logger));

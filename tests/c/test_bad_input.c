@@ -334,7 +334,7 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_call_stt(NULL, S("deepgram"), NULL, 0, &s));
     EXPECT(NP, patter_call_endpoint(NULL, &s));
     EXPECT(NP, patter_call_llm(NULL, S("openai"), NULL, 0, 1, &s));
-    EXPECT(NP, patter_call_tts(NULL, S("elevenlabs"), NULL, 0, S("hi"), &s));
+    EXPECT(NP, patter_call_tts(NULL, S("elevenlabs"), S("hi"), NULL, 0, &s));
     EXPECT(NP, patter_call_bargein(NULL, S("hi"), &s));
     EXPECT(NP, patter_call_tool(NULL, S("t"), S("handler"), NULL, 0, &s));
     EXPECT(NP, patter_call_error(NULL, S("code"), NULL, 0, false));
@@ -354,12 +354,14 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_call_endpoint(c, NULL));
     EXPECT(NP, patter_call_llm(c, NULL, HUGE, NULL, 0, 1, &s));
     EXPECT(NP, patter_call_llm(c, S("openai"), NULL, 0, 1, NULL));
-    EXPECT(NP, patter_call_tts(c, NULL, HUGE, NULL, 0, S("hi"), &s));
-    EXPECT(NP, patter_call_tts(c, S("elevenlabs"), NULL, 0, NULL, HUGE, &s));
-    EXPECT(NP, patter_call_tts(c, S("elevenlabs"), NULL, 0, S("hi"), NULL));
+    EXPECT(NP, patter_call_tts(c, NULL, HUGE, S("hi"), NULL, 0, &s));
+    EXPECT(NP, patter_call_tts(c, S("elevenlabs"), NULL, HUGE, NULL, 0, &s));
+    EXPECT(NP, patter_call_tts(c, S("elevenlabs"), S("hi"), NULL, 0, NULL));
     EXPECT(NP, patter_call_bargein(c, NULL, HUGE, NULL));
     EXPECT(NP, patter_call_tool(c, NULL, HUGE, S("handler"), NULL, 0, &s));
-    EXPECT(NP, patter_call_tool(c, S("t"), NULL, HUGE, NULL, 0, &s));
+    OK(patter_call_tool(c, S("t"), NULL, HUGE, NULL, 0, &s)); /* NULL transport: the core's default */
+    OK(patter_span_free(s));
+    s = NULL;
     EXPECT(NP, patter_call_tool(c, S("t"), S("handler"), NULL, HUGE, NULL));
     EXPECT(NP, patter_call_error(c, NULL, HUGE, NULL, HUGE, false));
     EXPECT(NP, patter_call_event(c, NULL, HUGE, NULL, HUGE));
@@ -376,7 +378,7 @@ static void test_call_and_spans(void) {
     EXPECT(PATTER_STATUS_INVALID_UTF8,
            patter_call_stt(c, S("deepgram"), truncated, sizeof truncated, &s));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
-           patter_call_tts(c, S("elevenlabs"), NULL, 0, overlong, sizeof overlong, &s));
+           patter_call_tts(c, S("elevenlabs"), overlong, sizeof overlong, NULL, 0, &s));
     EXPECT(PATTER_STATUS_INVALID_UTF8, patter_call_bargein(c, bad_utf8, sizeof bad_utf8, &s));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
            patter_call_tool(c, S("t"), S("handler"), bad_utf8, sizeof bad_utf8, &s));
@@ -394,8 +396,8 @@ static void test_call_and_spans(void) {
 
     /* spans: NULL handle, NULL args, wrong kind, wrong handle type */
     OK(patter_call_stt(c, S("deepgram"), NULL, 0, &s));
-    EXPECT(NP, patter_span_transcript(NULL, S("hi"), 0.5, 1.0));
-    EXPECT(NP, patter_span_transcript(s, NULL, HUGE, 0.5, 1.0));
+    EXPECT(NP, patter_span_transcript(NULL, S("hi"), &(double){0.5}, &(double){1.0}));
+    EXPECT(NP, patter_span_transcript(s, NULL, HUGE, &(double){0.5}, &(double){1.0}));
     EXPECT(NP, patter_span_silence_ms(NULL, 1.0));
     EXPECT(NP, patter_span_first_token(NULL));
     EXPECT(NP, patter_span_usage(NULL, 1, 1, 1));
@@ -412,7 +414,7 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_span_get_kind(s, NULL));
     EXPECT(NP, patter_span_turn(NULL, &n));
     EXPECT(NP, patter_span_turn(s, NULL));
-    EXPECT(PATTER_STATUS_INVALID_UTF8, patter_span_transcript(s, bad_utf8, sizeof bad_utf8, 0.5, 1));
+    EXPECT(PATTER_STATUS_INVALID_UTF8, patter_span_transcript(s, bad_utf8, sizeof bad_utf8, &(double){0.5}, &(double){1}));
     EXPECT(PATTER_STATUS_INVALID_UTF8, patter_span_fail(s, truncated, sizeof truncated));
     EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_silence_ms(s, 1.0));
     EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_first_token(s));
@@ -422,11 +424,17 @@ static void test_call_and_spans(void) {
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_span_end((patter_span_t *)c));
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_call_end_turn((patter_call_t *)s));
     /* an embedded NUL is data, not a terminator */
-    OK(patter_span_transcript(s, "he\0llo", 6, NAN, -3.0)); /* NAN confidence: omitted */
+    /* the core's rules: NaN, inf, negative or out-of-range numbers are invalid, nothing recorded */
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_transcript(s, S("x"), &(double){NAN}, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_transcript(s, S("x"), &(double){2.0}, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_transcript(s, S("x"), NULL, &(double){-3.0}));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_transcript(s, S("x"), NULL, &(double){INFINITY}));
+    /* an embedded NUL is data, not a terminator; NULL numbers are omitted */
+    OK(patter_span_transcript(s, "he\0llo", 6, NULL, NULL));
     OK(patter_span_fail(s, S("stt_error")));
     OK(patter_span_end(s));
     OK(patter_span_end(s));
-    EXPECT(PATTER_STATUS_STATE, patter_span_transcript(s, S("again"), 0.5, 1.0));
+    EXPECT(PATTER_STATUS_STATE, patter_span_transcript(s, S("again"), &(double){0.5}, &(double){1.0}));
     EXPECT(PATTER_STATUS_STATE, patter_span_fail(s, S("again")));
     OK(patter_span_free(s));
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_span_free(s));
@@ -462,7 +470,7 @@ static void test_call_and_spans(void) {
     OK(patter_call_options_free(o));
     OK(patter_call_stt(c, S("deepgram"), NULL, 0, &s));
     OK(patter_call_free(c));
-    OK(patter_span_transcript(s, S("still here"), 0.9, 1.0));
+    OK(patter_span_transcript(s, S("still here"), &(double){0.9}, &(double){1.0}));
     size_t held = 0;
     OK(patter_metrics_store_len(store, &held, NULL));
     CHECK(held == 0);

@@ -165,7 +165,7 @@ int main(void) {
     OK(patter_call_stt(call, S("deepgram"), S("nova-3"), &stt));
     OK(patter_clock_advance_ms(clock, 250));
     const char utterance[] = "Hi, I'd like to check the balance on account 4111-2222. \xc3\xa9";
-    OK(patter_span_transcript(stt, utterance, sizeof utterance - 1, 0.94, 2.0));
+    OK(patter_span_transcript(stt, utterance, sizeof utterance - 1, &(double){0.94}, &(double){2.0}));
     OK(patter_span_end(stt));
     int32_t kind = -1;
     OK(patter_span_get_kind(stt, &kind));
@@ -209,7 +209,7 @@ int main(void) {
     OK(patter_span_free(llm2));
 
     patter_span_t *tts = NULL;
-    OK(patter_call_tts(call, S("elevenlabs"), S("eleven_flash_v2_5"), S("Your balance is $1,234.56."),
+    OK(patter_call_tts(call, S("elevenlabs"), S("Your balance is $1,234.56."), S("eleven_flash_v2_5"),
                        &tts));
     OK(patter_clock_advance_ms(clock, 90));
     OK(patter_span_first_byte(tts));
@@ -222,7 +222,7 @@ int main(void) {
 
     /* Turn 2: the caller barges in on the agent. */
     OK(patter_clock_advance_ms(clock, 400));
-    OK(patter_call_tts(call, S("elevenlabs"), NULL, 0, S("Friday at 3 pm is free, shall I book it?"),
+    OK(patter_call_tts(call, S("elevenlabs"), S("Friday at 3 pm is free, shall I book it?"), NULL, 0,
                        &tts));
     OK(patter_call_current_turn(call, &turn));
     CHECK(turn == 2);
@@ -278,10 +278,10 @@ int main(void) {
     patter_span_t *late = NULL;
     EXPECT(PATTER_STATUS_STATE, patter_call_stt(call, S("deepgram"), NULL, 0, &late));
     CHECK(late == NULL);
-    EXPECT(PATTER_STATUS_STATE, patter_call_tts(call, S("x"), NULL, 0, S("y"), &late));
+    EXPECT(PATTER_STATUS_STATE, patter_call_tts(call, S("x"), S("y"), NULL, 0, &late));
     EXPECT(PATTER_STATUS_STATE, patter_call_error(call, S("x"), NULL, 0, true));
     EXPECT(PATTER_STATUS_STATE, patter_call_event(call, S("x"), NULL, 0));
-    EXPECT(PATTER_STATUS_STATE, patter_span_transcript(dangling, S("late"), 0.5, 1.0));
+    EXPECT(PATTER_STATUS_STATE, patter_span_transcript(dangling, S("late"), &(double){0.5}, &(double){1.0}));
     OK(patter_span_end(dangling)); /* ending an ended span is a no-op */
     OK(patter_span_free(dangling));
     CHECK(strlen(patter_last_error()) > 0);

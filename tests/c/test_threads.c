@@ -30,13 +30,13 @@ static int failures = 0;
 static void one_call(patter_call_t *call) {
     patter_span_t *s = NULL;
     T_OK(patter_call_stt(call, S("deepgram"), NULL, 0, &s));
-    T_OK(patter_span_transcript(s, S("hello from a thread"), 0.9, 1.0));
+    T_OK(patter_span_transcript(s, S("hello from a thread"), &(double){0.9}, &(double){1.0}));
     T_OK(patter_span_free(s));
     T_OK(patter_call_llm(call, S("openai"), S("gpt-4o-mini"), 1, &s));
     T_OK(patter_span_first_token(s));
     T_OK(patter_span_usage(s, 10, 5, 0));
     T_OK(patter_span_free(s));
-    T_OK(patter_call_tts(call, S("elevenlabs"), NULL, 0, S("hi there"), &s));
+    T_OK(patter_call_tts(call, S("elevenlabs"), S("hi there"), NULL, 0, &s));
     T_OK(patter_span_first_byte(s));
     T_OK(patter_span_free(s));
 }

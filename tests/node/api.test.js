@@ -208,7 +208,7 @@ test('module-level helpers report to the current call', async () => {
   assert.equal(call.end().turns, 1)
 })
 
-test('SequentialIds: shared by calls, continuing its sequence; or idSeed per call', () => {
+test('SequentialIds: shared by calls, continuing its sequence; a fresh one per seed', () => {
   const ids = new patter.SequentialIds(42)
   assert.equal(ids.seed, 42)
   patter.attachSpanExporter(() => {})
@@ -217,9 +217,8 @@ test('SequentialIds: shared by calls, continuing its sequence; or idSeed per cal
     const b = Call.start(opts({ callId: 'CA-ids-b', ids }))
     assert.equal(a.traceId, '000000000000002a0000000000000001')
     assert.equal(b.traceId, '000000000000002a0000000000000002')
-    const c = Call.start(opts({ callId: 'CA-ids-c', idSeed: 42 }))
+    const c = Call.start(opts({ callId: 'CA-ids-c', ids: new patter.SequentialIds(42) }))
     assert.equal(c.traceId, a.traceId)
-    assert.throws(() => Call.start(opts({ ids, idSeed: 1 })), { code: 'PATTER_INVALID_ARGUMENT' })
     assert.throws(() => new patter.SequentialIds(-1), { code: 'PATTER_INVALID_ARGUMENT' })
     for (const x of [a, b, c]) x.end()
   } finally {

@@ -14,6 +14,11 @@ function need(obj, key) {
   return obj[key]
 }
 
+// Numbers JSON cannot carry are the strings "NaN", "inf", "-inf" (the same in every runner).
+const SPECIAL = { NaN: NaN, inf: Infinity, '-inf': -Infinity }
+const num = (v) => (typeof v === 'string' ? SPECIAL[v] : v)
+const codeOf = (err) => String(err.code || '').replace(/^PATTER_/, '').toLowerCase()
+
 async function main(file) {
   const sc = JSON.parse(fs.readFileSync(file, 'utf8'))
   const start = sc.start_ms
@@ -24,7 +29,7 @@ async function main(file) {
   const c = sc.call
   const rt = c.realtime || {}
   const a = c.agent
-  const call = patter.Call.start({
+  const options = {
     callId: need(c, 'call_id'),
     direction: need(c, 'direction'),
     providerMode: need(c, 'provider_mode'),
@@ -40,8 +45,9 @@ async function main(file) {
     },
     logger,
     clock,
-    idSeed: sc.seed ?? 1,
-  })
+    ids: new patter.SequentialIds(sc.seed ?? 1),
+  }
+  const call = patter.Call.start(options)
 
   const spans = new Map()
   const span = (ev) => {
@@ -51,20 +57,33 @@ async function main(file) {
   }
   for (const ev of sc.events) {
     clock.set(start + ev.at)
+    const want = ev.expect_error
+    try {
+      run(ev)
+    } catch (err) {
+      if (want === undefined || codeOf(err) !== want) throw err
+      call.event('expected_error', { op: ev.op, code: want, message: err.message })
+      continue
+    }
+    if (want !== undefined) throw new Error(`scenario: ${ev.op} at ${ev.at} succeeded; expected ${want}`)
+  }
+
+  function run(ev) {
     switch (ev.op) {
+      case 'start_duplicate': patter.Call.start(options); break
       case 'start_turn': call.startTurn(); break
       case 'end_turn': call.endTurn(); break
       case 'stt': spans.set(ev.span, call.stt(need(ev, 'provider'), { model: ev.model })); break
       case 'endpoint': spans.set(ev.span, call.endpoint()); break
-      case 'llm': spans.set(ev.span, call.llm(need(ev, 'provider'), { model: ev.model, historySize: ev.history_size ?? 0 })); break
+      case 'llm': spans.set(ev.span, call.llm(need(ev, 'provider'), { model: ev.model, historySize: ev.history_size })); break
       case 'tts': spans.set(ev.span, call.tts(need(ev, 'provider'), need(ev, 'text'), { model: ev.model })); break
       case 'bargein': spans.set(ev.span, call.bargein(need(ev, 'cancelled_text'))); break
-      case 'tool': spans.set(ev.span, call.tool(need(ev, 'name'), need(ev, 'transport'), need(ev, 'arguments'))); break
-      case 'transcript': span(ev).transcript(need(ev, 'text'), { confidence: ev.confidence, audioSeconds: ev.audio_seconds }); break
-      case 'silence': span(ev).silenceMs(ev.ms); break
+      case 'tool': spans.set(ev.span, call.tool(need(ev, 'name'), ev.transport, ev.arguments)); break
+      case 'transcript': span(ev).transcript(need(ev, 'text'), { confidence: num(ev.confidence), audioSeconds: num(ev.audio_seconds) }); break
+      case 'silence': span(ev).silenceMs(num(ev.ms)); break
       case 'first_token': span(ev).firstToken(); break
       case 'first_byte': span(ev).firstByte(); break
-      case 'usage': span(ev).usage(ev.input_tokens ?? 0, ev.output_tokens ?? 0, ev.cached_input_tokens ?? 0); break
+      case 'usage': span(ev).usage(ev.input_tokens ?? 0, ev.output_tokens ?? 0, ev.cached_input_tokens); break
       case 'tool_result': span(ev).toolResult(need(ev, 'result')); break
       case 'fail': span(ev).fail(need(ev, 'code')); break
       case 'end': span(ev).end(); spans.delete(ev.span); break

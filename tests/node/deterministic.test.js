@@ -8,14 +8,14 @@ const { collector } = require('./helpers')
 
 delete process.env.PATTER_OTEL_ENABLED
 const patter = require('patter')
-const { Call, ManualClock } = patter
+const { Call, ManualClock, SequentialIds } = patter
 
 const EPOCH = Date.UTC(2026, 3, 23, 18, 2, 12, 413)
 const SEED = 0x5eed
 
 function scriptedCall(callId) {
   const clock = new ManualClock(EPOCH)
-  const call = Call.start({ callId, direction: 'outbound', providerMode: 'pipeline', telephonyProvider: 'twilio', clock, idSeed: SEED })
+  const call = Call.start({ callId, direction: 'outbound', providerMode: 'pipeline', telephonyProvider: 'twilio', clock, ids: new SequentialIds(SEED) })
   clock.advance(1200)
   const stt = call.stt('deepgram')
   clock.advance(300)

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 
 delete process.env.PATTER_OTEL_ENABLED
 const patter = require('patter')
-const { Call, ManualClock } = patter
+const { Call, ManualClock, SequentialIds } = patter
 
 const base = { callId: 'CA-err', direction: 'inbound', providerMode: 'pipeline' }
 const invalid = (e) => e instanceof Error && e.code === 'PATTER_INVALID_ARGUMENT' && typeof e.message === 'string'
@@ -21,8 +21,6 @@ test('wrong types and missing values in CallOptions', () => {
     { ...base, providerMode: '' }, { ...base, side: '' }, { ...base, side: 3 },
     { ...base, agent: 'nope' }, { ...base, agent: { voice: 7 } },
     { ...base, clock: {} }, { ...base, clock: Date }, { ...base, clock: 5 },
-    { ...base, idSeed: -1 }, { ...base, idSeed: 1.5 }, { ...base, idSeed: NaN }, { ...base, idSeed: Infinity },
-    { ...base, idSeed: 2 ** 60 }, { ...base, idSeed: '7' },
     { ...base, realtimeModel: 'gpt-realtime' },
   ]
   for (const o of bad) {
@@ -33,7 +31,7 @@ test('wrong types and missing values in CallOptions', () => {
 
 test('direction is case-insensitive; a real ManualClock instance is required', () => {
   Call.start({ ...base, direction: 'OUTBOUND' }).end()
-  Call.start({ ...base, clock: new ManualClock(0), idSeed: 0 }).end()
+  Call.start({ ...base, clock: new ManualClock(0), ids: new SequentialIds(0) }).end()
 })
 
 test('hostile ids are kept verbatim or rejected cleanly', () => {
@@ -72,7 +70,7 @@ test('wrong types on Call and Span methods', () => {
     () => call.llm(null), () => call.llm('x', { historySize: -1 }), () => call.llm('x', { historySize: 0.5 }),
     () => call.llm('x', { historySize: '3' }), () => call.llm('x', { historySize: NaN }),
     () => call.tts('x'), () => call.tts('x', 5), () => call.tts('x', undefined),
-    () => call.bargein(5), () => call.tool('x'), () => call.tool('x', 5),
+    () => call.bargein(5), () => call.tool('x', 5),
     () => call.error(5), () => call.event(), () => call.event(5), () => call.event('x', 'str'),
     () => call.event('x', [1, 2]), () => call.event('x', 5), () => call.end('completed'), () => call.end({ error: 5 }),
   ]

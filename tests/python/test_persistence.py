@@ -87,7 +87,7 @@ def test_hostile_call_id_stays_inside_the_root(tmp_path):
 
 
 def test_metrics_store_live_and_hydrated(tmp_path):
-    logger, store = CallLogger(tmp_path), MetricsStore(max_calls=10)
+    logger, store = CallLogger(tmp_path), MetricsStore(capacity=10)
     live = patter.Call("CA-live", logger=logger, store=store, caller="+15555550123", **REQ)
     with live.stt("deepgram") as s:
         s.transcript("hello there", 0.9, 1.0)
@@ -96,7 +96,7 @@ def test_metrics_store_live_and_hydrated(tmp_path):
     live.end()
     for i in range(3):
         sim.run_call(f"CA-store-{i}", logger=logger, store=store)
-    assert len(store) == 4 and store.max_calls == 10
+    assert len(store) == 4 and store.capacity == 10
     assert [c["call_id"] for c in store.get_calls(limit=2)] == ["CA-store-2", "CA-store-1"]
     assert [c["call_id"] for c in store.get_calls(limit=10, offset=3)] == ["CA-live"]
     rec = store.get_call("CA-live")
@@ -128,7 +128,7 @@ def test_hydrate_tolerates_garbage(tmp_path):
 
 
 def test_store_argument_errors():
-    with pytest.raises(patter.InvalidArgumentError, match="max_calls"):
+    with pytest.raises(patter.InvalidArgumentError, match="capacity"):
         MetricsStore(0)
     with pytest.raises(patter.InvalidArgumentError, match="redact_phone"):
         MetricsStore(redact_phone="rot13")

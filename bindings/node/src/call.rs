@@ -10,12 +10,10 @@ use crate::util::{to_u64, Checked};
 use napi::bindgen_prelude::Reference;
 use napi_derive::napi;
 use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOutcome};
-use patter_core::clock::SequentialIds as CoreSequentialIds;
 use crate::records::to_js_value;
 use patter_core::records::{AgentInfo as CoreAgentInfo, Direction};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// The agent snapshot stored in metadata.json's `agent` object.
 #[napi(object)]
@@ -71,9 +69,6 @@ pub struct CallOptions {
     pub clock: Option<Reference<ManualClock>>,
     /// Deterministic mode: the id source (see {@link SequentialIds}).
     pub ids: Option<Reference<SequentialIds>>,
-    /// Deterministic mode: trace/span ids derived from this seed (a non-negative integer)
-    /// instead of random ones.
-    pub id_seed: Option<f64>,
 }
 
 /// Options of {@link Call.end}.
@@ -151,11 +146,8 @@ impl Call {
         o.caller = options.caller;
         o.callee = options.callee;
         o.telephony_provider = options.telephony_provider;
-        match (options.realtime_provider, options.realtime_model) {
-            (Some(p), m) => o.realtime = Some((p, m)),
-            (None, Some(_)) => return Err(invalid("realtimeModel", "needs realtimeProvider")),
-            (None, None) => {}
-        }
+        o.realtime_provider = options.realtime_provider;
+        o.realtime_model = options.realtime_model;
         if let Some(Checked(a)) = options.agent {
             o.agent = CoreAgentInfo {
                 provider: a.provider,
@@ -180,13 +172,7 @@ impl Call {
             o.clock = Some(c.inner.clone());
         }
         if let Some(ids) = &options.ids {
-            if options.id_seed.is_some() {
-                return Err(invalid("idSeed", "give either `ids` or `idSeed`, not both"));
-            }
             o.ids = Some(ids.inner.clone());
-        }
-        if let Some(seed) = options.id_seed {
-            o.ids = Some(Arc::new(CoreSequentialIds::new(to_u64("idSeed", seed)?)));
         }
         let inner = CoreCall::start(o).js()?;
         let key = NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -320,8 +306,8 @@ pub fn call_bargein(call: f64, cancelled_text: Option<String>) -> Result<f64> {
 
 /// Starts a `getpatter.tool` span.
 #[napi(js_name = "__callTool", skip_typescript, catch_unwind)]
-pub fn call_tool(call: f64, name: String, transport: String, args: Option<String>) -> Result<f64> {
+pub fn call_tool(call: f64, name: String, transport: Option<String>, args: Option<String>) -> Result<f64> {
     let c = live(call)?;
-    let s = c.tool(&name, &transport, args.as_deref().unwrap_or("")).js()?;
+    let s = c.tool(&name, transport.as_deref(), args.as_deref().unwrap_or("")).js()?;
     Ok(span::register(call as u64, s))
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{IntoJs, Result};
 use crate::records::{to_js_value, Json};
-use crate::util::{to_u64, off_thread};
+use crate::util::off_thread;
 use napi::bindgen_prelude::{AsyncTask, Either3, Null};
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -62,11 +62,11 @@ impl CallLogger {
     }
 
     /// Resolves once everything queued so far is written (metadata fsynced); `false` if that
-    /// took longer than `timeoutMs` (default 10000).
+    /// took longer than `timeoutMs` (default: the core's, 10000).
     #[napi(strict, catch_unwind, ts_return_type = "Promise<boolean>")]
     pub fn flush(&self, timeout_ms: Option<f64>) -> Result<AsyncTask<LogFlushTask>> {
-        let ms = timeout_ms.map(|v| to_u64("timeoutMs", v)).transpose()?.unwrap_or(10_000);
-        Ok(AsyncTask::new(LogFlushTask { logger: self.inner.clone(), timeout: Duration::from_millis(ms) }))
+        let timeout = patter_core::rules::timeout_ms("timeout_ms", timeout_ms).js()?;
+        Ok(AsyncTask::new(LogFlushTask { logger: self.inner.clone(), timeout }))
     }
 
     /// Counters: `written`, `dropped` (queue full), `errors`, `sweeps`.

@@ -3,7 +3,7 @@
 //! the process alive); the package installs one that calls `process.emitWarning` at load. Codes,
 //! rate limit and the delivery thread are the core's.
 
-use crate::error::{invalid, Result};
+use crate::error::{invalid, IntoJs, Result};
 use crate::util::off_thread;
 use napi::bindgen_prelude::{AsyncTask, Function, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -85,14 +85,11 @@ impl Task for DiagnosticsFlushTask {
 }
 
 /// Resolves once every diagnostic raised so far was handed to the handler (its JS call is then
-/// queued on the event loop); `false` if that took longer than `timeoutMs` (default: the core's, 5000).
+/// queued on the event loop); `false` if that took longer than `timeoutMs` (default: the core's, 10 s).
 #[napi(strict, catch_unwind)]
 pub fn flush_diagnostics(timeout_ms: Option<f64>) -> Result<AsyncTask<DiagnosticsFlushTask>> {
-    let ms = match timeout_ms {
-        Some(v) => crate::util::to_u64("timeoutMs", v)?,
-        None => return Ok(AsyncTask::new(DiagnosticsFlushTask(core::DEFAULT_FLUSH_TIMEOUT))),
-    };
-    Ok(AsyncTask::new(DiagnosticsFlushTask(Duration::from_millis(ms))))
+    let t = patter_core::rules::timeout_ms("timeout_ms", timeout_ms).js()?;
+    Ok(AsyncTask::new(DiagnosticsFlushTask(t)))
 }
 
 /// Counters of the core's diagnostics.

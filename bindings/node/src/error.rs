@@ -28,9 +28,9 @@ pub fn js_err(code: &str, msg: impl std::fmt::Display) -> JsErr {
     napi::Error::new(code.to_string(), msg.to_string())
 }
 
-/// An `PATTER_INVALID_ARGUMENT` error about `name`.
-pub fn invalid(name: &str, reason: impl std::fmt::Display) -> JsErr {
-    js_err(INVALID_ARGUMENT, format!("invalid argument `{name}`: {reason}"))
+/// An `PATTER_INVALID_ARGUMENT` error about `name` (worded by the core's error type).
+pub fn invalid(name: &'static str, reason: impl std::fmt::Display) -> JsErr {
+    to_js(PatterError::invalid(name, reason.to_string()))
 }
 
 /// Maps a core error to its JS code.

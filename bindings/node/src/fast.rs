@@ -9,7 +9,7 @@
 use crate::call::with_live;
 use crate::error::{invalid, js_err, IntoJs, Result, INTERNAL};
 use crate::span::{register, with_span_do, end_span};
-use crate::util::{finite, to_u64};
+use crate::util::to_u64;
 use napi::bindgen_prelude::Object;
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
@@ -31,7 +31,7 @@ unsafe fn is_nullish(env: sys::napi_env, v: sys::napi_value) -> bool {
     t == sys::ValueType::napi_undefined || t == sys::ValueType::napi_null
 }
 
-unsafe fn number(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<f64> {
+unsafe fn number(env: sys::napi_env, v: sys::napi_value, name: &'static str) -> Result<f64> {
     let mut out = 0.0;
     match unsafe { sys::napi_get_value_double(env, v, &mut out) } {
         sys::Status::napi_ok => Ok(out),
@@ -39,7 +39,7 @@ unsafe fn number(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<f
     }
 }
 
-unsafe fn opt_number(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<Option<f64>> {
+unsafe fn opt_number(env: sys::napi_env, v: sys::napi_value, name: &'static str) -> Result<Option<f64>> {
     if unsafe { is_nullish(env, v) } {
         Ok(None)
     } else {
@@ -47,7 +47,7 @@ unsafe fn opt_number(env: sys::napi_env, v: sys::napi_value, name: &str) -> Resu
     }
 }
 
-unsafe fn string(env: sys::napi_env, v: sys::napi_value, name: &str) -> Result<String> {
+unsafe fn string(env: sys::napi_env, v: sys::napi_value, name: &'static str) -> Result<String> {
     let mut len = 0usize;
     if unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) } != sys::Status::napi_ok {
         return Err(invalid(name, "must be a string"));
@@ -69,7 +69,7 @@ const STACK_STR: usize = 256;
 
 /// Runs `f` on the JS string `v` as UTF-8: read in one N-API call into a stack buffer when it
 /// fits, else (longer texts) into a heap buffer.
-unsafe fn with_str<R>(env: sys::napi_env, v: sys::napi_value, name: &str, f: impl FnOnce(&str) -> Result<R>) -> Result<R> {
+unsafe fn with_str<R>(env: sys::napi_env, v: sys::napi_value, name: &'static str, f: impl FnOnce(&str) -> Result<R>) -> Result<R> {
     let mut buf = [0u8; STACK_STR];
     let mut written = 0usize;
     if unsafe { sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), STACK_STR, &mut written) } != sys::Status::napi_ok {
@@ -86,7 +86,7 @@ unsafe fn with_str<R>(env: sys::napi_env, v: sys::napi_value, name: &str, f: imp
 }
 
 /// [`with_str`] for an optional string (`undefined`/`null` give None).
-unsafe fn with_opt_str<R>(env: sys::napi_env, v: sys::napi_value, name: &str, f: impl FnOnce(Option<&str>) -> Result<R>) -> Result<R> {
+unsafe fn with_opt_str<R>(env: sys::napi_env, v: sys::napi_value, name: &'static str, f: impl FnOnce(Option<&str>) -> Result<R>) -> Result<R> {
     if unsafe { is_nullish(env, v) } {
         f(None)
     } else {
@@ -172,25 +172,22 @@ callback!(span_first_byte, 1, |env, a| {
 
 callback!(span_silence_ms, 2, |env, a| {
     let h = unsafe { number(env, a[0], "span") }?;
-    let ms = unsafe { number(env, a[1], "ms") }?;
+    let ms = unsafe { number(env, a[1], "silence_ms") }?;
     with_span_do(h, "silenceMs", |s| s.silence_ms(ms).js())
 });
 
 callback!(span_usage, 4, |env, a| {
     let h = unsafe { number(env, a[0], "span") }?;
-    let i = to_u64("inputTokens", unsafe { number(env, a[1], "inputTokens") }?)?;
-    let o = to_u64("outputTokens", unsafe { number(env, a[2], "outputTokens") }?)?;
-    let c = match unsafe { opt_number(env, a[3], "cachedInputTokens") }? {
-        Some(c) => to_u64("cachedInputTokens", c)?,
-        None => 0,
-    };
+    let i = to_u64("input_tokens", unsafe { number(env, a[1], "input_tokens") }?)?;
+    let o = to_u64("output_tokens", unsafe { number(env, a[2], "output_tokens") }?)?;
+    let c = unsafe { opt_number(env, a[3], "cached_input_tokens") }?.map(|c| to_u64("cached_input_tokens", c)).transpose()?;
     with_span_do(h, "usage", |s| s.usage(i, o, c).js())
 });
 
 callback!(span_transcript, 4, |env, a| {
     let h = unsafe { number(env, a[0], "span") }?;
-    let confidence = unsafe { opt_number(env, a[2], "confidence") }?.map(|c| finite("confidence", c)).transpose()?;
-    let secs = unsafe { opt_number(env, a[3], "audioSeconds") }?.map(|s| finite("audioSeconds", s)).transpose()?.unwrap_or(0.0);
+    let confidence = unsafe { opt_number(env, a[2], "confidence") }?;
+    let secs = unsafe { opt_number(env, a[3], "audio_seconds") }?;
     unsafe { with_str(env, a[1], "text", |text| with_span_do(h, "transcript", |s| s.transcript(text, confidence, secs).js())) }
 });
 
@@ -210,10 +207,7 @@ callback!(call_endpoint, 1, |env, a| {
 
 callback!(call_llm, 4, |env, a| {
     let key = unsafe { number(env, a[0], "call") }?;
-    let history = match unsafe { opt_number(env, a[3], "historySize") }? {
-        Some(h) => to_u64("historySize", h)?,
-        None => 0,
-    };
+    let history = unsafe { opt_number(env, a[3], "history_size") }?.map(|h| to_u64("history_size", h)).transpose()?;
     unsafe {
         with_str(env, a[1], "provider", |provider| {
             with_opt_str(env, a[2], "model", |model| with_live(key, |c, k| Ok(register(k, c.llm(provider, model, history).js()?))))
@@ -226,7 +220,7 @@ callback!(call_tts, 4, |env, a| {
     unsafe {
         with_str(env, a[1], "provider", |provider| {
             with_str(env, a[2], "text", |text| {
-                with_opt_str(env, a[3], "model", |model| with_live(key, |c, k| Ok(register(k, c.tts(provider, model, text).js()?))))
+                with_opt_str(env, a[3], "model", |model| with_live(key, |c, k| Ok(register(k, c.tts(provider, text, model).js()?))))
             })
         })
     }

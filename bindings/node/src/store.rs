@@ -1,6 +1,6 @@
 //! `MetricsStore`: the newest calls in memory (ring buffer), rebuilt from disk by `hydrate`.
 
-use crate::error::Result;
+use crate::error::{IntoJs, Result};
 use crate::records::{to_js_value, Json};
 use crate::util::{to_u64, off_thread};
 use napi::bindgen_prelude::AsyncTask;
@@ -14,6 +14,11 @@ use std::sync::Arc;
 pub struct MetricsStoreOptions {
     /// Finished calls kept (default 500, at least 1).
     pub capacity: Option<f64>,
+    /// How caller/callee numbers are shown: `mask` (default), `full` or `hash_only`.
+    #[napi(ts_type = "'mask' | 'full' | 'hash_only'")]
+    pub redact_phone: Option<String>,
+    /// Keys `hash_only` as an HMAC.
+    pub hash_key: Option<String>,
 }
 
 /// Options of {@link MetricsStore.getCalls}.
@@ -38,11 +43,12 @@ impl MetricsStore {
     /// A store keeping the newest `capacity` finished calls.
     #[napi(constructor, strict, catch_unwind)]
     pub fn new(options: Option<MetricsStoreOptions>) -> Result<Self> {
-        let store = match options.and_then(|o| o.capacity) {
-            Some(c) => CoreStore::new(to_u64("capacity", c)? as usize),
-            None => CoreStore::default(),
+        let (capacity, redact, key) = match options {
+            Some(o) => (o.capacity.map(|c| to_u64("capacity", c)).transpose()?, o.redact_phone, o.hash_key),
+            None => (None, None, None),
         };
-        Ok(MetricsStore { inner: Arc::new(store) })
+        let config = patter_core::rules::store_options(capacity, redact.as_deref(), key.as_deref().map(str::as_bytes)).js()?;
+        Ok(MetricsStore { inner: Arc::new(CoreStore::with_config(config)) })
     }
 
     /// Finished calls the store keeps at most.

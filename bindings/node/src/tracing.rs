@@ -2,7 +2,7 @@
 //! Anything that can wait runs on the libuv thread pool and returns a promise.
 
 use crate::error::{IntoJs, Result};
-use crate::util::{to_u64, Checked, off_thread};
+use crate::util::{Checked, off_thread};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -118,11 +118,8 @@ impl Task for FlushTask {
 /// `false` if that took longer than `timeoutMs` (default 10000).
 #[napi(strict, catch_unwind)]
 pub fn force_flush(timeout_ms: Option<f64>) -> Result<AsyncTask<FlushTask>> {
-    let ms = match timeout_ms {
-        Some(v) => to_u64("timeoutMs", v)?,
-        None => 10_000,
-    };
-    Ok(AsyncTask::new(FlushTask(Duration::from_millis(ms))))
+    let timeout = patter_core::rules::timeout_ms("timeout_ms", timeout_ms).js()?;
+    Ok(AsyncTask::new(FlushTask(timeout)))
 }
 
 /// Export counters of one sink.

@@ -1,34 +1,12 @@
-//! Argument translation helpers: JS numbers are doubles, the core wants integers.
+//! Argument translation helpers: JS numbers are doubles; the core's rules (see
+//! `patter_core::rules`) decide which are valid and word the error.
 
-use crate::error::{invalid, Result};
+use crate::error::{IntoJs, Result};
 
-/// The largest integer a JS number holds exactly (2^53 - 1).
-const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
-
-/// A JS number that must be a non-negative integer (counts, token numbers, seeds).
+/// A JS number that must be a count (the core's rule: an integer in `0..=2^53-1`).
 #[inline]
-pub fn to_u64(name: &str, v: f64) -> Result<u64> {
-    // `(v as u64) as f64 == v` is the integer test without a libm `trunc` call (hot path);
-    // NaN fails the range test, negative zero maps to 0.
-    let n = v as u64;
-    if v >= 0.0 && v <= MAX_SAFE && n as f64 == v {
-        Ok(n)
-    } else {
-        Err(not_u64(name, v))
-    }
-}
-
-#[cold]
-fn not_u64(name: &str, v: f64) -> crate::error::JsErr {
-    invalid(name, format!("must be a non-negative integer, got {v}"))
-}
-
-/// A JS number that must be finite (milliseconds, seconds, confidences).
-pub fn finite(name: &str, v: f64) -> Result<f64> {
-    if !v.is_finite() {
-        return Err(invalid(name, format!("must be a finite number, got {v}")));
-    }
-    Ok(v)
+pub fn to_u64(name: &'static str, v: f64) -> Result<u64> {
+    patter_core::rules::count_f64(name, v).js()
 }
 
 /// A nested options object: napi-rs converts any value to an object field by field (a string

@@ -105,11 +105,8 @@ impl Call {
         opts.caller = owned(caller);
         opts.callee = owned(callee);
         opts.telephony_provider = owned(telephony_provider);
-        opts.realtime = match (realtime_provider, realtime_model) {
-            (Some(p), m) => Some((p.to_string(), owned(m))),
-            (None, Some(_)) => return Err(invalid(py, "realtime_model", "needs realtime_provider")),
-            (None, None) => None,
-        };
+        opts.realtime_provider = owned(realtime_provider);
+        opts.realtime_model = owned(realtime_model);
         opts.agent = agent_from_dict(py, agent)?;
         opts.logger = logger.map(|l| l.inner.clone());
         opts.store = store.map(|s| s.inner.clone());
@@ -184,9 +181,9 @@ impl Call {
     }
 
     /// Starts a ``getpatter.llm`` span: one per LLM iteration, tool rounds included.
-    #[pyo3(signature = (provider, model = None, history_size = 0))]
-    fn llm(&self, py: Python<'_>, provider: PyBackedStr, model: Option<PyBackedStr>, history_size: i64) -> PyResult<Span> {
-        let history_size = u64::try_from(history_size).map_err(|_| invalid(py, "history_size", "must be >= 0"))?;
+    #[pyo3(signature = (provider, model = None, history_size = None))]
+    fn llm(&self, py: Python<'_>, provider: PyBackedStr, model: Option<PyBackedStr>, history_size: Option<i64>) -> PyResult<Span> {
+        let history_size = history_size.map(|h| crate::span::count(py, "history_size", h)).transpose()?;
         Ok(Span::new(self.inner.llm(&provider, model.as_deref(), history_size).py_err(py)?))
     }
 
@@ -194,7 +191,7 @@ impl Call {
     /// disk; the span only gets its length.
     #[pyo3(signature = (provider, text, model = None))]
     fn tts(&self, py: Python<'_>, provider: PyBackedStr, text: PyBackedStr, model: Option<PyBackedStr>) -> PyResult<Span> {
-        Ok(Span::new(self.inner.tts(&provider, model.as_deref(), &text).py_err(py)?))
+        Ok(Span::new(self.inner.tts(&provider, &text, model.as_deref()).py_err(py)?))
     }
 
     /// Starts a ``getpatter.bargein`` span: the caller talked over the agent. Ending it (when
@@ -215,8 +212,7 @@ impl Call {
         arguments: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Span> {
         let args = json_text(py, "arguments", arguments)?;
-        let transport = transport.as_deref().unwrap_or("handler");
-        Ok(Span::new(self.inner.tool(&name, transport, &args).py_err(py)?))
+        Ok(Span::new(self.inner.tool(&name, transport.as_deref(), &args).py_err(py)?))
     }
 
     /// Records an ``error`` event. With ``fatal=True`` the code becomes the call's error even

@@ -5,7 +5,6 @@ use crate::errors::IntoPyResult;
 use patter_core::config::{Persist, ProcessEnv};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyString};
-use std::time::Duration;
 
 /// Writes one directory per call under a log root:
 /// ``<root>/calls/YYYY/MM/DD/<call_id>/{metadata.json, transcript.jsonl, events.jsonl}``.
@@ -64,21 +63,12 @@ impl CallLogger {
         self.inner.root().map(|p| p.to_string_lossy().into_owned())
     }
 
-    /// Waits (GIL released) until everything queued so far is on disk; with ``timeout``
-    /// (seconds) gives up after it. Returns whether it completed.
+    /// Waits (GIL released) until everything queued so far is on disk, at most ``timeout``
+    /// seconds (default: the core's, 10 s). Returns whether it completed.
     #[pyo3(signature = (timeout = None))]
     fn flush(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        match timeout {
-            None => {
-                py.detach(|| self.inner.flush());
-                Ok(true)
-            }
-            Some(t) => {
-                let d = Duration::try_from_secs_f64(t)
-                    .map_err(|_| crate::errors::invalid(py, "timeout", "must be a finite number of seconds >= 0"))?;
-                Ok(py.detach(|| self.inner.flush_timeout(d)))
-            }
-        }
+        let d = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
+        Ok(py.detach(|| self.inner.flush_timeout(d)))
     }
 
     /// Counters: ``written``, ``dropped`` (queue full), ``errors``, ``sweeps``.
@@ -102,8 +92,8 @@ impl CallLogger {
 
 /// Flushes the process default logger (at interpreter exit), GIL released.
 #[pyfunction]
-#[pyo3(signature = (timeout = 5.0))]
-pub(crate) fn flush_default_logger(py: Python<'_>, timeout: f64) -> bool {
-    let d = Duration::try_from_secs_f64(timeout).unwrap_or(Duration::from_secs(5));
-    py.detach(|| patter_core::calllog::CallLogger::from_env().flush_timeout(d))
+#[pyo3(signature = (timeout = None))]
+pub(crate) fn flush_default_logger(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+    let d = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
+    Ok(py.detach(|| patter_core::calllog::CallLogger::from_env().flush_timeout(d)))
 }

@@ -3,9 +3,9 @@
 //! one that logs to the `patter` logger at import). Rate limit, queue and codes are the core's.
 
 use patter_core::diagnostics::{self as core, Diagnostic, DiagnosticHandler};
+use crate::errors::IntoPyResult;
 use pyo3::prelude::*;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A Python callable receiving diagnostics.
 struct PyHandler(Py<PyAny>);
@@ -42,11 +42,7 @@ fn set_diagnostics_silent() {
 #[pyfunction]
 #[pyo3(signature = (timeout = None))]
 fn flush_diagnostics(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-    let t = match timeout {
-        None => core::DEFAULT_FLUSH_TIMEOUT,
-        Some(s) => Duration::try_from_secs_f64(s)
-            .map_err(|_| crate::errors::invalid(py, "timeout", "must be a finite number of seconds >= 0"))?,
-    };
+    let t = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
     Ok(py.detach(|| core::flush(t)))
 }
 

@@ -1,7 +1,7 @@
 //! `Span`: a service span of a call (stt, endpoint, llm, tts, bargein, tool) and a context
 //! manager that ends it.
 
-use crate::errors::{invalid, IntoPyResult};
+use crate::errors::IntoPyResult;
 use patter_core::call::SpanKind;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -32,8 +32,9 @@ fn kind_name(kind: SpanKind) -> &'static str {
     }
 }
 
-fn count(py: Python<'_>, name: &'static str, v: i64) -> PyResult<u64> {
-    u64::try_from(v).map_err(|_| invalid(py, name, "must be >= 0"))
+/// A Python int as a core count (the core's rule: `0..=MAX_COUNT`).
+pub(crate) fn count(py: Python<'_>, name: &'static str, v: i64) -> PyResult<u64> {
+    patter_core::rules::count_i64(name, v).py_err(py)
 }
 
 #[pymethods]
@@ -64,8 +65,8 @@ impl Span {
 
     /// STT: the final transcript (to disk only; the span gets its length), the recogniser's
     /// confidence (0..1) and the billed audio seconds.
-    #[pyo3(signature = (text, confidence = None, audio_seconds = 0.0))]
-    fn transcript(&mut self, py: Python<'_>, text: PyBackedStr, confidence: Option<f64>, audio_seconds: f64) -> PyResult<()> {
+    #[pyo3(signature = (text, confidence = None, audio_seconds = None))]
+    fn transcript(&mut self, py: Python<'_>, text: PyBackedStr, confidence: Option<f64>, audio_seconds: Option<f64>) -> PyResult<()> {
         self.inner.transcript(&text, confidence, audio_seconds).py_err(py)
     }
 
@@ -80,12 +81,12 @@ impl Span {
     }
 
     /// LLM: token usage of this iteration (``input_tokens`` excludes ``cached_input_tokens``).
-    #[pyo3(signature = (input_tokens, output_tokens, cached_input_tokens = 0))]
-    fn usage(&mut self, py: Python<'_>, input_tokens: i64, output_tokens: i64, cached_input_tokens: i64) -> PyResult<()> {
+    #[pyo3(signature = (input_tokens, output_tokens, cached_input_tokens = None))]
+    fn usage(&mut self, py: Python<'_>, input_tokens: i64, output_tokens: i64, cached_input_tokens: Option<i64>) -> PyResult<()> {
         let (i, o, c) = (
             count(py, "input_tokens", input_tokens)?,
             count(py, "output_tokens", output_tokens)?,
-            count(py, "cached_input_tokens", cached_input_tokens)?,
+            cached_input_tokens.map(|c| count(py, "cached_input_tokens", c)).transpose()?,
         );
         self.inner.usage(i, o, c).py_err(py)
     }

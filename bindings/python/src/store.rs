@@ -2,16 +2,15 @@
 //! Every query and `hydrate` run with the GIL released; results come back as plain dicts.
 
 use crate::convert::record_to_py;
-use crate::errors::invalid;
-use patter_core::config::{HashKey, PhoneRedaction};
-use patter_core::store::StoreConfig;
+use crate::errors::IntoPyResult;
+use patter_core::rules;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyList;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The newest ``max_calls`` finished calls (default 500) plus the calls in progress. Pass it to
+/// The newest ``capacity`` finished calls (default 500) plus the calls in progress. Pass it to
 /// ``Call(..., store=store)`` to keep live calls in it; ``hydrate(log_root)`` fills it from the
 /// call log on disk (ours or the reference SDK's layout).
 #[pyclass(module = "patter._native", frozen)]
@@ -21,30 +20,20 @@ pub struct MetricsStore {
 
 #[pymethods]
 impl MetricsStore {
-    /// ``redact_phone``: how caller/callee numbers are shown (``"mask"`` default, ``"full"``,
-    /// ``"hash_only"``; ``hash_key`` makes ``hash_only`` a keyed HMAC).
+    /// ``capacity``: finished calls kept (default 500); ``redact_phone``: how caller/callee
+    /// numbers are shown (``"mask"`` default, ``"full"``, ``"hash_only"``; ``hash_key`` makes
+    /// ``hash_only`` a keyed HMAC). The core applies the rules and defaults.
     #[new]
-    #[pyo3(signature = (max_calls = 500, *, redact_phone = None, hash_key = None))]
-    fn new(py: Python<'_>, max_calls: i64, redact_phone: Option<PyBackedStr>, hash_key: Option<PyBackedStr>) -> PyResult<Self> {
-        if max_calls < 1 {
-            return Err(invalid(py, "max_calls", "must be >= 1"));
-        }
-        let redaction = match redact_phone.as_deref() {
-            None => PhoneRedaction::default(),
-            Some(v @ ("mask" | "full" | "hash_only")) => {
-                PhoneRedaction::parse(Some(v), hash_key.as_deref().and_then(|k| HashKey::new(k.as_bytes().to_vec())))
-            }
-            Some(other) => {
-                return Err(invalid(py, "redact_phone", format!("must be \"mask\", \"full\" or \"hash_only\", got {other:?}")))
-            }
-        };
-        let config = StoreConfig { capacity: max_calls as usize, redaction };
+    #[pyo3(signature = (capacity = None, *, redact_phone = None, hash_key = None))]
+    fn new(py: Python<'_>, capacity: Option<i64>, redact_phone: Option<PyBackedStr>, hash_key: Option<PyBackedStr>) -> PyResult<Self> {
+        let capacity = capacity.map(|c| crate::span::count(py, "capacity", c)).transpose()?;
+        let config = rules::store_options(capacity, redact_phone.as_deref(), hash_key.as_deref().map(str::as_bytes)).py_err(py)?;
         Ok(MetricsStore { inner: Arc::new(patter_core::store::MetricsStore::with_config(config)) })
     }
 
     /// Finished calls the ring keeps at most.
     #[getter]
-    fn max_calls(&self) -> usize {
+    fn capacity(&self) -> usize {
         self.inner.capacity()
     }
 
@@ -100,6 +89,6 @@ impl MetricsStore {
     }
 
     fn __repr__(&self) -> String {
-        format!("MetricsStore(max_calls={}, len={})", self.inner.capacity(), self.inner.len())
+        format!("MetricsStore(capacity={}, len={})", self.inner.capacity(), self.inner.len())
     }
 }

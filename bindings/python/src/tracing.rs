@@ -11,7 +11,6 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Starts tracing (OTLP/HTTP protobuf to ``otlp_endpoint``, else ``OTEL_EXPORTER_OTLP_ENDPOINT``,
 /// else ``http://localhost:4318``). Returns False, and records nothing, unless
@@ -64,12 +63,11 @@ fn shutdown_tracing(py: Python<'_>) {
 }
 
 /// Waits (GIL released) until every span ended so far has been handed to the sinks, at most
-/// ``timeout`` seconds. Returns False on timeout.
+/// ``timeout`` seconds (default: the core's, 10 s). Returns False on timeout.
 #[pyfunction]
-#[pyo3(signature = (timeout = 5.0))]
-fn force_flush(py: Python<'_>, timeout: f64) -> PyResult<bool> {
-    let t = Duration::try_from_secs_f64(timeout)
-        .map_err(|_| crate::errors::invalid(py, "timeout", "must be a finite number of seconds >= 0"))?;
+#[pyo3(signature = (timeout = None))]
+fn force_flush(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+    let t = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
     Ok(py.detach(|| core::force_flush(t)))
 }
 

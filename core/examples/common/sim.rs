@@ -85,7 +85,7 @@ impl Sim {
                 self.timed(|| llm2.end());
             }
             for (k, sentence) in AGENT_TURNS[i].iter().enumerate() {
-                let mut tts = self.timed(|| call.tts("elevenlabs", Some("eleven_flash_v2_5"), sentence).expect("live call"));
+                let mut tts = self.timed(|| call.tts("elevenlabs", sentence, Some("eleven_flash_v2_5")).expect("live call"));
                 self.pause(90);
                 self.timed(|| tts.first_byte().expect("tts span"));
                 if i == 1 && k == 1 {

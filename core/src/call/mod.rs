@@ -7,6 +7,7 @@
 //! already ended.
 
 mod ledger;
+mod live;
 mod options;
 mod otel;
 mod span;
@@ -18,6 +19,7 @@ pub use span::{Span, SpanKind};
 use crate::calllog::{CallLogHandle, CallLogger};
 use crate::clock::{hex, Clock, IdSource, RandomIds, Timestamp};
 use crate::error::{check_id, check_text};
+use crate::rules;
 use crate::pricing::PricingTable;
 use crate::records::{
     CallEnd, CallStart, CallStatus, CostBreakdown, EventLine, Role, TranscriptLine, Usage,
@@ -28,6 +30,7 @@ use crate::{PatterError, Result};
 use opentelemetry::trace::Status;
 use opentelemetry::KeyValue;
 use ledger::Ledger;
+use live::LiveClaim;
 use otel::OtelSpan;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use turn::{round1, TurnState};
@@ -81,6 +84,8 @@ pub(crate) struct CallState {
     pub(crate) usage: Usage,
     pub(crate) ttfbs: Vec<f64>,
     pub(crate) error: Option<String>,
+    /// The call's claim on its (id, side) while it is live; released when it ends.
+    pub(crate) live: Option<LiveClaim>,
 }
 
 /// A live phone call. Cheap to clone (all clones are the same call); thread-safe.
@@ -144,6 +149,7 @@ impl CallState {
             usage: Usage::default(),
             ttfbs: Vec::new(),
             error: None,
+            live: None,
         }
     }
 
@@ -361,6 +367,7 @@ impl CallInner {
             store.record_call_end(&self.start, &end);
         }
         st.ended = Some(end.clone());
+        st.live = None;
         end
     }
 }
@@ -379,7 +386,9 @@ impl Drop for CallInner {
 
 impl Call {
     /// Starts a call: opens the root `getpatter.call` span (when tracing records), writes the
-    /// initial metadata.json (when persistence is on) and registers the call in the store.
+    /// initial metadata.json (when persistence is on) and registers the call in the store. A
+    /// second live call with the same id and side is `InvalidArgument` on `call_id` (the id is
+    /// free again once the first has ended).
     pub fn start(mut opts: CallOptions) -> Result<Call> {
         check_id("call_id", &opts.call_id)?;
         check_id("provider_mode", &opts.provider_mode)?;
@@ -390,14 +399,18 @@ impl Call {
         check_opt("caller", &opts.caller)?;
         check_opt("callee", &opts.callee)?;
         check_opt("telephony_provider", &opts.telephony_provider)?;
-        if let Some((p, m)) = &opts.realtime {
-            check_id("realtime_provider", p)?;
-            check_opt("realtime_model", m)?;
-        }
+        check_opt("realtime_provider", &opts.realtime_provider)?;
+        check_opt("realtime_model", &opts.realtime_model)?;
+        let realtime = match (opts.realtime_provider.take(), opts.realtime_model.take()) {
+            (Some(p), m) => Some((p, m)),
+            (None, Some(_)) => return Err(PatterError::invalid("realtime_model", "needs realtime_provider")),
+            (None, None) => None,
+        };
         let clock = opts.clock.clone().unwrap_or_else(crate::clock::system_clock);
         let ids: Arc<dyn IdSource> = opts.ids.clone().unwrap_or_else(|| Arc::new(RandomIds));
         let recorder = crate::tracing::recorder();
         let side = opts.side.clone().unwrap_or_else(crate::tracing::default_side);
+        let claim = LiveClaim::claim(&opts.call_id, &side)?;
         let started_at = clock.now();
         let call_span = recorder.map(|q| {
             let mut record = q.record();
@@ -439,10 +452,10 @@ impl Call {
             clock,
             ids,
             recorder,
-            realtime: opts.realtime.clone(),
+            realtime,
             log,
             store: opts.store.clone(),
-            state: Mutex::new(CallState::new(call_span)),
+            state: Mutex::new(CallState { live: Some(claim), ..CallState::new(call_span) }),
             pricing,
         };
         Ok(Call { inner: Arc::new(inner) })
@@ -517,14 +530,16 @@ impl Call {
     }
 
     /// Starts a `getpatter.llm` span: one per LLM iteration, tool rounds included.
-    pub fn llm(&self, provider: &str, model: Option<&str>, history_size: u64) -> Result<Span> {
+    /// `history_size` (messages sent; omitted: 0) is a count (see [`crate::rules`]).
+    pub fn llm(&self, provider: &str, model: Option<&str>, history_size: impl Into<Option<u64>>) -> Result<Span> {
         check_id("provider", provider)?;
+        let history_size = rules::count_or("history_size", history_size.into(), 0)?;
         Span::start(self, SpanKind::Llm, provider, model, history_size)
     }
 
-    /// Starts a `getpatter.tts` span for one sentence. The text goes to the transcript; the
-    /// span only gets its length.
-    pub fn tts(&self, provider: &str, model: Option<&str>, text: &str) -> Result<Span> {
+    /// Starts a `getpatter.tts` span for one sentence `text` by `provider` with an optional
+    /// `model`. The text goes to the transcript; the span only gets its length.
+    pub fn tts(&self, provider: &str, text: &str, model: Option<&str>) -> Result<Span> {
         check_id("provider", provider)?;
         check_text("text", text)?;
         Span::start_with_text(self, SpanKind::Tts, provider, model, text)
@@ -538,8 +553,10 @@ impl Call {
         Span::start_with_text(self, SpanKind::Bargein, "", None, cancelled_text)
     }
 
-    /// Starts a `getpatter.tool` span. `arguments` goes to events.jsonl only.
-    pub fn tool(&self, name: &str, transport: &str, arguments: &str) -> Result<Span> {
+    /// Starts a `getpatter.tool` span over `transport` (omitted:
+    /// [`rules::DEFAULT_TOOL_TRANSPORT`], `handler`). `arguments` goes to events.jsonl only.
+    pub fn tool<'a>(&self, name: &str, transport: impl Into<Option<&'a str>>, arguments: &str) -> Result<Span> {
+        let transport = rules::tool_transport(transport.into());
         check_id("name", name)?;
         check_id("transport", transport)?;
         check_text("arguments", arguments)?;
@@ -624,3 +641,6 @@ impl Call {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_rules;

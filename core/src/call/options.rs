@@ -25,9 +25,11 @@ pub struct CallOptions {
     pub callee: Option<String>,
     /// Carrier (`twilio`, `telnyx`, …): priced per minute at call end.
     pub telephony_provider: Option<String>,
-    /// Realtime provider and model (`openai_realtime`, `gpt-realtime`): the call's duration is
-    /// billed as realtime minutes at call end.
-    pub realtime: Option<(String, Option<String>)>,
+    /// Realtime provider (`openai_realtime`, …): the call's duration is billed as realtime
+    /// minutes at call end.
+    pub realtime_provider: Option<String>,
+    /// Realtime model (`gpt-realtime`, …); needs `realtime_provider` (else `InvalidArgument`).
+    pub realtime_model: Option<String>,
     /// Agent snapshot for metadata.json.
     pub agent: AgentInfo,
     /// Where the call record goes; default: the process logger from `PATTER_LOG_DIR`.
@@ -53,7 +55,8 @@ impl CallOptions {
             caller: None,
             callee: None,
             telephony_provider: None,
-            realtime: None,
+            realtime_provider: None,
+            realtime_model: None,
             agent: AgentInfo::default(),
             logger: None,
             store: None,

@@ -9,6 +9,7 @@ use super::turn::{add_ms, append_text, round1};
 use super::{Call, CallInner};
 use crate::clock::Timestamp;
 use crate::error::check_text;
+use crate::rules;
 use crate::tracing::names as n;
 use crate::{PatterError, Result};
 use opentelemetry::trace::Status;
@@ -138,13 +139,15 @@ impl Span {
             SpanKind::Tts => {
                 let text = text.unwrap_or("");
                 let len = chars(text);
+                let total = rules::add_count("text", st.usage.tts_chars, len)?;
+                let turn = st.turn.as_mut().expect("turn just ensured");
                 turn.agent_activity = true;
                 if inner.records_turns {
                     append_text(&mut turn.agent_text, text);
                     turn.usage.tts_chars += len;
                     turn.ledger.add_tts(provider, model, len);
                 }
-                st.usage.tts_chars += len;
+                st.usage.tts_chars = total;
                 st.ledger.add_tts(provider, model, len);
                 if let Some(r) = record.as_mut() {
                     let v = st.shared_value(provider);
@@ -257,17 +260,21 @@ impl Span {
         Ok(())
     }
 
-    /// STT: the final transcript, the recogniser's confidence (0..1) and the billed audio
-    /// seconds. The text goes to transcript.jsonl; the span gets its length.
-    pub fn transcript(&mut self, text: &str, confidence: Option<f64>, audio_seconds: f64) -> Result<()> {
+    /// STT: the final transcript, the recogniser's confidence (omitted, or in `[0, 1]`) and the
+    /// billed audio seconds (omitted: 0; else finite and `>= 0`). The text goes to
+    /// transcript.jsonl; the span gets its length. A bad number is `InvalidArgument` (see
+    /// [`crate::rules`]) and changes nothing.
+    pub fn transcript(&mut self, text: &str, confidence: Option<f64>, audio_seconds: impl Into<Option<f64>>) -> Result<()> {
         self.check("transcript", SpanKind::Stt)?;
         check_text("text", text)?;
-        let secs = if audio_seconds.is_finite() && audio_seconds > 0.0 { audio_seconds } else { 0.0 };
+        let confidence = rules::confidence("confidence", confidence)?;
+        let secs = rules::non_negative_or("audio_seconds", audio_seconds.into(), 0.0)?;
         let call = self.call.clone();
         let mut st = call.lock();
         if st.ended.is_some() {
             return Err(PatterError::State("the call has ended".into()));
         }
+        let total = rules::add_seconds("audio_seconds", st.usage.stt_seconds, secs)?;
         let at = call.now_if_timed();
         let turn = call.ensure_turn(&mut st, at);
         if call.records_turns {
@@ -275,11 +282,11 @@ impl Span {
             turn.usage.stt_seconds += secs;
             turn.ledger.add_stt(self.provider_name(), self.model_name(), secs);
         }
-        st.usage.stt_seconds += secs;
+        st.usage.stt_seconds = total;
         st.ledger.add_stt(self.provider_name(), self.model_name(), secs);
         drop(st);
         if self.otel.is_some() {
-            let confidence = confidence.filter(|c| c.is_finite()).map(|c| KeyValue::new(n::STT_CONFIDENCE, c));
+            let confidence = confidence.map(|c| KeyValue::new(n::STT_CONFIDENCE, c));
             self.set_attrs(
                 [KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64), KeyValue::new(n::COST_STT_SECONDS, secs)]
                     .into_iter()
@@ -289,12 +296,11 @@ impl Span {
         Ok(())
     }
 
-    /// Endpoint: the trailing silence (ms) after which end-of-utterance was declared.
+    /// Endpoint: the trailing silence (ms; finite and `>= 0`) after which end-of-utterance was
+    /// declared.
     pub fn silence_ms(&mut self, ms: f64) -> Result<()> {
         self.check("silence_ms", SpanKind::Endpoint)?;
-        if !ms.is_finite() || ms < 0.0 {
-            return Err(PatterError::invalid("silence_ms", "must be a finite, non-negative number"));
-        }
+        let ms = rules::non_negative("silence_ms", ms)?;
         self.detail = Detail::Silence(Some(ms));
         self.set_attrs([KeyValue::new(n::ENDPOINT_SILENCE_MS, ms)]);
         Ok(())
@@ -321,17 +327,26 @@ impl Span {
         Ok(())
     }
 
-    /// LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`).
-    pub fn usage(&mut self, input_tokens: u64, output_tokens: u64, cached_input_tokens: u64) -> Result<()> {
+    /// LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`,
+    /// omitted: 0). Each count is at most [`rules::MAX_COUNT`]; a report that would take one
+    /// of the call's totals past it is `InvalidArgument` and changes nothing (totals never wrap).
+    pub fn usage(&mut self, input_tokens: u64, output_tokens: u64, cached_input_tokens: impl Into<Option<u64>>) -> Result<()> {
         self.check("usage", SpanKind::Llm)?;
+        let input_tokens = rules::count("input_tokens", input_tokens)?;
+        let output_tokens = rules::count("output_tokens", output_tokens)?;
+        let cached_input_tokens = rules::count_or("cached_input_tokens", cached_input_tokens.into(), 0)?;
         {
             let call = self.call.clone();
             let mut st = call.lock();
+            let totals = (
+                rules::add_count("input_tokens", st.usage.llm_input_tokens, input_tokens)?,
+                rules::add_count("output_tokens", st.usage.llm_output_tokens, output_tokens)?,
+                rules::add_count("cached_input_tokens", st.usage.llm_cached_input_tokens, cached_input_tokens)?,
+            );
             let (p, m) = (self.provider_name(), self.model_name());
             st.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
-            st.usage.llm_input_tokens += input_tokens;
-            st.usage.llm_output_tokens += output_tokens;
-            st.usage.llm_cached_input_tokens += cached_input_tokens;
+            (st.usage.llm_input_tokens, st.usage.llm_output_tokens, st.usage.llm_cached_input_tokens) = totals;
+            // A turn's totals are part of the call's, so they cannot pass the limit either.
             if let Some(t) = st.turn.as_mut().filter(|t| call.records_turns && t.number == self.turn) {
                 t.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
                 t.usage.llm_input_tokens += input_tokens;

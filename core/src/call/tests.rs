@@ -88,7 +88,7 @@ fn scripted_call(opts: CallOptions, clock: &ManualClock) -> CallEnd {
     llm2.first_token().unwrap();
     llm2.usage(150, 30, 64).unwrap();
     llm2.end();
-    let mut tts = call.tts("elevenlabs", Some("eleven_flash_v2_5"), SECRET_AGENT).unwrap();
+    let mut tts = call.tts("elevenlabs", SECRET_AGENT, Some("eleven_flash_v2_5")).unwrap();
     clock.advance_ms(80);
     tts.first_byte().unwrap();
     clock.advance_ms(500);
@@ -96,7 +96,7 @@ fn scripted_call(opts: CallOptions, clock: &ManualClock) -> CallEnd {
     call.end_turn().unwrap();
     // Turn 2: the caller barges in.
     clock.advance_ms(1000);
-    let mut tts = call.tts("elevenlabs", None, "Let me also tell you").unwrap();
+    let mut tts = call.tts("elevenlabs", "Let me also tell you", None).unwrap();
     tts.first_byte().unwrap();
     clock.advance_ms(100);
     let mut b = call.bargein(SECRET_CANCELLED).unwrap();
@@ -232,7 +232,7 @@ fn misuse_never_panics() {
     llm.end();
     llm.end();
     assert!(matches!(llm.first_token(), Err(PatterError::State(_))));
-    let open_tts = call.tts("cartesia", None, "hi").unwrap();
+    let open_tts = call.tts("cartesia", "hi", None).unwrap();
     call.end(CallOutcome::Failed("stt_connection".into())).unwrap();
     assert!(matches!(call.end(CallOutcome::Completed), Err(PatterError::State(_))));
     assert!(matches!(call.stt("deepgram", None), Err(PatterError::State(_))));
@@ -291,7 +291,7 @@ fn concurrent_calls_keep_their_spans_apart() {
                     let mut s = call.stt("deepgram", None).unwrap();
                     s.transcript("hello", None, 1.0).unwrap();
                     s.end();
-                    call.tts("openai", None, "hi there").unwrap().end();
+                    call.tts("openai", "hi there", None).unwrap().end();
                     call.end_turn().unwrap();
                 }
                 call.end(CallOutcome::Completed).unwrap();

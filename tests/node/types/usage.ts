@@ -3,7 +3,7 @@
 
 import * as patter from 'patter'
 import {
-  Call, CallEnd, CallOptions, ErrorCode, ManualClock, PatterError, PatterErrorCode, Span, TracingStats,
+  Call, CallEnd, CallOptions, ErrorCode, ManualClock, PatterError, SequentialIds, PatterErrorCode, Span, TracingStats,
   attachSpanExporter, currentCall, detachSpanExporter, forceFlush, initTracing, isEnabled, shutdownTracing,
   tracingStats,
 } from 'patter'
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     telephonyProvider: 'twilio',
     agent: { provider: 'pipeline', voice: 'nova' },
     clock,
-    idSeed: 7,
+    ids: new SequentialIds(7),
   }
   const call: Call = Call.start(options)
   const id: string = call.callId

@@ -87,9 +87,9 @@ def _flush_at_exit() -> None:
     """Hands every span still queued to its sinks, and every call record still queued to the
     disk, before the interpreter goes away (the GIL is released while it waits)."""
     _native.shutdown_tracing()
-    _native.flush_default_logger(5.0)
+    _native.flush_default_logger()
     # What shutting down reported reaches logging while it still works; later ones go to stderr.
-    _native.flush_diagnostics(1.0)
+    _native.flush_diagnostics()
     _diagnostics.uninstall()
 
 

@@ -34,7 +34,7 @@ def endpoint() -> _native.Span:
     return require_call().endpoint()
 
 
-def llm(provider: str, model: Optional[str] = None, history_size: int = 0) -> _native.Span:
+def llm(provider: str, model: Optional[str] = None, history_size: Optional[int] = None) -> _native.Span:
     """A ``getpatter.llm`` span on the current call (one per LLM iteration)."""
     return require_call().llm(provider, model, history_size)
 

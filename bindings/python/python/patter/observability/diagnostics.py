@@ -41,7 +41,7 @@ def uninstall() -> None:
 
 def flush_diagnostics(timeout: Optional[float] = None) -> bool:
     """Waits (GIL released) until every diagnostic raised so far reached the logger; False
-    after ``timeout`` seconds (default: the core's, 5 s)."""
+    after ``timeout`` seconds (default: the core's, 10 s)."""
     return _native.flush_diagnostics(timeout)
 
 

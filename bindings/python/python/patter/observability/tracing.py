@@ -95,8 +95,9 @@ def shutdown_tracing() -> None:
     _native.shutdown_tracing()
 
 
-def force_flush(timeout: float = 5.0) -> bool:
-    """Waits (GIL released) until every span ended so far reached the sinks; False on timeout."""
+def force_flush(timeout: Optional[float] = None) -> bool:
+    """Waits (GIL released) until every span ended so far reached the sinks, at most ``timeout``
+    seconds (None: the core's default, 10 s); False on timeout."""
     return _native.force_flush(timeout)
 
 
