@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: all demo test test-rust test-e2e test-docs venv build clean bench conformance conformance-regen
+.PHONY: all demo test lint test-rust test-e2e test-docs venv build clean bench conformance conformance-regen
 all: build
 
 # Conformance runners checked by `make conformance` (each binding's mk file adds its own, and
@@ -37,8 +37,14 @@ demo:
 	PATTER_LOG_DIR="$${PATTER_LOG_DIR:-$(DEMO_LOG)}" $(CARGO) run -q -p patter-core --bin patter -- show CA-demo-0001
 
 ## test: every test (Rust, e2e against a real OTLP receiver, C, Python, Node, conformance)
-test: test-rust test-e2e $(EXTRA_TESTS) conformance test-docs test-dist
+test: lint test-rust test-e2e $(EXTRA_TESTS) conformance test-docs test-dist
 	@echo "make test: all suites passed"
+
+## lint: rustfmt (rustfmt.toml) and clippy with warnings as errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --exclude patter-node --all-targets -- -D warnings
+	$(CARGO) clippy -p patter-node -- -D warnings
 
 test-rust:
 	$(CARGO) test --workspace

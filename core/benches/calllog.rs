@@ -6,7 +6,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use patter_core::calllog::CallLogger;
 use patter_core::clock::Timestamp;
 use patter_core::config::LogConfig;
-use patter_core::records::{AgentInfo, CallEnd, CallStart, CallStatus, CostBreakdown, Direction, Role, TranscriptLine, TurnLatency, Usage};
+use patter_core::records::{
+    AgentInfo, CallEnd, CallStart, CallStatus, CostBreakdown, Direction, Role, TranscriptLine, TurnLatency, Usage,
+};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -55,10 +55,14 @@ fn main() {
         return; // `cargo test --benches` lists benches: nothing to list here
     }
     let spans = real_spans(512);
-    let resource = encode::SpanResource { service_name: "bench".into(), attributes: vec![("deployment.environment".into(), "bench".into())] };
+    let resource = encode::SpanResource {
+        service_name: "bench".into(),
+        attributes: vec![("deployment.environment".into(), "bench".into())],
+    };
     let n = spans.len();
     let (rounds, reps) = (21, 20);
-    let (mut pb_old, mut pb_new, mut js_old, mut js_new, mut pb_ratio, mut js_ratio) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut pb_old, mut pb_new, mut js_old, mut js_new, mut pb_ratio, mut js_ratio) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     let mut buf = Vec::new();
     let mut line = String::new();
     for _ in 0..rounds {

@@ -10,8 +10,8 @@ use patter_core::calllog::{call_rel_dir, event_line, metadata_json, transcript_l
 use patter_core::clock::Timestamp;
 use patter_core::config::PhoneRedaction;
 use patter_core::records::{
-    AgentInfo, CallEnd, CallStart, CallStatus, CostBreakdown, Direction, EventLine, LatencySummary, Role, TranscriptLine,
-    TurnLatency, Usage,
+    AgentInfo, CallEnd, CallStart, CallStatus, CostBreakdown, Direction, EventLine, LatencySummary, Role,
+    TranscriptLine, TurnLatency, Usage,
 };
 use patter_core::store::MetricsStore;
 use std::fs;
@@ -33,7 +33,11 @@ fn write_call(root: &Path, id: &str, started: Timestamp) {
         caller: Some("+15555550100".into()),
         callee: Some("+15555550199".into()),
         telephony_provider: Some("twilio".into()),
-        agent: AgentInfo { provider: Some("pipeline".into()), model: Some("gpt-4o-mini".into()), ..AgentInfo::default() },
+        agent: AgentInfo {
+            provider: Some("pipeline".into()),
+            model: Some("gpt-4o-mini".into()),
+            ..AgentInfo::default()
+        },
         started_at: started,
         trace_id: None,
     };
@@ -67,7 +71,8 @@ fn write_call(root: &Path, id: &str, started: Timestamp) {
     fs::write(dir.join("transcript.jsonl"), t).unwrap();
     let mut data = serde_json::Map::new();
     data.insert("name".into(), "reschedule".into());
-    fs::write(dir.join("events.jsonl"), event_line(&EventLine { kind: "tool_call".into(), ts: started, data })).unwrap();
+    fs::write(dir.join("events.jsonl"), event_line(&EventLine { kind: "tool_call".into(), ts: started, data }))
+        .unwrap();
 }
 
 /// Generates `calls` calls, `per_day` a day, ending on 2026-04-23 (once; reused when present).

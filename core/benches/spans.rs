@@ -38,7 +38,8 @@ fn new_call(id: &str) -> Call {
 }
 
 fn patter_span(call: &Call) {
-    let mut s = call.tts("elevenlabs", black_box("Your balance is twelve dollars."), Some("eleven_flash_v2_5")).expect("tts");
+    let mut s =
+        call.tts("elevenlabs", black_box("Your balance is twelve dollars."), Some("eleven_flash_v2_5")).expect("tts");
     s.first_byte().expect("first byte");
     s.end();
 }

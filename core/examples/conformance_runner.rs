@@ -62,7 +62,11 @@ fn main() {
     let logger = CallLogger::from_env();
 
     let c = &sc["call"];
-    let mut o = CallOptions::new(req(c, "call_id"), Direction::parse(req(c, "direction")).expect("direction"), req(c, "provider_mode"));
+    let mut o = CallOptions::new(
+        req(c, "call_id"),
+        Direction::parse(req(c, "direction")).expect("direction"),
+        req(c, "provider_mode"),
+    );
     o.side = s(c, "side").map(str::to_string);
     o.caller = s(c, "caller").map(str::to_string);
     o.callee = s(c, "callee").map(str::to_string);
@@ -119,7 +123,10 @@ fn main() {
                     spans.insert(name(), call.bargein(req(ev, "cancelled_text"))?);
                 }
                 "tool" => {
-                    spans.insert(name(), call.tool(req(ev, "name"), s(ev, "transport"), s(ev, "arguments").unwrap_or(""))?);
+                    spans.insert(
+                        name(),
+                        call.tool(req(ev, "name"), s(ev, "transport"), s(ev, "arguments").unwrap_or(""))?,
+                    );
                 }
                 "transcript" => spans.get_mut(req(ev, "span")).expect("span").transcript(
                     req(ev, "text"),
@@ -137,7 +144,11 @@ fn main() {
                 "tool_result" => spans.get_mut(req(ev, "span")).expect("span").tool_result(req(ev, "result"))?,
                 "fail" => spans.get_mut(req(ev, "span")).expect("span").fail(req(ev, "code"))?,
                 "end" => span(&mut spans).end(),
-                "error" => call.error(req(ev, "code"), req(ev, "message"), ev.get("fatal").and_then(Value::as_bool).unwrap_or(false))?,
+                "error" => call.error(
+                    req(ev, "code"),
+                    req(ev, "message"),
+                    ev.get("fatal").and_then(Value::as_bool).unwrap_or(false),
+                )?,
                 "end_call" => {
                     let outcome = match req(ev, "outcome") {
                         "completed" => CallOutcome::Completed,

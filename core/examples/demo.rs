@@ -12,8 +12,11 @@ use std::time::Duration;
 
 fn main() {
     let env = ProcessEnv;
-    let to_collector = is_truthy(env.get("PATTER_OTEL_ENABLED").as_deref()) && env.get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
-    let spans_file = std::path::PathBuf::from(std::env::var("PATTER_DEMO_SPANS").unwrap_or_else(|_| "target/demo/spans.jsonl".into()));
+    let to_collector =
+        is_truthy(env.get("PATTER_OTEL_ENABLED").as_deref()) && env.get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
+    let spans_file = std::path::PathBuf::from(
+        std::env::var("PATTER_DEMO_SPANS").unwrap_or_else(|_| "target/demo/spans.jsonl".into()),
+    );
     let opts = TracingOptions { service_name: Some("patter-demo".into()), ..Default::default() };
     let started = if to_collector {
         patter_core::tracing::init_tracing(&opts)
@@ -53,15 +56,22 @@ fn main() {
         println!("  unpriced       {}", end.unpriced.join(", "));
     }
     println!("  slowest call-path operation {:.1} µs", s.max_op.as_secs_f64() * 1e6);
-    println!("  spans          {} ended, {} exported, {} dropped, {} failed", stats.spans_ended, stats.exported, stats.dropped, stats.failed);
+    println!(
+        "  spans          {} ended, {} exported, {} dropped, {} failed",
+        stats.spans_ended, stats.exported, stats.dropped, stats.failed
+    );
     if to_collector {
         println!("  spans went to  {}", std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default());
     } else {
         println!("  spans went to  stderr (above) and {} (OTLP-JSON, one batch per line)", spans_file.display());
-        println!("                 set PATTER_OTEL_ENABLED=1 and OTEL_EXPORTER_OTLP_ENDPOINT to send them to a collector");
+        println!(
+            "                 set PATTER_OTEL_ENABLED=1 and OTEL_EXPORTER_OTLP_ENDPOINT to send them to a collector"
+        );
     }
     match std::env::var("PATTER_LOG_DIR") {
         Ok(dir) => println!("  call record    under {dir}/calls/"),
-        Err(_) => println!("  call record    off (set PATTER_LOG_DIR=/some/dir or auto to write calls/YYYY/MM/DD/<call_id>/)"),
+        Err(_) => {
+            println!("  call record    off (set PATTER_LOG_DIR=/some/dir or auto to write calls/YYYY/MM/DD/<call_id>/)")
+        }
     }
 }

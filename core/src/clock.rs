@@ -40,12 +40,7 @@ impl Timestamp {
         let secs = ms_total / 1000;
         let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
         let sod = secs % 86_400;
-        format!(
-            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-            sod / 3600,
-            (sod / 60) % 60,
-            sod % 60
-        )
+        format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", sod / 3600, (sod / 60) % 60, sod % 60)
     }
 
     /// The UTC calendar date `(year, month, day)` of this instant.
@@ -62,7 +57,11 @@ impl Timestamp {
         }
         let num = |r: std::ops::Range<usize>| -> Option<u64> {
             let t = s.get(r)?;
-            if t.bytes().all(|c| c.is_ascii_digit()) { t.parse().ok() } else { None }
+            if t.bytes().all(|c| c.is_ascii_digit()) {
+                t.parse().ok()
+            } else {
+                None
+            }
         };
         let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
         if b[13] != b':' || b[16] != b':' {
@@ -296,7 +295,15 @@ mod tests {
 
     #[test]
     fn iso_parse_rejects_garbage() {
-        for bad in ["", "2026", "2026-13-01T00:00:00Z", "2026-04-23T25:00:00Z", "2026-04-23T18:02:12.Z", "2026-04-23T18:02:12+02:00", "２０２６-04-23T18:02:12Z"] {
+        for bad in [
+            "",
+            "2026",
+            "2026-13-01T00:00:00Z",
+            "2026-04-23T25:00:00Z",
+            "2026-04-23T18:02:12.Z",
+            "2026-04-23T18:02:12+02:00",
+            "２０２６-04-23T18:02:12Z",
+        ] {
             assert!(Timestamp::parse_iso8601(bad).is_none(), "{bad}");
         }
     }

@@ -219,7 +219,10 @@ impl State {
         self.tx
             .get_or_init(|| {
                 let (tx, rx) = sync_channel(QUEUE_CAPACITY);
-                std::thread::Builder::new().name("patter-diagnostics".into()).spawn(move || deliver_loop(self, rx)).ok()?;
+                std::thread::Builder::new()
+                    .name("patter-diagnostics".into())
+                    .spawn(move || deliver_loop(self, rx))
+                    .ok()?;
                 Some(tx)
             })
             .as_ref()
@@ -433,7 +436,10 @@ mod tests {
         set_stderr();
         let d = Diagnostic { level: Level::Warn, code: Code::CallLogDropped, message: "m".into(), suppressed: 3 };
         assert_eq!(d.to_string(), "m [calllog.dropped] (3 similar suppressed)");
-        assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"level":"warn","code":"calllog.dropped","message":"m","suppressed":3}"#);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"level":"warn","code":"calllog.dropped","message":"m","suppressed":3}"#
+        );
     }
 
     #[test]

@@ -75,10 +75,7 @@ pub fn check_id(name: &'static str, value: &str) -> Result<()> {
         return Err(PatterError::invalid(name, "must not be empty"));
     }
     if value.len() > MAX_ID_BYTES {
-        return Err(PatterError::invalid(
-            name,
-            format!("is {} bytes long; the limit is {MAX_ID_BYTES}", value.len()),
-        ));
+        return Err(PatterError::invalid(name, format!("is {} bytes long; the limit is {MAX_ID_BYTES}", value.len())));
     }
     Ok(())
 }

@@ -37,7 +37,9 @@ fn install() {
     // SAFETY: registers a plain `extern "C" fn()` child handler; no preconditions.
     let rc = unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
     if rc != 0 {
-        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::ForkUnwatched, || format!("pthread_atfork failed (code {rc}); a forked child will not restart tracing or logging"));
+        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::ForkUnwatched, || {
+            format!("pthread_atfork failed (code {rc}); a forked child will not restart tracing or logging")
+        });
     }
 }
 

@@ -133,7 +133,10 @@ pub fn remove_stale_tmp(dir: &Path) -> usize {
 /// Error for an entry that exists but is not what the log needs (a link, FIFO, socket, device
 /// or a file where a directory should be).
 fn wrong_type(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, format!("refused: not a {what} (a link, FIFO, socket or device planted in the log tree?)"))
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("refused: not a {what} (a link, FIFO, socket or device planted in the log tree?)"),
+    )
 }
 
 /// An open directory below which entries are created and opened without following links.
@@ -225,7 +228,8 @@ impl Dir {
 
     /// Opens (creating) the chain of subdirectories `rel` (plain segments only).
     pub fn subdirs(&self, rel: &Path, sync: bool) -> io::Result<Dir> {
-        let mut segs = rel.iter().map(|s| s.to_str().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "non-UTF-8 path")));
+        let mut segs =
+            rel.iter().map(|s| s.to_str().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "non-UTF-8 path")));
         let Some(first) = segs.next() else { return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty path")) };
         let mut d = self.subdir(first?, sync)?;
         for s in segs {
@@ -242,7 +246,8 @@ impl Dir {
         {
             use std::os::fd::{AsRawFd, FromRawFd};
             let c = cstr(name)?;
-            let flags = libc::O_RDWR | libc::O_APPEND | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+            let flags =
+                libc::O_RDWR | libc::O_APPEND | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
             // SAFETY: openat on a descriptor we own with a valid C string.
             let fd = unsafe { libc::openat(self.fd.as_raw_fd(), c.as_ptr(), flags, FILE_MODE as libc::c_uint) };
             if fd < 0 {
@@ -343,8 +348,9 @@ impl Dir {
                 let Ok(c) = cstr(&n) else { continue };
                 let mut st: libc::stat = unsafe { std::mem::zeroed() };
                 // SAFETY: fstatat/unlinkat on our descriptor, valid C string, stat buffer ours.
-                let is_file = unsafe { libc::fstatat(self.fd.as_raw_fd(), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } == 0
-                    && (st.st_mode & libc::S_IFMT) == libc::S_IFREG;
+                let is_file =
+                    unsafe { libc::fstatat(self.fd.as_raw_fd(), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } == 0
+                        && (st.st_mode & libc::S_IFMT) == libc::S_IFREG;
                 if is_file && unsafe { libc::unlinkat(self.fd.as_raw_fd(), c.as_ptr(), 0) } == 0 {
                     removed += 1;
                 }
@@ -505,7 +511,10 @@ pub fn append_line(file: &mut File, line: &[u8]) -> io::Result<()> {
                 if n > 0 {
                     undo_partial(file, n as u64);
                 }
-                return Err(io::Error::new(io::ErrorKind::StorageFull, format!("short write ({n} of {} bytes)", line.len())));
+                return Err(io::Error::new(
+                    io::ErrorKind::StorageFull,
+                    format!("short write ({n} of {} bytes)", line.len()),
+                ));
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
@@ -526,7 +535,10 @@ pub fn append_line_repairing(file: &File, line: &[u8]) -> io::Result<()> {
             Ok(n) if n == line.len() => return Ok(()),
             Ok(n) => {
                 let _ = file.set_len(before);
-                return Err(io::Error::new(io::ErrorKind::StorageFull, format!("short write ({n} of {} bytes)", line.len())));
+                return Err(io::Error::new(
+                    io::ErrorKind::StorageFull,
+                    format!("short write ({n} of {} bytes)", line.len()),
+                ));
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
@@ -655,7 +667,8 @@ mod tests {
         assert!(dir.subdir("fifo-dir", false).is_err());
         mkfifo(&root.join("t.jsonl"));
         assert!(dir.open_append("t.jsonl").unwrap_err().to_string().contains("refused"));
-        let reader = fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(root.join("t.jsonl")).unwrap();
+        let reader =
+            fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(root.join("t.jsonl")).unwrap();
         assert!(dir.open_append("t.jsonl").unwrap_err().to_string().contains("refused"));
         drop(reader);
         // A symlinked file is not written through, by appends or by atomic replacement.

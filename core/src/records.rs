@@ -31,7 +31,9 @@ impl Direction {
         match s.to_ascii_lowercase().as_str() {
             "inbound" => Ok(Direction::Inbound),
             "outbound" => Ok(Direction::Outbound),
-            _ => Err(crate::PatterError::invalid("direction", format!("must be \"inbound\" or \"outbound\", got {s:?}"))),
+            _ => {
+                Err(crate::PatterError::invalid("direction", format!("must be \"inbound\" or \"outbound\", got {s:?}")))
+            }
         }
     }
 }

@@ -128,7 +128,8 @@ pub fn timeout_ms(name: &'static str, v: Option<f64>) -> Result<Duration> {
 fn timeout(name: &'static str, v: Option<f64>, per_second: f64) -> Result<Duration> {
     let Some(v) = v else { return Ok(DEFAULT_TIMEOUT) };
     let v = non_negative(name, v)?;
-    Duration::try_from_secs_f64(v / per_second).map_err(|_| PatterError::invalid(name, format!("is too large: {}", show(v))))
+    Duration::try_from_secs_f64(v / per_second)
+        .map_err(|_| PatterError::invalid(name, format!("is too large: {}", show(v))))
 }
 
 /// A MetricsStore capacity: omitted is [`DEFAULT_STORE_CAPACITY`], else `1..=MAX_COUNT`.
@@ -143,7 +144,11 @@ pub fn store_capacity(name: &'static str, v: Option<u64>) -> Result<usize> {
 /// MetricsStore options from their raw values (the same names in every language):
 /// `capacity` (omitted: 500; else `1..=MAX_COUNT`), `redact_phone` (omitted: `mask`; else
 /// `mask`, `full` or `hash_only`) and `hash_key` (keys `hash_only` as HMAC; empty: unkeyed).
-pub fn store_options(capacity: Option<u64>, redact_phone: Option<&str>, hash_key: Option<&[u8]>) -> Result<crate::store::StoreConfig> {
+pub fn store_options(
+    capacity: Option<u64>,
+    redact_phone: Option<&str>,
+    hash_key: Option<&[u8]>,
+) -> Result<crate::store::StoreConfig> {
     use crate::config::{HashKey, PhoneRedaction};
     let capacity = store_capacity("capacity", capacity)?;
     if hash_key.is_some_and(|k| k.len() > crate::error::MAX_ID_BYTES) {
@@ -155,7 +160,10 @@ pub fn store_options(capacity: Option<u64>, redact_phone: Option<&str>, hash_key
         Some("full") => PhoneRedaction::Full,
         Some("hash_only") => PhoneRedaction::HashOnly { key },
         Some(other) => {
-            return Err(PatterError::invalid("redact_phone", format!("must be \"mask\", \"full\" or \"hash_only\", got {other:?}")))
+            return Err(PatterError::invalid(
+                "redact_phone",
+                format!("must be \"mask\", \"full\" or \"hash_only\", got {other:?}"),
+            ))
         }
     };
     Ok(crate::store::StoreConfig { capacity, redaction })
@@ -172,7 +180,11 @@ pub fn show(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "inf".into() } else { "-inf".into() }
+        if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -263,7 +275,10 @@ mod tests {
         assert_eq!((c.capacity, c.redaction), (500, crate::config::PhoneRedaction::Mask));
         is_invalid(store_options(Some(0), None, None), "capacity");
         is_invalid(store_options(None, Some("hash"), None), "redact_phone");
-        assert!(matches!(store_options(Some(2), Some("hash_only"), Some(b"k")).unwrap().redaction, crate::config::PhoneRedaction::HashOnly { key: Some(_) }));
+        assert!(matches!(
+            store_options(Some(2), Some("hash_only"), Some(b"k")).unwrap().redaction,
+            crate::config::PhoneRedaction::HashOnly { key: Some(_) }
+        ));
         assert_eq!(tool_transport(Some("mcp")), "mcp");
     }
 }

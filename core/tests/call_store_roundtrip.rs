@@ -50,7 +50,10 @@ fn live_store_and_hydrated_store_agree() {
     assert_eq!(back.summary.turns, 1);
     assert_eq!(back.summary.status, "completed");
     assert_eq!(back.summary.caller.as_deref(), Some("***0123"), "disk keeps the redacted number");
-    assert_eq!(back.transcript.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), vec!["What time is it?", "It is noon."]);
+    assert_eq!(
+        back.transcript.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(),
+        vec!["What time is it?", "It is noon."]
+    );
     assert_eq!(fresh.get_aggregates().total_calls, 1);
     std::fs::remove_dir_all(&root).ok();
 }

@@ -155,7 +155,11 @@ fn dropping_the_last_logger_flushes() {
 #[test]
 fn process_exit_flushes_a_static_logger() {
     let t = TempDir::new("atexit");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patter_calllog_child")).arg("exit").arg(t.path()).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patter_calllog_child"))
+        .arg("exit")
+        .arg(t.path())
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let dir = t.path().join("calls/2026/04/23/exit-call");
     assert_eq!(jsonl_objects(&dir.join("transcript.jsonl")).len(), 3000);

@@ -118,10 +118,15 @@ fn layout_and_exact_bytes_are_deterministic() {
     assert_eq!(fs::read_to_string(dir_a.join("transcript.jsonl")).unwrap(), GOLDEN_TRANSCRIPT);
     assert_eq!(fs::read_to_string(dir_a.join("events.jsonl")).unwrap(), GOLDEN_EVENTS);
     // Exactly these three files (no temp file left), and byte-identical across runs.
-    let names: Vec<String> = walk_files(a.path()).iter().map(|p| p.strip_prefix(a.path()).unwrap().display().to_string()).collect();
+    let names: Vec<String> =
+        walk_files(a.path()).iter().map(|p| p.strip_prefix(a.path()).unwrap().display().to_string()).collect();
     assert_eq!(
         names,
-        ["calls/2026/04/23/CA0001/events.jsonl", "calls/2026/04/23/CA0001/metadata.json", "calls/2026/04/23/CA0001/transcript.jsonl"]
+        [
+            "calls/2026/04/23/CA0001/events.jsonl",
+            "calls/2026/04/23/CA0001/metadata.json",
+            "calls/2026/04/23/CA0001/transcript.jsonl"
+        ]
     );
     for f in ["metadata.json", "transcript.jsonl", "events.jsonl"] {
         assert_eq!(fs::read(dir_a.join(f)).unwrap(), fs::read(dir_b.join(f)).unwrap(), "{f}");
@@ -133,7 +138,11 @@ fn disabled_logger_creates_nothing() {
     let t = TempDir::new("disabled");
     let root = t.path().join("root");
     let env = MapEnv::from_pairs(&[("PATTER_LOG_DIR", root.to_str().unwrap())]);
-    for logger in [CallLogger::new(&Persist::Off, &env).unwrap(), CallLogger::disabled(), CallLogger::new(&Persist::Unset, &MapEnv::default()).unwrap()] {
+    for logger in [
+        CallLogger::new(&Persist::Off, &env).unwrap(),
+        CallLogger::disabled(),
+        CallLogger::new(&Persist::Unset, &MapEnv::default()).unwrap(),
+    ] {
         assert!(!logger.enabled());
         let h = logger.start_call(&start("x", ts("2026-04-23T18:02:12Z")));
         assert!(!h.enabled());
@@ -160,7 +169,9 @@ fn call_crossing_midnight_stays_in_its_start_directory() {
     logger.flush();
     let dir = t.path().join("calls/2026/04/23/late");
     assert_eq!(jsonl_objects(&dir.join("transcript.jsonl")).len(), 1);
-    assert!(fs::read_to_string(dir.join("metadata.json")).unwrap().contains("\"ended_at\": \"2026-04-24T00:01:00.000Z\""));
+    assert!(fs::read_to_string(dir.join("metadata.json"))
+        .unwrap()
+        .contains("\"ended_at\": \"2026-04-24T00:01:00.000Z\""));
     assert!(!t.path().join("calls/2026/04/24").exists());
 }
 
@@ -169,7 +180,20 @@ fn hostile_ids_stay_inside_one_segment_and_never_collide() {
     let t = TempDir::new("hostile");
     let logger = CallLogger::with_config(test_config(t.path())).unwrap();
     let long = "L".repeat(10 * 1024);
-    let ids = ["../../etc/passwd", "a/b", "a_b", "..", ".", "", "nul\0byte", long.as_str(), "通话-ñ", "CON", "aux.txt", "ok-id"];
+    let ids = [
+        "../../etc/passwd",
+        "a/b",
+        "a_b",
+        "..",
+        ".",
+        "",
+        "nul\0byte",
+        long.as_str(),
+        "通话-ñ",
+        "CON",
+        "aux.txt",
+        "ok-id",
+    ];
     let at = ts("2026-04-23T10:00:00Z");
     for id in ids {
         let h = logger.start_call(&start(id, at));

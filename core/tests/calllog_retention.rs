@@ -30,7 +30,7 @@ fn deletes_whole_expired_days_and_empty_parents() {
     make_call(root, "2026/04/21", "d"); // the boundary day: ends 04-22T00:00 == cutoff → expired
     make_call(root, "2026/04/22", "e"); // ends 04-23T00:00 > cutoff → kept
     make_call(root, "2026/04/23", "f"); // today
-    // Things the sweep must not touch: non-numeric names, files at Y/M/D positions.
+                                        // Things the sweep must not touch: non-numeric names, files at Y/M/D positions.
     fs::create_dir_all(root.join("calls/notes")).unwrap();
     fs::write(root.join("calls/2026/readme.txt"), b"keep").unwrap();
     fs::create_dir_all(root.join("calls/2026/04/xx")).unwrap();

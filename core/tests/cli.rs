@@ -47,7 +47,20 @@ fn calls_show_and_cost_over_a_real_log() {
 
     let (code, out, err) = run(&["show", "CA-cli-1", "--dir", dir]);
     assert_eq!(code, 0, "{err}");
-    for want in ["call        CA-cli-1", "cost USD", "turns (time to first byte and the stages", "turn 1: ttfb", "ttfb (heard)", "llm ttft", "█", "transcript", "[1] user", "(barge-in)", "events", "barge_in"] {
+    for want in [
+        "call        CA-cli-1",
+        "cost USD",
+        "turns (time to first byte and the stages",
+        "turn 1: ttfb",
+        "ttfb (heard)",
+        "llm ttft",
+        "█",
+        "transcript",
+        "[1] user",
+        "(barge-in)",
+        "events",
+        "barge_in",
+    ] {
         assert!(out.contains(want), "show lacks {want:?}:\n{out}");
     }
     assert!(out.contains(sim::USER_TURNS[0]), "the transcript is shown as stored");
@@ -60,10 +73,21 @@ fn calls_show_and_cost_over_a_real_log() {
     assert_eq!(code, 0);
     let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(rows.as_array().unwrap().iter().any(|r| r["key"] == "openai (llm)" && r["calls"] == 3), "{json}");
-    let by_category: f64 = serde_json::from_str::<serde_json::Value>(&run(&["cost", "--dir", dir, "--json"]).1).unwrap()
-        .as_array().unwrap().iter().map(|r| r["cost"].as_f64().unwrap()).sum();
-    let by_day: f64 = serde_json::from_str::<serde_json::Value>(&run(&["cost", "--dir", dir, "--by", "day", "--json"]).1).unwrap()
-        .as_array().unwrap().iter().map(|r| r["cost"].as_f64().unwrap()).sum();
+    let by_category: f64 = serde_json::from_str::<serde_json::Value>(&run(&["cost", "--dir", dir, "--json"]).1)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cost"].as_f64().unwrap())
+        .sum();
+    let by_day: f64 =
+        serde_json::from_str::<serde_json::Value>(&run(&["cost", "--dir", dir, "--by", "day", "--json"]).1)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["cost"].as_f64().unwrap())
+            .sum();
     assert!((by_category - by_day).abs() < 1e-5, "{by_category} vs {by_day}");
 
     // Failures: an unknown call, a missing root.

@@ -47,9 +47,17 @@ fn close(a: f64, b: f64) -> bool {
 fn code_overrides_apply_to_every_category_including_llm() {
     let overrides = Overrides::new()
         // LLM: gpt-4o-mini becomes $1 in / $2 out per 1M (cached defaults to the old $0.075)
-        .with_llm_model("openai", "gpt-4o-mini", TokenOverride { input: Some(1.0), output: Some(2.0), cached_input: None })
+        .with_llm_model(
+            "openai",
+            "gpt-4o-mini",
+            TokenOverride { input: Some(1.0), output: Some(2.0), cached_input: None },
+        )
         // LLM: only the cached rate of claude-haiku-4-5 changes; input/output keep $1/$5
-        .with_llm_model("anthropic", "claude-haiku-4-5", TokenOverride { cached_input: Some(0.05), ..Default::default() })
+        .with_llm_model(
+            "anthropic",
+            "claude-haiku-4-5",
+            TokenOverride { cached_input: Some(0.05), ..Default::default() },
+        )
         // a new TTS provider at $0.02 per 1k chars
         .with_price(Category::Tts, "acme", 0.02)
         // Twilio without round-up
@@ -137,7 +145,8 @@ fn explicit_file_beats_env_and_code_beats_file() {
     let t = load_pricing(&opts, &env).expect("loads");
     assert_eq!(t.flat_rate(Category::Tts, "acme", None), Some(0.03)); // code wins
     assert_eq!(t.flat_rate(Category::Stt, "deepgram", None), Some(0.001)); // explicit file, not env
-    assert_eq!(t.flat_rate(Category::Stt, "deepgram", Some("nova-3")), Some(0.0048)); // models kept
+    assert_eq!(t.flat_rate(Category::Stt, "deepgram", Some("nova-3")), Some(0.0048));
+    // models kept
 }
 
 /// Loads `content` as an override file and returns the Corrupt reason (asserting the path).
@@ -213,7 +222,11 @@ fn non_finite_or_negative_code_overrides_are_config_errors() {
             }
             other => panic!("{bad}: expected Config, got {other:?}"),
         }
-        let o = Overrides::new().with_llm_model("openai", "gpt-4o", TokenOverride { cached_input: Some(bad), ..Default::default() });
+        let o = Overrides::new().with_llm_model(
+            "openai",
+            "gpt-4o",
+            TokenOverride { cached_input: Some(bad), ..Default::default() },
+        );
         assert!(matches!(PricingTable::defaults().with_overrides(&o), Err(PatterError::Config { .. })));
     }
     // a token rate on a non-LLM category, a price on an LLM

@@ -42,7 +42,7 @@ fn unsorted_input_and_extreme_p() {
     assert_eq!(percentile(&v, 1.0), Some(50.0)); // h = 4
     assert_eq!(percentile(&v, 0.25), Some(20.0)); // h = 1
     assert_eq!(percentile(&v, 0.5), Some(30.0)); // h = 2
-    // p95 h = 3.8 → 40 + 0.8×10 = 48; p99 h = 3.96 → 40 + 0.96×10 = 49.6
+                                                 // p95 h = 3.8 → 40 + 0.8×10 = 48; p99 h = 3.96 → 40 + 0.96×10 = 49.6
     assert_eq!(latency_summary(&v), summary(30.0, 48.0, 49.6));
     assert_eq!(percentiles(&v, &[0.0, 1.0]), Some(vec![10.0, 50.0]));
 }

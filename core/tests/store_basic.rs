@@ -69,9 +69,26 @@ fn record_json_mirrors_metadata_plus_transcript() {
     assert_eq!(
         keys,
         [
-            "call_id", "direction", "trace_id", "started_at", "ended_at", "duration_ms", "status", "caller", "callee",
-            "telephony_provider", "provider_mode", "agent", "turns", "cost", "latency", "error", "unpriced", "source",
-            "transcript", "events"
+            "call_id",
+            "direction",
+            "trace_id",
+            "started_at",
+            "ended_at",
+            "duration_ms",
+            "status",
+            "caller",
+            "callee",
+            "telephony_provider",
+            "provider_mode",
+            "agent",
+            "turns",
+            "cost",
+            "latency",
+            "error",
+            "unpriced",
+            "source",
+            "transcript",
+            "events"
         ]
     );
     assert_eq!(v["started_at"], "2026-04-23T10:00:00.000Z");
@@ -87,7 +104,10 @@ fn record_json_mirrors_metadata_plus_transcript() {
 fn aggregates() {
     let store = MetricsStore::new(10);
     let empty = store.get_aggregates();
-    assert_eq!((empty.total_calls, empty.total_cost, empty.avg_cost, empty.avg_duration_ms, empty.latency), (0, 0.0, 0.0, None, None));
+    assert_eq!(
+        (empty.total_calls, empty.total_cost, empty.avg_cost, empty.avg_duration_ms, empty.latency),
+        (0, 0.0, 0.0, None, None)
+    );
     finish(&store, "a", "2026-04-23T10:00:00Z", "2026-04-23T10:01:00Z", 60_000, 0.1, Some(400.0));
     finish(&store, "b", "2026-04-23T10:00:00Z", "2026-04-23T10:02:00Z", 120_000, 0.2, None);
     let s = start("f", ts("2026-04-23T10:00:00Z"));

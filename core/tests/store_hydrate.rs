@@ -60,7 +60,11 @@ fn mixed_tree_with_corrupt_entries() {
     write_reference(&root, "2026/04/22", "CAreference");
     let day = "2026/04/23";
     fs::write(call_dir(&root, day, "garbage").join("metadata.json"), b"\x00\xffnot json").unwrap();
-    fs::write(call_dir(&root, day, "truncated").join("metadata.json"), b"{\"call_id\": \"truncated\", \"started_at\": \"2026-").unwrap();
+    fs::write(
+        call_dir(&root, day, "truncated").join("metadata.json"),
+        b"{\"call_id\": \"truncated\", \"started_at\": \"2026-",
+    )
+    .unwrap();
     fs::write(call_dir(&root, day, "array").join("metadata.json"), b"[1, 2, 3]").unwrap();
     fs::write(call_dir(&root, day, "nostart").join("metadata.json"), b"{\"call_id\": \"nostart\"}").unwrap();
     fs::create_dir_all(call_dir(&root, day, "dir-meta").join("metadata.json")).unwrap();
@@ -90,8 +94,11 @@ fn mixed_tree_with_corrupt_entries() {
         // A metadata.json that is a link (to a valid file outside), and a FIFO (must not block).
         let outside = t.path().join("outside");
         write_ours(&outside, "outside-call", "2026-04-23T12:00:00Z", "2026-04-23T12:01:00Z", 1.0);
-        symlink(outside.join("calls/2026/04/23/outside-call/metadata.json"), call_dir(&root, day, "linked-meta").join("metadata.json"))
-            .unwrap();
+        symlink(
+            outside.join("calls/2026/04/23/outside-call/metadata.json"),
+            call_dir(&root, day, "linked-meta").join("metadata.json"),
+        )
+        .unwrap();
         let fifo = call_dir(&root, day, "fifo").join("metadata.json");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: valid NUL-terminated path.
@@ -129,18 +136,32 @@ fn mixed_tree_with_corrupt_entries() {
     assert_eq!(r.summary.latency.unwrap().p95_ms, 870.0);
     assert_eq!(r.summary.cost.unwrap().total, 0.1234);
     let texts: Vec<_> = r.transcript.iter().map(|e| (e.role.as_str(), e.text.as_str(), e.interrupted)).collect();
-    assert_eq!(texts, [("user", "I need help", false), ("assistant", "Sure, with what?", false), ("user", "my bill", false), ("assistant", "", true)]);
+    assert_eq!(
+        texts,
+        [
+            ("user", "I need help", false),
+            ("assistant", "Sure, with what?", false),
+            ("user", "my bill", false),
+            ("assistant", "", true)
+        ]
+    );
     assert_eq!(r.transcript[1].latency.unwrap().ttfb_ms, Some(590.0));
     assert_eq!(r.events[0].kind, "barge_in");
 
     let c = store.get_call("crashed").unwrap();
-    assert_eq!((c.summary.status.as_str(), c.summary.ended_at.clone(), c.summary.duration_ms), ("abandoned", None, None));
+    assert_eq!(
+        (c.summary.status.as_str(), c.summary.ended_at.clone(), c.summary.duration_ms),
+        ("abandoned", None, None)
+    );
     assert_eq!(c.transcript.len(), 1, "the garbage line and the torn tail are skipped");
     let (_, _, jr) = patter_core::store::read_call_files(&crashed);
     assert_eq!((jr.bad_lines, jr.torn_tails, jr.truncated_files), (1, 1, 0));
     let agg = store.get_aggregates();
     assert_eq!((agg.total_calls, agg.completed, agg.abandoned), (4, 3, 1));
-    assert_eq!(agg.avg_duration_ms, Some((60_000.0 + 120_000.0 + 95_479.0) / 3.0 * 10.0).map(|v: f64| v.round() / 10.0));
+    assert_eq!(
+        agg.avg_duration_ms,
+        Some((60_000.0 + 120_000.0 + 95_479.0) / 3.0 * 10.0).map(|v: f64| v.round() / 10.0)
+    );
 
     // Idempotent: nothing new the second time, and it does not read past the ring either.
     let again = store.hydrate_report(&root);

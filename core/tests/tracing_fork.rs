@@ -80,7 +80,8 @@ fn forked_children_never_block_and_export_and_write_their_own_calls() {
     let env = MapEnv::from_pairs(&[("PATTER_OTEL_ENABLED", "1")]);
     let opts = TracingOptions { disable_otlp: true, file: Some(spans_file.clone()), ..Default::default() };
     assert!(tr::init_tracing_with_env(&opts, &env).unwrap());
-    let logger = CallLogger::new(&Persist::Path(root.join("log").to_string_lossy().into_owned()), &MapEnv::default()).unwrap();
+    let logger =
+        CallLogger::new(&Persist::Path(root.join("log").to_string_lossy().into_owned()), &MapEnv::default()).unwrap();
 
     // A parent thread makes spans and writes calls the whole time, so locks are held at fork.
     let stop = Arc::new(AtomicBool::new(false));
@@ -120,7 +121,12 @@ fn forked_children_never_block_and_export_and_write_their_own_calls() {
     let elapsed = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     let parent_calls = busy.join().unwrap();
-    assert!(failures.is_empty(), "{} of {FORKS} children failed: {:?}", failures.len(), &failures[..failures.len().min(10)]);
+    assert!(
+        failures.is_empty(),
+        "{} of {FORKS} children failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
     assert!(parent_calls > 0);
 
     // The parent's pipeline is unaffected.
@@ -154,7 +160,9 @@ fn forked_children_never_block_and_export_and_write_their_own_calls() {
     // Every child's call reached the disk.
     let written = call_dirs(&root.join("log").join("calls"))
         .iter()
-        .filter(|d| d.file_name().unwrap().to_string_lossy().starts_with("CA-child-") && d.join("metadata.json").is_file())
+        .filter(|d| {
+            d.file_name().unwrap().to_string_lossy().starts_with("CA-child-") && d.join("metadata.json").is_file()
+        })
         .count();
     assert_eq!(written, FORKS, "every child's call reached the disk");
     eprintln!("{FORKS} forks with a busy parent in {elapsed:?}; parent made {parent_calls} calls meanwhile");

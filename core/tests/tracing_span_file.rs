@@ -55,13 +55,17 @@ fn sigkill_loop_across_processes_leaves_only_whole_lines() {
     let last = lines.pop().unwrap(); // after the final '\n' (empty) or the last writer's fragment
     let (mut whole, mut spans) = (0, 0);
     for (i, line) in lines.iter().enumerate() {
-        let v: serde_json::Value = serde_json::from_slice(line)
-            .unwrap_or_else(|e| panic!("line {i} of {} ({} bytes) is not one whole request: {e}", lines.len(), line.len()));
+        let v: serde_json::Value = serde_json::from_slice(line).unwrap_or_else(|e| {
+            panic!("line {i} of {} ({} bytes) is not one whole request: {e}", lines.len(), line.len())
+        });
         spans += v["resourceSpans"][0]["scopeSpans"][0]["spans"].as_array().map_or(0, |a| a.len());
         whole += 1;
     }
     assert!(serde_json::from_slice::<serde_json::Value>(last).is_err() || last.is_empty());
-    assert!(kills >= 20 && whole > 50 && spans > 10_000, "too little happened to prove anything: {kills} kills, {whole} lines, {spans} spans");
+    assert!(
+        kills >= 20 && whole > 50 && spans > 10_000,
+        "too little happened to prove anything: {kills} kills, {whole} lines, {spans} spans"
+    );
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&file), 0o600, "span file mode");
     assert_eq!(mode(file.parent().unwrap()), 0o700, "created directory mode");

@@ -24,8 +24,7 @@ fn call_of(call: *const patter_call_t) -> FfiResult<Arc<Call>> {
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T) -> FfiResult<String> {
-    serde_json::to_string(value)
-        .map_err(|e| FfiError::new(patter_status::PATTER_STATUS_INTERNAL, e.to_string()))
+    serde_json::to_string(value).map_err(|e| FfiError::new(patter_status::PATTER_STATUS_INTERNAL, e.to_string()))
 }
 
 /// Registers a new span and writes its handle.
@@ -73,10 +72,7 @@ pub extern "C" fn patter_call_free(call: *mut patter_call_t) -> patter_status {
 /// 1-based number. Optional: a service span started with no open turn opens one. NULL
 /// `call`: `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_start_turn(
-    call: *mut patter_call_t,
-    out_turn: *mut u32,
-) -> patter_status {
+pub unsafe extern "C" fn patter_call_start_turn(call: *mut patter_call_t, out_turn: *mut u32) -> patter_status {
     guard(|| {
         let n = call_of(call)?.start_turn()?;
         unsafe { write_opt(out_turn, n) };
@@ -95,10 +91,7 @@ pub extern "C" fn patter_call_end_turn(call: *mut patter_call_t) -> patter_statu
 /// Writes the number of the open turn to `*out_turn`, or 0 when no turn is open. NULL `call`
 /// or `out_turn`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_current_turn(
-    call: *const patter_call_t,
-    out_turn: *mut u32,
-) -> patter_status {
+pub unsafe extern "C" fn patter_call_current_turn(call: *const patter_call_t, out_turn: *mut u32) -> patter_status {
     guard(|| {
         require_out(out_turn, "out_turn")?;
         let n = call_of(call)?.current_turn().unwrap_or(0);
@@ -214,8 +207,7 @@ pub unsafe extern "C" fn patter_call_bargein(
     guard(|| {
         require_out(out_span, "out_span")?;
         let c = call_of(call)?;
-        let t = unsafe { opt_str_arg(cancelled_text, cancelled_text_len, "cancelled_text") }?
-            .unwrap_or("");
+        let t = unsafe { opt_str_arg(cancelled_text, cancelled_text_len, "cancelled_text") }?.unwrap_or("");
         let span = c.bargein(t)?;
         unsafe { give_span(out_span, span) }
     })
@@ -335,9 +327,9 @@ pub unsafe extern "C" fn patter_call_end_record_json(
 ) -> patter_status {
     guard(|| {
         require_out(out_json, "out_json")?;
-        let end = call_of(call)?.ended().ok_or_else(|| {
-            FfiError::new(patter_status::PATTER_STATUS_STATE, "the call has not ended")
-        })?;
+        let end = call_of(call)?
+            .ended()
+            .ok_or_else(|| FfiError::new(patter_status::PATTER_STATUS_STATE, "the call has not ended"))?;
         unsafe { give_string(out_json, to_json(&end)?, "out_json") }
     })
 }
@@ -395,10 +387,7 @@ pub unsafe extern "C" fn patter_call_trace_id(
 /// `patter_string_free`). NULL `call` or `out_side`: `PATTER_STATUS_NULL_POINTER`.
 /// Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_side(
-    call: *const patter_call_t,
-    out_side: *mut *mut c_char,
-) -> patter_status {
+pub unsafe extern "C" fn patter_call_side(call: *const patter_call_t, out_side: *mut *mut c_char) -> patter_status {
     guard(|| {
         require_out(out_side, "out_side")?;
         let side = call_of(call)?.side().to_string();
@@ -423,10 +412,7 @@ pub unsafe extern "C" fn patter_call_is_recording(
 /// Writes whether the call has ended to `*out_ended`. NULL `call` or `out_ended`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_is_ended(
-    call: *const patter_call_t,
-    out_ended: *mut bool,
-) -> patter_status {
+pub unsafe extern "C" fn patter_call_is_ended(call: *const patter_call_t, out_ended: *mut bool) -> patter_status {
     guard(|| {
         require_out(out_ended, "out_ended")?;
         let e = call_of(call)?.is_ended();

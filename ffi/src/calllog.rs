@@ -67,21 +67,11 @@ pub unsafe extern "C" fn patter_call_logger_new(
         let persist = match (persist, p) {
             (3, None) => return Err(FfiError::null("path")),
             (3, Some(p)) => Persist::Path(p.to_string()),
-            (0..=2, Some(_)) => {
-                return Err(FfiError::invalid(
-                    "path",
-                    "is only allowed with PATTER_PERSIST_PATH",
-                ))
-            }
+            (0..=2, Some(_)) => return Err(FfiError::invalid("path", "is only allowed with PATTER_PERSIST_PATH")),
             (0, None) => Persist::Unset,
             (1, None) => Persist::Off,
             (2, None) => Persist::PlatformDefault,
-            (other, _) => {
-                return Err(FfiError::invalid(
-                    "persist",
-                    format!("{other} is not a patter_persist"),
-                ))
-            }
+            (other, _) => return Err(FfiError::invalid("persist", format!("{other} is not a patter_persist"))),
         };
         let logger = CallLogger::new(&persist, &ProcessEnv)?;
         unsafe { give_logger(out, logger) }
@@ -93,9 +83,7 @@ pub unsafe extern "C" fn patter_call_logger_new(
 /// receives a handle to free with `patter_call_logger_free` (the logger itself lives on).
 /// NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_logger_from_env(
-    out: *mut *mut patter_call_logger_t,
-) -> patter_status {
+pub unsafe extern "C" fn patter_call_logger_from_env(out: *mut *mut patter_call_logger_t) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
         unsafe { give_logger(out, CallLogger::from_env()) }
@@ -106,9 +94,7 @@ pub unsafe extern "C" fn patter_call_logger_from_env(
 /// `PATTER_PERSIST_OFF`). On success `*out` receives a handle to free with
 /// `patter_call_logger_free`. NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_call_logger_disabled(
-    out: *mut *mut patter_call_logger_t,
-) -> patter_status {
+pub unsafe extern "C" fn patter_call_logger_disabled(out: *mut *mut patter_call_logger_t) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
         unsafe { give_logger(out, CallLogger::disabled()) }
@@ -141,9 +127,7 @@ pub unsafe extern "C" fn patter_call_logger_root(
         require_out(out_root, "out_root")?;
         let l = logger_of(logger)?;
         match l.root() {
-            Some(r) => unsafe {
-                give_string(out_root, r.to_string_lossy().into_owned(), "out_root")
-            },
+            Some(r) => unsafe { give_string(out_root, r.to_string_lossy().into_owned(), "out_root") },
             None => unsafe { write_out(out_root, std::ptr::null_mut(), "out_root") },
         }
     })

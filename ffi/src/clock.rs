@@ -19,10 +19,7 @@ pub(crate) static CLOCKS: Registry<ManualClock> = Registry::new(Kind::Clock);
 /// `patter_clock_set_ms`. On success `*out` receives a handle to free with `patter_clock_free`.
 /// NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_manual_clock_new(
-    epoch_ms: u64,
-    out: *mut *mut patter_clock_t,
-) -> patter_status {
+pub unsafe extern "C" fn patter_manual_clock_new(epoch_ms: u64, out: *mut *mut patter_clock_t) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
         let t = CLOCKS.insert(ManualClock::new(Timestamp::from_millis(epoch_ms)));
@@ -45,9 +42,7 @@ pub extern "C" fn patter_clock_advance_ms(clock: *mut patter_clock_t, ms: u64) -
 #[no_mangle]
 pub extern "C" fn patter_clock_set_ms(clock: *mut patter_clock_t, epoch_ms: u64) -> patter_status {
     guard(|| {
-        CLOCKS
-            .get(token(clock), "clock")?
-            .set(Timestamp::from_millis(epoch_ms));
+        CLOCKS.get(token(clock), "clock")?.set(Timestamp::from_millis(epoch_ms));
         Ok(())
     })
 }
@@ -55,10 +50,7 @@ pub extern "C" fn patter_clock_set_ms(clock: *mut patter_clock_t, epoch_ms: u64)
 /// Writes the clock's current time, in milliseconds since the epoch, to `*out_ms`. NULL
 /// `clock` or `out_ms`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_clock_now_ms(
-    clock: *const patter_clock_t,
-    out_ms: *mut u64,
-) -> patter_status {
+pub unsafe extern "C" fn patter_clock_now_ms(clock: *const patter_clock_t, out_ms: *mut u64) -> patter_status {
     guard(|| {
         require_out(out_ms, "out_ms")?;
         let now = CLOCKS.get(token(clock), "clock")?.now().as_millis();

@@ -22,7 +22,13 @@ pub const PATTER_DIAGNOSTIC_ERROR: i32 = 2;
 /// rate limit (one per code per 10 s) held back since the previous one. The strings are
 /// NUL-terminated UTF-8, valid only during the call.
 pub type patter_diagnostic_fn = Option<
-    unsafe extern "C" fn(user_data: *mut c_void, level: i32, code: *const c_char, message: *const c_char, suppressed: u64),
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        level: i32,
+        code: *const c_char,
+        message: *const c_char,
+        suppressed: u64,
+    ),
 >;
 
 /// Called once with `user_data` when a diagnostics callback is replaced: the place to free
@@ -68,7 +74,9 @@ pub extern "C" fn patter_set_diagnostics_callback(
 ) -> patter_status {
     guard(|| {
         match callback {
-            Some(callback) => core::set_handler(Arc::new(CHandler { callback, release, user_data: user_data as usize })),
+            Some(callback) => {
+                core::set_handler(Arc::new(CHandler { callback, release, user_data: user_data as usize }))
+            }
             None => core::set_stderr(),
         }
         Ok(())

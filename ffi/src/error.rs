@@ -14,35 +14,23 @@ pub(crate) struct FfiError {
 
 impl FfiError {
     pub(crate) fn new(status: patter_status, message: impl Into<String>) -> Self {
-        FfiError {
-            status,
-            message: message.into(),
-        }
+        FfiError { status, message: message.into() }
     }
 
     /// A required pointer argument was NULL.
     pub(crate) fn null(name: &str) -> Self {
-        FfiError::new(
-            patter_status::PATTER_STATUS_NULL_POINTER,
-            format!("`{name}` must not be NULL"),
-        )
+        FfiError::new(patter_status::PATTER_STATUS_NULL_POINTER, format!("`{name}` must not be NULL"))
     }
 
     /// A malformed argument.
     pub(crate) fn invalid(name: &str, reason: impl std::fmt::Display) -> Self {
-        FfiError::new(
-            patter_status::PATTER_STATUS_INVALID_ARGUMENT,
-            format!("invalid argument `{name}`: {reason}"),
-        )
+        FfiError::new(patter_status::PATTER_STATUS_INVALID_ARGUMENT, format!("invalid argument `{name}`: {reason}"))
     }
 }
 
 impl From<PatterError> for FfiError {
     fn from(e: PatterError) -> Self {
-        FfiError {
-            status: status_of(&e),
-            message: e.to_string(),
-        }
+        FfiError { status: status_of(&e), message: e.to_string() }
     }
 }
 
@@ -67,7 +55,5 @@ pub(crate) fn set_last_error(message: &str) {
 #[no_mangle]
 pub extern "C" fn patter_last_error() -> *const c_char {
     static EMPTY: &[u8] = b"\0";
-    LAST_ERROR
-        .try_with(|slot| slot.borrow().as_ptr())
-        .unwrap_or(EMPTY.as_ptr().cast())
+    LAST_ERROR.try_with(|slot| slot.borrow().as_ptr()).unwrap_or(EMPTY.as_ptr().cast())
 }

@@ -97,12 +97,7 @@ fn exporter(
     formats: u32,
 ) -> FfiResult<Arc<dyn SpanCallback>> {
     let export = export.ok_or_else(|| FfiError::null("export"))?;
-    Ok(Arc::new(CExporter {
-        export,
-        release,
-        user_data: user_data as usize,
-        formats,
-    }))
+    Ok(Arc::new(CExporter { export, release, user_data: user_data as usize, formats }))
 }
 
 /// Attaches a custom span exporter: from now on every span is recorded and each batch is
@@ -128,16 +123,9 @@ pub unsafe extern "C" fn patter_attach_span_exporter(
     guard(|| {
         let side = unsafe { opt_str_arg(side, side_len, "side") }?;
         if formats & !(PATTER_EXPORT_JSON | PATTER_EXPORT_PROTOBUF) != 0 {
-            return Err(FfiError::invalid(
-                "formats",
-                format!("unknown flags in {formats:#x}"),
-            ));
+            return Err(FfiError::invalid("formats", format!("unknown flags in {formats:#x}")));
         }
-        let formats = if formats == 0 {
-            PATTER_EXPORT_JSON
-        } else {
-            formats
-        };
+        let formats = if formats == 0 { PATTER_EXPORT_JSON } else { formats };
         let cb = exporter(export, release, user_data, formats)?;
         let attached = patter_core::tracing::attach_span_exporter(cb, side)?;
         unsafe { write_opt(out_attached, attached) };

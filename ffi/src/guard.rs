@@ -44,9 +44,7 @@ mod tests {
     use std::ffi::CStr;
 
     fn last() -> String {
-        unsafe { CStr::from_ptr(patter_last_error()) }
-            .to_string_lossy()
-            .into_owned()
+        unsafe { CStr::from_ptr(patter_last_error()) }.to_string_lossy().into_owned()
     }
 
     #[test]

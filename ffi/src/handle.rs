@@ -72,10 +72,7 @@ pub(crate) struct Registry<T> {
 impl<T> Registry<T> {
     /// An empty registry for handles of `kind`.
     pub(crate) const fn new(kind: Kind) -> Self {
-        Registry {
-            kind,
-            shards: [const { RwLock::new(BTreeMap::new()) }; SHARDS],
-        }
+        Registry { kind, shards: [const { RwLock::new(BTreeMap::new()) }; SHARDS] }
     }
 
     fn shard(&self, token: usize) -> &RwLock<BTreeMap<usize, Arc<T>>> {
@@ -100,16 +97,9 @@ impl<T> Registry<T> {
         let msg = match Kind::from_tag(token & TAG_MASK) {
             _ if token == 0 => return FfiError::null(arg),
             Some(k) if k != self.kind => {
-                format!(
-                    "`{arg}` is a {}* where a {}* is expected",
-                    k.c_name(),
-                    self.kind.c_name()
-                )
+                format!("`{arg}` is a {}* where a {}* is expected", k.c_name(), self.kind.c_name())
             }
-            _ => format!(
-                "`{arg}` is not a live {}* (already freed, or never created)",
-                self.kind.c_name()
-            ),
+            _ => format!("`{arg}` is not a live {}* (already freed, or never created)", self.kind.c_name()),
         };
         FfiError::new(patter_status::PATTER_STATUS_INVALID_HANDLE, msg)
     }
@@ -120,10 +110,7 @@ impl<T> Registry<T> {
             return Err(FfiError::null(arg));
         }
         let shard = self.shard(token).read().unwrap_or_else(|p| p.into_inner());
-        shard
-            .get(&token)
-            .cloned()
-            .ok_or_else(|| self.miss(token, arg))
+        shard.get(&token).cloned().ok_or_else(|| self.miss(token, arg))
     }
 
     /// Unregisters `token` and returns its object (dropped by the caller, outside the lock).
@@ -162,24 +149,13 @@ mod tests {
         assert_eq!(*A.get(t, "h").unwrap(), 5);
         let e = B.get(t, "h").unwrap_err();
         assert_eq!(e.status, patter_status::PATTER_STATUS_INVALID_HANDLE);
-        assert!(
-            e.message
-                .contains("patter_clock_t* where a patter_metrics_store_t*"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("patter_clock_t* where a patter_metrics_store_t*"), "{}", e.message);
         assert!(A.remove(t, "h").is_ok());
         let e = A.remove(t, "h").unwrap_err();
         assert_eq!(e.status, patter_status::PATTER_STATUS_INVALID_HANDLE);
         assert!(e.message.contains("already freed"));
-        assert_eq!(
-            A.get(0, "h").unwrap_err().status,
-            patter_status::PATTER_STATUS_NULL_POINTER
-        );
-        assert_eq!(
-            A.get(12345 << 4 | 0xf, "h").unwrap_err().status,
-            patter_status::PATTER_STATUS_INVALID_HANDLE
-        );
+        assert_eq!(A.get(0, "h").unwrap_err().status, patter_status::PATTER_STATUS_NULL_POINTER);
+        assert_eq!(A.get(12345 << 4 | 0xf, "h").unwrap_err().status, patter_status::PATTER_STATUS_INVALID_HANDLE);
         let t2 = A.insert(6);
         assert_ne!(t, t2, "tokens are never reused");
     }

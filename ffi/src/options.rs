@@ -42,18 +42,13 @@ pub(crate) fn direction_arg(direction: i32) -> FfiResult<Direction> {
         1 => Ok(Direction::Outbound),
         other => Err(FfiError::invalid(
             "direction",
-            format!(
-                "{other} is neither PATTER_DIRECTION_INBOUND (0) nor PATTER_DIRECTION_OUTBOUND (1)"
-            ),
+            format!("{other} is neither PATTER_DIRECTION_INBOUND (0) nor PATTER_DIRECTION_OUTBOUND (1)"),
         )),
     }
 }
 
 /// Runs `f` on the options behind `opts`.
-fn with_opts(
-    opts: *mut patter_call_options_t,
-    f: impl FnOnce(&mut CallOptions) -> FfiResult<()>,
-) -> FfiResult<()> {
+fn with_opts(opts: *mut patter_call_options_t, f: impl FnOnce(&mut CallOptions) -> FfiResult<()>) -> FfiResult<()> {
     let o = OPTIONS.get(token(opts), "opts")?;
     let mut guard = o.lock().unwrap_or_else(|p| p.into_inner());
     f(&mut guard)
@@ -160,11 +155,7 @@ pub unsafe extern "C" fn patter_call_options_set_telephony_provider(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "telephony_provider", |o, v| {
-            o.telephony_provider = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "telephony_provider", |o, v| o.telephony_provider = v) }
 }
 
 /// Sets the agent's provider in metadata.json (`agent.provider`). `value` NULL clears it.
@@ -175,11 +166,7 @@ pub unsafe extern "C" fn patter_call_options_set_agent_provider(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "agent_provider", |o, v| {
-            o.agent.provider = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "agent_provider", |o, v| o.agent.provider = v) }
 }
 
 /// Sets the agent's LLM or realtime model (`agent.model`). `value` NULL clears it. NULL
@@ -190,11 +177,7 @@ pub unsafe extern "C" fn patter_call_options_set_agent_model(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "agent_model", |o, v| {
-            o.agent.model = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "agent_model", |o, v| o.agent.model = v) }
 }
 
 /// Sets the agent's TTS voice (`agent.voice`). `value` NULL clears it. NULL `opts`:
@@ -205,11 +188,7 @@ pub unsafe extern "C" fn patter_call_options_set_agent_voice(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "agent_voice", |o, v| {
-            o.agent.voice = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "agent_voice", |o, v| o.agent.voice = v) }
 }
 
 /// Sets the conversation language (`agent.language`). `value` NULL clears it. NULL `opts`:
@@ -220,11 +199,7 @@ pub unsafe extern "C" fn patter_call_options_set_agent_language(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "agent_language", |o, v| {
-            o.agent.language = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "agent_language", |o, v| o.agent.language = v) }
 }
 
 /// Sets the STT provider of a pipeline agent (`agent.stt_provider`). `value` NULL clears
@@ -235,11 +210,7 @@ pub unsafe extern "C" fn patter_call_options_set_agent_stt_provider(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "agent_stt_provider", |o, v| {
-            o.agent.stt_provider = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "agent_stt_provider", |o, v| o.agent.stt_provider = v) }
 }
 
 /// Sets the TTS provider of a pipeline agent (`agent.tts_provider`). `value` NULL clears
@@ -250,11 +221,7 @@ pub unsafe extern "C" fn patter_call_options_set_agent_tts_provider(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "agent_tts_provider", |o, v| {
-            o.agent.tts_provider = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "agent_tts_provider", |o, v| o.agent.tts_provider = v) }
 }
 
 /// Sets the LLM provider of a pipeline agent (`agent.llm_provider`). `value` NULL clears
@@ -265,11 +232,7 @@ pub unsafe extern "C" fn patter_call_options_set_agent_llm_provider(
     value: *const c_char,
     value_len: usize,
 ) -> patter_status {
-    unsafe {
-        set_string(opts, value, value_len, "agent_llm_provider", |o, v| {
-            o.agent.llm_provider = v
-        })
-    }
+    unsafe { set_string(opts, value, value_len, "agent_llm_provider", |o, v| o.agent.llm_provider = v) }
 }
 
 /// Makes the call a realtime (speech-to-speech) session: its duration is billed as realtime
@@ -307,11 +270,7 @@ pub extern "C" fn patter_call_options_set_clock(
     clock: *const patter_clock_t,
 ) -> patter_status {
     guard(|| {
-        let c = if clock.is_null() {
-            None
-        } else {
-            Some(CLOCKS.get(token(clock), "clock")?)
-        };
+        let c = if clock.is_null() { None } else { Some(CLOCKS.get(token(clock), "clock")?) };
         with_opts(opts, |o| {
             o.clock = c.map(|c| c as Arc<dyn patter_core::clock::Clock>);
             Ok(())
@@ -324,10 +283,7 @@ pub extern "C" fn patter_call_options_set_clock(
 /// language). Calls started from the same options share one sequence. NULL `opts`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn patter_call_options_set_sequential_ids(
-    opts: *mut patter_call_options_t,
-    seed: u64,
-) -> patter_status {
+pub extern "C" fn patter_call_options_set_sequential_ids(opts: *mut patter_call_options_t, seed: u64) -> patter_status {
     guard(|| {
         with_opts(opts, |o| {
             o.ids = Some(Arc::new(SequentialIds::new(seed)));
@@ -339,9 +295,7 @@ pub extern "C" fn patter_call_options_set_sequential_ids(
 /// Makes calls started from these options use random ids again (the default). NULL `opts`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn patter_call_options_set_random_ids(
-    opts: *mut patter_call_options_t,
-) -> patter_status {
+pub extern "C" fn patter_call_options_set_random_ids(opts: *mut patter_call_options_t) -> patter_status {
     guard(|| {
         with_opts(opts, |o| {
             o.ids = None;
@@ -359,11 +313,7 @@ pub extern "C" fn patter_call_options_set_store(
     store: *const patter_metrics_store_t,
 ) -> patter_status {
     guard(|| {
-        let s = if store.is_null() {
-            None
-        } else {
-            Some(STORES.get(token(store), "store")?)
-        };
+        let s = if store.is_null() { None } else { Some(STORES.get(token(store), "store")?) };
         with_opts(opts, |o| {
             o.store = s;
             Ok(())
@@ -381,11 +331,7 @@ pub extern "C" fn patter_call_options_set_logger(
     logger: *const patter_call_logger_t,
 ) -> patter_status {
     guard(|| {
-        let l = if logger.is_null() {
-            None
-        } else {
-            Some(LOGGERS.get(token(logger), "logger")?)
-        };
+        let l = if logger.is_null() { None } else { Some(LOGGERS.get(token(logger), "logger")?) };
         with_opts(opts, |o| {
             o.logger = l.map(|l| (*l).clone());
             Ok(())
@@ -403,11 +349,7 @@ pub extern "C" fn patter_call_options_set_pricing(
     pricing: *const patter_pricing_t,
 ) -> patter_status {
     guard(|| {
-        let p = if pricing.is_null() {
-            None
-        } else {
-            Some(PRICINGS.get(token(pricing), "pricing")?)
-        };
+        let p = if pricing.is_null() { None } else { Some(PRICINGS.get(token(pricing), "pricing")?) };
         with_opts(opts, |o| {
             o.pricing = p;
             Ok(())

@@ -59,10 +59,7 @@ pub unsafe extern "C" fn patter_pricing_load(
     guard(|| {
         require_out(out, "out")?;
         let p = unsafe { opt_str_arg(path, path_len, "path") }?;
-        let opts = PricingOptions {
-            file: p.map(Into::into),
-            overrides: None,
-        };
+        let opts = PricingOptions { file: p.map(Into::into), overrides: None };
         let table = load_pricing(&opts, &ProcessEnv)?;
         unsafe { give_table(out, table) }
     })
@@ -181,22 +178,9 @@ pub unsafe extern "C" fn patter_pricing_cost(
         let cost = match category {
             0 => t.telephony_cost(p, direction_arg(direction)?, amount),
             1 => t.stt_cost(p, m, amount),
-            2 => t.tts_cost(
-                p,
-                m,
-                if amount.is_finite() && amount > 0.0 {
-                    amount as u64
-                } else {
-                    0
-                },
-            ),
+            2 => t.tts_cost(p, m, if amount.is_finite() && amount > 0.0 { amount as u64 } else { 0 }),
             3 => t.realtime_cost(p, m, amount),
-            other => {
-                return Err(FfiError::invalid(
-                    "category",
-                    format!("{other} is not a patter_cost_category"),
-                ))
-            }
+            other => return Err(FfiError::invalid("category", format!("{other} is not a patter_cost_category"))),
         };
         let usd = cost.ok_or_else(|| unpriced(p, m))?;
         unsafe { write_out(out_usd, usd, "out_usd") }
@@ -224,9 +208,7 @@ pub unsafe extern "C" fn patter_pricing_llm_cost(
         let t = PRICINGS.get(token(pricing), "pricing")?;
         let p = unsafe { str_arg(provider, provider_len, "provider") }?;
         let m = unsafe { opt_str_arg(model, model_len, "model") }?;
-        let usd = t
-            .llm_cost(p, m, input_tokens, output_tokens, cached_input_tokens)
-            .ok_or_else(|| unpriced(p, m))?;
+        let usd = t.llm_cost(p, m, input_tokens, output_tokens, cached_input_tokens).ok_or_else(|| unpriced(p, m))?;
         unsafe { write_out(out_usd, usd, "out_usd") }
     })
 }
@@ -236,10 +218,7 @@ fn unpriced(provider: &str, model: Option<&str>) -> FfiError {
         Some(m) => format!("{provider}/{m}"),
         None => provider.to_string(),
     };
-    FfiError::new(
-        patter_status::PATTER_STATUS_NOT_FOUND,
-        format!("no price for {what:?}"),
-    )
+    FfiError::new(patter_status::PATTER_STATUS_NOT_FOUND, format!("no price for {what:?}"))
 }
 
 /// Frees a pricing handle. Options and calls that use the table keep it alive. NULL is a no-op
@@ -259,9 +238,5 @@ pub extern "C" fn patter_pricing_free(pricing: *mut patter_pricing_t) -> patter_
 #[no_mangle]
 pub extern "C" fn patter_pricing_version() -> *const c_char {
     static VERSION: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
-    VERSION
-        .get_or_init(|| {
-            std::ffi::CString::new(patter_core::pricing::PRICING_VERSION).unwrap_or_default()
-        })
-        .as_ptr()
+    VERSION.get_or_init(|| std::ffi::CString::new(patter_core::pricing::PRICING_VERSION).unwrap_or_default()).as_ptr()
 }

@@ -36,10 +36,7 @@ pub enum patter_span_kind {
 pub(crate) static SPANS: Registry<Mutex<Span>> = Registry::new(Kind::Span);
 
 /// Runs `f` on the span behind `span`.
-fn with_span<T>(
-    span: *const patter_span_t,
-    f: impl FnOnce(&mut Span) -> FfiResult<T>,
-) -> FfiResult<T> {
+fn with_span<T>(span: *const patter_span_t, f: impl FnOnce(&mut Span) -> FfiResult<T>) -> FfiResult<T> {
     let s = SPANS.get(token(span), "span")?;
     let mut g: MutexGuard<'_, Span> = s.lock().unwrap_or_else(|p| p.into_inner());
     f(&mut g)
@@ -73,10 +70,7 @@ pub unsafe extern "C" fn patter_span_transcript(
 /// `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`. NULL `span`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn patter_span_silence_ms(
-    span: *mut patter_span_t,
-    silence_ms: f64,
-) -> patter_status {
+pub extern "C" fn patter_span_silence_ms(span: *mut patter_span_t, silence_ms: f64) -> patter_status {
     guard(|| with_span(span, |s| Ok(s.silence_ms(silence_ms)?)))
 }
 
@@ -100,11 +94,7 @@ pub extern "C" fn patter_span_usage(
     output_tokens: u64,
     cached_input_tokens: u64,
 ) -> patter_status {
-    guard(|| {
-        with_span(span, |s| {
-            Ok(s.usage(input_tokens, output_tokens, cached_input_tokens)?)
-        })
-    })
+    guard(|| with_span(span, |s| Ok(s.usage(input_tokens, output_tokens, cached_input_tokens)?)))
 }
 
 /// TTS: the first audio byte of this sentence is out (the turn's first one sets the turn's
@@ -163,10 +153,7 @@ pub extern "C" fn patter_span_end(span: *mut patter_span_t) -> patter_status {
 /// Writes whether the span has ended to `*out_ended`. NULL `span` or `out_ended`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_span_is_ended(
-    span: *const patter_span_t,
-    out_ended: *mut bool,
-) -> patter_status {
+pub unsafe extern "C" fn patter_span_is_ended(span: *const patter_span_t, out_ended: *mut bool) -> patter_status {
     guard(|| {
         require_out(out_ended, "out_ended")?;
         let e = with_span(span, |s| Ok(s.is_ended()))?;
@@ -177,10 +164,7 @@ pub unsafe extern "C" fn patter_span_is_ended(
 /// Writes the span's kind (a `patter_span_kind` value) to `*out_kind`. NULL `span` or
 /// `out_kind`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_span_get_kind(
-    span: *const patter_span_t,
-    out_kind: *mut i32,
-) -> patter_status {
+pub unsafe extern "C" fn patter_span_get_kind(span: *const patter_span_t, out_kind: *mut i32) -> patter_status {
     guard(|| {
         require_out(out_kind, "out_kind")?;
         let k = with_span(span, |s| {
@@ -200,10 +184,7 @@ pub unsafe extern "C" fn patter_span_get_kind(
 /// Writes the 1-based number of the turn the span belongs to to `*out_turn`. NULL `span` or
 /// `out_turn`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_span_turn(
-    span: *const patter_span_t,
-    out_turn: *mut u32,
-) -> patter_status {
+pub unsafe extern "C" fn patter_span_turn(span: *const patter_span_t, out_turn: *mut u32) -> patter_status {
     guard(|| {
         require_out(out_turn, "out_turn")?;
         let t = with_span(span, |s| Ok(s.turn()))?;

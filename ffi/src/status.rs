@@ -90,11 +90,8 @@ pub(crate) fn status_of(e: &PatterError) -> patter_status {
 /// know. The pointer is valid for the life of the process; do not free it. Never fails.
 #[no_mangle]
 pub extern "C" fn patter_status_string(status: i32) -> *const c_char {
-    let name = ALL_STATUSES
-        .iter()
-        .find(|s| **s as i32 == status)
-        .map(|s| s.name())
-        .unwrap_or("PATTER_STATUS_UNKNOWN\0");
+    let name =
+        ALL_STATUSES.iter().find(|s| **s as i32 == status).map(|s| s.name()).unwrap_or("PATTER_STATUS_UNKNOWN\0");
     name.as_ptr().cast()
 }
 
@@ -107,9 +104,7 @@ mod tests {
     fn names_match_values() {
         for (i, s) in ALL_STATUSES.iter().enumerate() {
             assert_eq!(*s as i32, i as i32);
-            let name = unsafe { CStr::from_ptr(patter_status_string(i as i32)) }
-                .to_str()
-                .unwrap();
+            let name = unsafe { CStr::from_ptr(patter_status_string(i as i32)) }.to_str().unwrap();
             assert_eq!(name, format!("{s:?}"));
         }
         let unknown = unsafe { CStr::from_ptr(patter_status_string(-7)) };

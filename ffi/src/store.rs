@@ -83,12 +83,7 @@ pub unsafe extern "C" fn patter_metrics_store_new_with_redaction(
             0 => "mask",
             1 => "full",
             2 => "hash_only",
-            other => {
-                return Err(FfiError::invalid(
-                    "redaction",
-                    format!("{other} is not a patter_phone_redaction"),
-                ))
-            }
+            other => return Err(FfiError::invalid("redaction", format!("{other} is not a patter_phone_redaction"))),
         };
         let config = rules::store_options(omitted_if_zero(capacity), Some(redact), key)?;
         let t = STORES.insert(MetricsStore::with_config(config));
@@ -156,10 +151,7 @@ pub unsafe extern "C" fn patter_metrics_store_get_call_json(
         let s = store_of(store)?;
         let id = unsafe { str_arg(call_id, call_id_len, "call_id") }?;
         let rec = s.get_call(id).ok_or_else(|| {
-            FfiError::new(
-                patter_status::PATTER_STATUS_NOT_FOUND,
-                format!("no call {id:?} in the store"),
-            )
+            FfiError::new(patter_status::PATTER_STATUS_NOT_FOUND, format!("no call {id:?} in the store"))
         })?;
         unsafe { give_string(out_json, to_json(&rec)?, "out_json") }
     })

@@ -17,18 +17,12 @@ pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> 
         return Err(FfiError::null(name));
     }
     if len > MAX_TEXT_BYTES {
-        return Err(FfiError::invalid(
-            name,
-            format!("length {len} exceeds the limit of {MAX_TEXT_BYTES} bytes"),
-        ));
+        return Err(FfiError::invalid(name, format!("length {len} exceeds the limit of {MAX_TEXT_BYTES} bytes")));
     }
     // SAFETY: non-NULL, `len` bytes readable per the caller's contract, len <= isize::MAX.
     let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
     std::str::from_utf8(bytes).map_err(|e| {
-        FfiError::new(
-            patter_status::PATTER_STATUS_INVALID_UTF8,
-            format!("`{name}` is not valid UTF-8: {e}"),
-        )
+        FfiError::new(patter_status::PATTER_STATUS_INVALID_UTF8, format!("`{name}` is not valid UTF-8: {e}"))
     })
 }
 
@@ -36,11 +30,7 @@ pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> 
 ///
 /// # Safety
 /// As [`str_arg`].
-pub(crate) unsafe fn opt_str_arg<'a>(
-    ptr: *const c_char,
-    len: usize,
-    name: &str,
-) -> FfiResult<Option<&'a str>> {
+pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> FfiResult<Option<&'a str>> {
     if ptr.is_null() {
         Ok(None)
     } else {
@@ -51,10 +41,7 @@ pub(crate) unsafe fn opt_str_arg<'a>(
 /// Allocates a NUL-terminated copy of `s` for the caller (freed with `patter_string_free`).
 pub(crate) fn string_out(s: String, name: &str) -> FfiResult<*mut c_char> {
     CString::new(s).map(CString::into_raw).map_err(|_| {
-        FfiError::new(
-            patter_status::PATTER_STATUS_INVALID_ARGUMENT,
-            format!("`{name}` contains a NUL byte"),
-        )
+        FfiError::new(patter_status::PATTER_STATUS_INVALID_ARGUMENT, format!("`{name}` contains a NUL byte"))
     })
 }
 
@@ -124,15 +111,9 @@ mod tests {
         let e = unsafe { str_arg(bad.as_ptr().cast(), 3, "text") }.unwrap_err();
         assert_eq!(e.status, patter_status::PATTER_STATUS_INVALID_UTF8);
         let ok = "héllo";
-        assert_eq!(
-            unsafe { str_arg(ok.as_ptr().cast(), ok.len(), "t") }.unwrap(),
-            ok
-        );
+        assert_eq!(unsafe { str_arg(ok.as_ptr().cast(), ok.len(), "t") }.unwrap(), ok);
         assert_eq!(unsafe { str_arg(ok.as_ptr().cast(), 0, "t") }.unwrap(), "");
-        assert_eq!(
-            unsafe { opt_str_arg(std::ptr::null(), 99, "t") }.unwrap(),
-            None
-        );
+        assert_eq!(unsafe { opt_str_arg(std::ptr::null(), 99, "t") }.unwrap(), None);
         let e = unsafe { str_arg(ok.as_ptr().cast(), MAX_TEXT_BYTES + 1, "t") }.unwrap_err();
         assert_eq!(e.status, patter_status::PATTER_STATUS_INVALID_ARGUMENT);
     }
@@ -140,10 +121,7 @@ mod tests {
     #[test]
     fn strings_out_roundtrip() {
         let p = string_out("{\"a\":1}".into(), "x").unwrap();
-        assert_eq!(
-            unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap(),
-            "{\"a\":1}"
-        );
+        assert_eq!(unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap(), "{\"a\":1}");
         unsafe { patter_string_free(p) };
         unsafe { patter_string_free(std::ptr::null_mut()) };
         assert!(string_out("a\0b".into(), "x").is_err());

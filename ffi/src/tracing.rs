@@ -18,10 +18,7 @@ pub struct patter_tracing_options_t {
 
 static TRACING_OPTIONS: Registry<Mutex<TracingOptions>> = Registry::new(Kind::TracingOptions);
 
-fn with_topts(
-    opts: *mut patter_tracing_options_t,
-    f: impl FnOnce(&mut TracingOptions),
-) -> FfiResult<()> {
+fn with_topts(opts: *mut patter_tracing_options_t, f: impl FnOnce(&mut TracingOptions)) -> FfiResult<()> {
     let o = TRACING_OPTIONS.get(token(opts), "opts")?;
     let mut g = o.lock().unwrap_or_else(|p| p.into_inner());
     f(&mut g);
@@ -32,9 +29,7 @@ fn with_topts(
 /// receives a handle to free with `patter_tracing_options_free`. NULL `out`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_tracing_options_new(
-    out: *mut *mut patter_tracing_options_t,
-) -> patter_status {
+pub unsafe extern "C" fn patter_tracing_options_new(out: *mut *mut patter_tracing_options_t) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
         let t = TRACING_OPTIONS.insert(Mutex::new(TracingOptions::default()));
@@ -45,9 +40,7 @@ pub unsafe extern "C" fn patter_tracing_options_new(
 /// Frees tracing options. NULL is a no-op (`PATTER_STATUS_OK`); a second free returns
 /// `PATTER_STATUS_INVALID_HANDLE`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn patter_tracing_options_free(
-    opts: *mut patter_tracing_options_t,
-) -> patter_status {
+pub extern "C" fn patter_tracing_options_free(opts: *mut patter_tracing_options_t) -> patter_status {
     guard(|| {
         if opts.is_null() {
             return Ok(());
@@ -210,10 +203,7 @@ pub extern "C" fn patter_is_enabled() -> bool {
 /// `timeout_ms` milliseconds. `*out_flushed` (optional, may be NULL) receives false on
 /// timeout. Thread-safe; never call it from a live call's hot path.
 #[no_mangle]
-pub unsafe extern "C" fn patter_force_flush(
-    timeout_ms: u64,
-    out_flushed: *mut bool,
-) -> patter_status {
+pub unsafe extern "C" fn patter_force_flush(timeout_ms: u64, out_flushed: *mut bool) -> patter_status {
     guard(|| {
         let ok = patter_core::tracing::force_flush(Duration::from_millis(timeout_ms));
         unsafe { write_opt(out_flushed, ok) };
@@ -229,9 +219,8 @@ pub unsafe extern "C" fn patter_force_flush(
 pub unsafe extern "C" fn patter_tracing_stats_json(out_json: *mut *mut c_char) -> patter_status {
     guard(|| {
         require_out(out_json, "out_json")?;
-        let json = serde_json::to_string(&patter_core::tracing::stats()).map_err(|e| {
-            crate::error::FfiError::new(patter_status::PATTER_STATUS_INTERNAL, e.to_string())
-        })?;
+        let json = serde_json::to_string(&patter_core::tracing::stats())
+            .map_err(|e| crate::error::FfiError::new(patter_status::PATTER_STATUS_INTERNAL, e.to_string()))?;
         unsafe { give_string(out_json, json, "out_json") }
     })
 }

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 fn generate() -> String {
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
-        .expect("ffi/cbindgen.toml parses");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("ffi/cbindgen.toml parses");
     let bindings = cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)
@@ -36,13 +35,7 @@ fn committed_header_is_current() {
             .zip(generated.lines())
             .position(|(a, b)| a != b)
             .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()));
-        let show = |s: &str| {
-            s.lines()
-                .skip(first.saturating_sub(2))
-                .take(6)
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
+        let show = |s: &str| s.lines().skip(first.saturating_sub(2)).take(6).collect::<Vec<_>>().join("\n");
         panic!(
             "include/patter.h is out of date with ffi/src (first difference at line {}).\n\
              Run `make header` and commit the result; see the diff with `git diff include/patter.h`.\n\
@@ -64,10 +57,7 @@ fn every_item_is_documented() {
         let is_item = (l.starts_with("patter_status patter_")
             || l.starts_with("#define PATTER_")
             || l.starts_with("typedef ")
-            || (l.contains(" patter_")
-                && l.contains('(')
-                && !l.starts_with('*')
-                && !l.starts_with("/*")))
+            || (l.contains(" patter_") && l.contains('(') && !l.starts_with('*') && !l.starts_with("/*")))
             && !l.starts_with("#define PATTER_H");
         let is_variant = l.starts_with("PATTER_") && (l.ends_with(',') || l.contains(" = "));
         if !(is_item || is_variant) {
@@ -75,19 +65,11 @@ fn every_item_is_documented() {
         }
         // The previous non-blank line must close a doc comment (an enum's typedefs follow its
         // documented definition inside #if blocks).
-        let prev = lines[..i]
-            .iter()
-            .rev()
-            .find(|p| !p.trim().is_empty())
-            .map(|p| p.trim());
+        let prev = lines[..i].iter().rev().find(|p| !p.trim().is_empty()).map(|p| p.trim());
         let in_enum_typedef = l.starts_with("typedef ") && prev.is_some_and(|p| p.starts_with('#'));
         if prev != Some("*/") && !in_enum_typedef {
             undocumented.push(line.to_string());
         }
     }
-    assert!(
-        undocumented.is_empty(),
-        "items without a doc comment in patter.h:\n{}",
-        undocumented.join("\n")
-    );
+    assert!(undocumented.is_empty(), "items without a doc comment in patter.h:\n{}", undocumented.join("\n"));
 }

@@ -143,3 +143,18 @@ def test_tracing_argument_errors():
         init_tracing(headers=["a=b"])
     with pytest.raises(patter.InvalidArgumentError, match="timeout"):
         force_flush(-1)
+
+
+def test_help_shows_the_real_signatures():
+    import inspect
+    import pydoc
+
+    sig = str(inspect.signature(patter.Call))
+    assert sig.startswith("(call_id, *, direction, provider_mode, side=None"), sig
+    assert "(call_id, *, direction, provider_mode" in pydoc.render_doc(patter.Call)
+    call = patter.Call("CA-sig", direction="inbound", provider_mode="pipeline")
+    try:
+        assert str(inspect.signature(call.llm)) == "(provider, model=None, history_size=None)"
+        assert str(inspect.signature(call.tts)) == "(provider, text, model=None)"
+    finally:
+        call.end()

@@ -2,15 +2,15 @@
 
 use crate::calllog::CallLogger;
 use crate::clock::{ManualClock, SequentialIds};
-use crate::pricing::Pricing;
-use crate::store::MetricsStore;
 use crate::error::{invalid, IntoJs, Result};
+use crate::pricing::Pricing;
+use crate::records::to_js_value;
 use crate::span;
+use crate::store::MetricsStore;
 use crate::util::{to_u64, Checked};
 use napi::bindgen_prelude::Reference;
 use napi_derive::napi;
 use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOutcome};
-use crate::records::to_js_value;
 use patter_core::records::{AgentInfo as CoreAgentInfo, Direction};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -291,10 +291,6 @@ impl Call {
 
 // Span starters: free functions taking the call's key; each returns the span's handle (index.js
 // wraps it in a `Span`).
-
-
-
-
 
 /// Starts a `getpatter.bargein` span.
 #[napi(js_name = "__callBargein", skip_typescript, catch_unwind)]

@@ -2,8 +2,8 @@
 
 use crate::error::Result;
 use crate::util::to_u64;
-use napi_derive::napi;
 use napi::bindgen_prelude::BigInt;
+use napi_derive::napi;
 use patter_core::clock::{Clock, ManualClock as CoreManualClock, SequentialIds as CoreSequentialIds, Timestamp};
 use std::sync::Arc;
 

@@ -109,5 +109,10 @@ pub struct DiagnosticsStats {
 #[napi(strict, catch_unwind)]
 pub fn diagnostics_stats() -> DiagnosticsStats {
     let s = core::stats();
-    DiagnosticsStats { raised: s.raised as f64, suppressed: s.suppressed as f64, delivered: s.delivered as f64, dropped: s.dropped as f64 }
+    DiagnosticsStats {
+        raised: s.raised as f64,
+        suppressed: s.suppressed as f64,
+        delivered: s.delivered as f64,
+        dropped: s.dropped as f64,
+    }
 }

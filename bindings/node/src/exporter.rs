@@ -6,10 +6,10 @@
 //! exporter is counted as failed in `tracingStats()`.
 
 use crate::error::{invalid, IntoJs, Result};
+use crate::util::off_thread;
 use napi::bindgen_prelude::{AsyncTask, Function, FunctionRef, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task, ValueType};
-use crate::util::off_thread;
 use napi_derive::napi;
 use patter_core::tracing::{self as t, SpanBatch, SpanCallback};
 use std::cell::RefCell;
@@ -34,19 +34,20 @@ impl SpanCallback for JsExporter {
     fn export(&self, batch: &SpanBatch<'_>) -> Result<(), String> {
         let json = batch.to_json();
         let (tx, rx) = sync_channel::<Result<(), String>>(1);
-        let status = self.tsfn.call_with_return_value(json, ThreadsafeFunctionCallMode::NonBlocking, move |ret, _env| {
-            let verdict = match ret {
-                Err(e) => Err(format!("span exporter threw: {}", e.reason)),
-                Ok(v) => match v.get_type() {
-                    Ok(ValueType::Boolean) if !unsafe { v.cast::<bool>() }.unwrap_or(true) => {
-                        Err("span exporter returned false".to_string())
-                    }
-                    _ => Ok(()),
-                },
-            };
-            let _ = tx.send(verdict);
-            Ok(())
-        });
+        let status =
+            self.tsfn.call_with_return_value(json, ThreadsafeFunctionCallMode::NonBlocking, move |ret, _env| {
+                let verdict = match ret {
+                    Err(e) => Err(format!("span exporter threw: {}", e.reason)),
+                    Ok(v) => match v.get_type() {
+                        Ok(ValueType::Boolean) if !unsafe { v.cast::<bool>() }.unwrap_or(true) => {
+                            Err("span exporter returned false".to_string())
+                        }
+                        _ => Ok(()),
+                    },
+                };
+                let _ = tx.send(verdict);
+                Ok(())
+            });
         if status != Status::Ok {
             return Err(format!("span exporter unreachable ({status})"));
         }
@@ -105,7 +106,11 @@ pub struct AttachOptions {
 /// not awaited, and its rejection is ignored). Attaching the same function again is a no-op and
 /// returns `false`.
 #[napi(strict, catch_unwind, ts_args_type = "exporter: (batchJson: string) => boolean | void, options?: AttachOptions")]
-pub fn attach_span_exporter(env: Env, exporter: Function<String, Unknown<'static>>, options: Option<AttachOptions>) -> Result<bool> {
+pub fn attach_span_exporter(
+    env: Env,
+    exporter: Function<String, Unknown<'static>>,
+    options: Option<AttachOptions>,
+) -> Result<bool> {
     if position(&env, &exporter)?.is_some() {
         return Ok(false);
     }

@@ -8,7 +8,7 @@
 
 use crate::call::with_live;
 use crate::error::{invalid, js_err, IntoJs, Result, INTERNAL};
-use crate::span::{register, with_span_do, end_span};
+use crate::span::{end_span, register, with_span_do};
 use crate::util::to_u64;
 use napi::bindgen_prelude::Object;
 use napi::{sys, Env, JsValue};
@@ -21,7 +21,8 @@ type Args<const N: usize> = [sys::napi_value; N];
 unsafe fn args<const N: usize>(env: sys::napi_env, info: sys::napi_callback_info) -> Option<Args<N>> {
     let mut argv: Args<N> = [ptr::null_mut(); N];
     let mut argc = N;
-    let st = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) };
+    let st =
+        unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) };
     (st == sys::Status::napi_ok).then_some(argv)
 }
 
@@ -69,10 +70,17 @@ const STACK_STR: usize = 256;
 
 /// Runs `f` on the JS string `v` as UTF-8: read in one N-API call into a stack buffer when it
 /// fits, else (longer texts) into a heap buffer.
-unsafe fn with_str<R>(env: sys::napi_env, v: sys::napi_value, name: &'static str, f: impl FnOnce(&str) -> Result<R>) -> Result<R> {
+unsafe fn with_str<R>(
+    env: sys::napi_env,
+    v: sys::napi_value,
+    name: &'static str,
+    f: impl FnOnce(&str) -> Result<R>,
+) -> Result<R> {
     let mut buf = [0u8; STACK_STR];
     let mut written = 0usize;
-    if unsafe { sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), STACK_STR, &mut written) } != sys::Status::napi_ok {
+    if unsafe { sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), STACK_STR, &mut written) }
+        != sys::Status::napi_ok
+    {
         return Err(invalid(name, "must be a string"));
     }
     // N-API stops before a character that does not fit (a UTF-8 character is at most 4 bytes),
@@ -86,7 +94,12 @@ unsafe fn with_str<R>(env: sys::napi_env, v: sys::napi_value, name: &'static str
 }
 
 /// [`with_str`] for an optional string (`undefined`/`null` give None).
-unsafe fn with_opt_str<R>(env: sys::napi_env, v: sys::napi_value, name: &'static str, f: impl FnOnce(Option<&str>) -> Result<R>) -> Result<R> {
+unsafe fn with_opt_str<R>(
+    env: sys::napi_env,
+    v: sys::napi_value,
+    name: &'static str,
+    f: impl FnOnce(Option<&str>) -> Result<R>,
+) -> Result<R> {
     if unsafe { is_nullish(env, v) } {
         f(None)
     } else {
@@ -180,7 +193,9 @@ callback!(span_usage, 4, |env, a| {
     let h = unsafe { number(env, a[0], "span") }?;
     let i = to_u64("input_tokens", unsafe { number(env, a[1], "input_tokens") }?)?;
     let o = to_u64("output_tokens", unsafe { number(env, a[2], "output_tokens") }?)?;
-    let c = unsafe { opt_number(env, a[3], "cached_input_tokens") }?.map(|c| to_u64("cached_input_tokens", c)).transpose()?;
+    let c = unsafe { opt_number(env, a[3], "cached_input_tokens") }?
+        .map(|c| to_u64("cached_input_tokens", c))
+        .transpose()?;
     with_span_do(h, "usage", |s| s.usage(i, o, c).js())
 });
 
@@ -188,14 +203,18 @@ callback!(span_transcript, 4, |env, a| {
     let h = unsafe { number(env, a[0], "span") }?;
     let confidence = unsafe { opt_number(env, a[2], "confidence") }?;
     let secs = unsafe { opt_number(env, a[3], "audio_seconds") }?;
-    unsafe { with_str(env, a[1], "text", |text| with_span_do(h, "transcript", |s| s.transcript(text, confidence, secs).js())) }
+    unsafe {
+        with_str(env, a[1], "text", |text| with_span_do(h, "transcript", |s| s.transcript(text, confidence, secs).js()))
+    }
 });
 
 callback!(call_stt, 3, |env, a| {
     let key = unsafe { number(env, a[0], "call") }?;
     unsafe {
         with_str(env, a[1], "provider", |provider| {
-            with_opt_str(env, a[2], "model", |model| with_live(key, |c, k| Ok(register(k, c.stt(provider, model).js()?))))
+            with_opt_str(env, a[2], "model", |model| {
+                with_live(key, |c, k| Ok(register(k, c.stt(provider, model).js()?)))
+            })
         })
     }
 });
@@ -210,7 +229,9 @@ callback!(call_llm, 4, |env, a| {
     let history = unsafe { opt_number(env, a[3], "history_size") }?.map(|h| to_u64("history_size", h)).transpose()?;
     unsafe {
         with_str(env, a[1], "provider", |provider| {
-            with_opt_str(env, a[2], "model", |model| with_live(key, |c, k| Ok(register(k, c.llm(provider, model, history).js()?))))
+            with_opt_str(env, a[2], "model", |model| {
+                with_live(key, |c, k| Ok(register(k, c.llm(provider, model, history).js()?)))
+            })
         })
     }
 });
@@ -220,7 +241,9 @@ callback!(call_tts, 4, |env, a| {
     unsafe {
         with_str(env, a[1], "provider", |provider| {
             with_str(env, a[2], "text", |text| {
-                with_opt_str(env, a[3], "model", |model| with_live(key, |c, k| Ok(register(k, c.tts(provider, text, model).js()?))))
+                with_opt_str(env, a[3], "model", |model| {
+                    with_live(key, |c, k| Ok(register(k, c.tts(provider, text, model).js()?)))
+                })
             })
         })
     }
@@ -249,8 +272,10 @@ pub fn register_fast_path(exports: Object, env: Env) -> napi::Result<()> {
         let mut f = ptr::null_mut();
         let len = (name.len() - 1) as isize;
         let ok = unsafe {
-            sys::napi_create_function(env.raw(), name.as_ptr().cast(), len, Some(*cb), ptr::null_mut(), &mut f) == sys::Status::napi_ok
-                && sys::napi_set_named_property(env.raw(), exports.raw(), name.as_ptr().cast(), f) == sys::Status::napi_ok
+            sys::napi_create_function(env.raw(), name.as_ptr().cast(), len, Some(*cb), ptr::null_mut(), &mut f)
+                == sys::Status::napi_ok
+                && sys::napi_set_named_property(env.raw(), exports.raw(), name.as_ptr().cast(), f)
+                    == sys::Status::napi_ok
         };
         if !ok {
             return Err(napi::Error::from_reason(format!("could not register {}", name.trim_end_matches('\0'))));

@@ -10,6 +10,7 @@
 
 mod call;
 mod calllog;
+mod cli;
 mod clock;
 mod diagnostics;
 mod error;

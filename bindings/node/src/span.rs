@@ -138,11 +138,6 @@ fn with_span<T>(id: f64, method: &str, f: impl FnOnce(&mut CoreSpan) -> Result<T
     })
 }
 
-
-
-
-
-
 /// Tool: result.
 #[napi(js_name = "__spanToolResult", skip_typescript, catch_unwind)]
 pub fn span_tool_result(id: f64, result: String) -> Result<()> {
@@ -154,7 +149,6 @@ pub fn span_tool_result(id: f64, result: String) -> Result<()> {
 pub fn span_fail(id: f64, code: String) -> Result<()> {
     with_span(id, "fail", |s| s.fail(&code).js())
 }
-
 
 /// The span's turn number, or null once it has ended.
 #[napi(js_name = "__spanTurn", skip_typescript, strict, catch_unwind)]
@@ -175,4 +169,3 @@ pub fn span_is_ended(id: f64) -> Result<bool> {
 pub fn spans_open() -> u32 {
     SPANS.with(|t| t.borrow().open as u32)
 }
-

@@ -2,7 +2,7 @@
 
 use crate::error::{IntoJs, Result};
 use crate::records::{to_js_value, Json};
-use crate::util::{to_u64, off_thread};
+use crate::util::{off_thread, to_u64};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -47,7 +47,8 @@ impl MetricsStore {
             Some(o) => (o.capacity.map(|c| to_u64("capacity", c)).transpose()?, o.redact_phone, o.hash_key),
             None => (None, None, None),
         };
-        let config = patter_core::rules::store_options(capacity, redact.as_deref(), key.as_deref().map(str::as_bytes)).js()?;
+        let config =
+            patter_core::rules::store_options(capacity, redact.as_deref(), key.as_deref().map(str::as_bytes)).js()?;
         Ok(MetricsStore { inner: Arc::new(CoreStore::with_config(config)) })
     }
 

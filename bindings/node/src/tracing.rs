@@ -2,7 +2,7 @@
 //! Anything that can wait runs on the libuv thread pool and returns a promise.
 
 use crate::error::{IntoJs, Result};
-use crate::util::{Checked, off_thread};
+use crate::util::{off_thread, Checked};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -176,7 +176,12 @@ pub fn tracing_stats() -> TracingStats {
         sinks: s
             .sinks
             .into_iter()
-            .map(|k| SinkStats { name: k.name, exported: k.exported as f64, failed: k.failed as f64, last_error: k.last_error })
+            .map(|k| SinkStats {
+                name: k.name,
+                exported: k.exported as f64,
+                failed: k.failed as f64,
+                last_error: k.last_error,
+            })
             .collect(),
     }
 }

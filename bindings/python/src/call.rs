@@ -2,11 +2,11 @@
 
 use crate::calllog::CallLogger;
 use crate::clock::{ManualClock, SequentialIds};
-use crate::pricing::Pricing;
-use crate::store::MetricsStore;
 use crate::convert::{dict_to_map, py_to_json, record_to_py};
 use crate::errors::{invalid, IntoPyResult};
+use crate::pricing::Pricing;
 use crate::span::Span;
+use crate::store::MetricsStore;
 use patter_core::call::{CallOptions, CallOutcome};
 use patter_core::records::{AgentInfo, Direction};
 use pyo3::prelude::*;
@@ -36,7 +36,9 @@ fn agent_from_dict(py: Python<'_>, agent: Option<&Bound<'_, PyAny>>) -> PyResult
         } else {
             Some(
                 v.cast::<PyString>()
-                    .map_err(|_| pyo3::exceptions::PyTypeError::new_err(format!("agent[{key:?}] must be a str or None")))?
+                    .map_err(|_| {
+                        pyo3::exceptions::PyTypeError::new_err(format!("agent[{key:?}] must be a str or None"))
+                    })?
                     .to_cow()?
                     .into_owned(),
             )
@@ -182,7 +184,13 @@ impl Call {
 
     /// Starts a ``getpatter.llm`` span: one per LLM iteration, tool rounds included.
     #[pyo3(signature = (provider, model = None, history_size = None))]
-    fn llm(&self, py: Python<'_>, provider: PyBackedStr, model: Option<PyBackedStr>, history_size: Option<i64>) -> PyResult<Span> {
+    fn llm(
+        &self,
+        py: Python<'_>,
+        provider: PyBackedStr,
+        model: Option<PyBackedStr>,
+        history_size: Option<i64>,
+    ) -> PyResult<Span> {
         let history_size = history_size.map(|h| crate::span::count(py, "history_size", h)).transpose()?;
         Ok(Span::new(self.inner.llm(&provider, model.as_deref(), history_size).py_err(py)?))
     }
@@ -190,7 +198,13 @@ impl Call {
     /// Starts a ``getpatter.tts`` span for one sentence. ``text`` goes to the transcript on
     /// disk; the span only gets its length.
     #[pyo3(signature = (provider, text, model = None))]
-    fn tts(&self, py: Python<'_>, provider: PyBackedStr, text: PyBackedStr, model: Option<PyBackedStr>) -> PyResult<Span> {
+    fn tts(
+        &self,
+        py: Python<'_>,
+        provider: PyBackedStr,
+        text: PyBackedStr,
+        model: Option<PyBackedStr>,
+    ) -> PyResult<Span> {
         Ok(Span::new(self.inner.tts(&provider, &text, model.as_deref()).py_err(py)?))
     }
 
@@ -229,7 +243,8 @@ impl Call {
         let map = match data.filter(|d| !d.is_none()) {
             None => serde_json::Map::new(),
             Some(d) => {
-                let d = d.cast::<PyDict>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("data must be a dict"))?;
+                let d =
+                    d.cast::<PyDict>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("data must be a dict"))?;
                 dict_to_map(py, "data", d, 0)?
             }
         };

@@ -2,8 +2,8 @@
 //! `fn(level, code, message, suppressed)` on its delivery thread (the `patter` package installs
 //! one that logs to the `patter` logger at import). Rate limit, queue and codes are the core's.
 
-use patter_core::diagnostics::{self as core, Diagnostic, DiagnosticHandler};
 use crate::errors::IntoPyResult;
+use patter_core::diagnostics::{self as core, Diagnostic, DiagnosticHandler};
 use pyo3::prelude::*;
 use std::sync::Arc;
 

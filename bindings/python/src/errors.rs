@@ -39,9 +39,13 @@ pub(crate) fn to_py(py: Python<'_>, err: PatterError) -> PyErr {
         PatterError::InvalidArgument { name, reason } => {
             raise(py, &INVALID, "InvalidArgumentError", msg, &[("argument", name), ("reason", reason)])
         }
-        PatterError::Config { key, reason } => raise(py, &CONFIG, "ConfigError", msg, &[("key", key), ("reason", reason)]),
+        PatterError::Config { key, reason } => {
+            raise(py, &CONFIG, "ConfigError", msg, &[("key", key), ("reason", reason)])
+        }
         PatterError::State(_) => raise(py, &STATE, "StateError", msg, &[]),
-        PatterError::Io { path, reason } => raise(py, &STORAGE, "StorageError", msg, &[("path", path), ("reason", reason)]),
+        PatterError::Io { path, reason } => {
+            raise(py, &STORAGE, "StorageError", msg, &[("path", path), ("reason", reason)])
+        }
         PatterError::Corrupt { path, reason } => {
             raise(py, &CORRUPT, "CorruptDataError", msg, &[("path", path), ("reason", reason)])
         }

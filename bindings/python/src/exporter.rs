@@ -130,7 +130,9 @@ impl PyExporter {
             let json: serde_json::Value = serde_json::from_str(&batch.to_json()).unwrap_or_default();
             if let Some(attrs) = json.pointer("/resourceSpans/0/resource/attributes").and_then(|a| a.as_array()) {
                 for kv in attrs {
-                    if let (Some(k), Some(v)) = (kv.get("key").and_then(|k| k.as_str()), kv.pointer("/value/stringValue")) {
+                    if let (Some(k), Some(v)) =
+                        (kv.get("key").and_then(|k| k.as_str()), kv.pointer("/value/stringValue"))
+                    {
                         resource.set_item(k, v.as_str().unwrap_or_default())?;
                     }
                 }
@@ -146,7 +148,8 @@ impl PyExporter {
             _ => obj.call1((spans,))?,
         };
         // OpenTelemetry exporters return SpanExportResult; FAILURE counts as a failed batch.
-        let failed = result.getattr("name").ok().and_then(|n| n.extract::<String>().ok()).is_some_and(|n| n == "FAILURE");
+        let failed =
+            result.getattr("name").ok().and_then(|n| n.extract::<String>().ok()).is_some_and(|n| n == "FAILURE");
         if failed {
             return Err(pyo3::exceptions::PyRuntimeError::new_err("exporter returned FAILURE"));
         }

@@ -32,7 +32,19 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::MetricsStore>()?;
     m.add_class::<pricing::Pricing>()?;
     m.add_function(wrap_pyfunction!(calllog::flush_default_logger, m)?)?;
+    m.add_function(wrap_pyfunction!(cli_run, m)?)?;
     tracing::register(m)?;
     diagnostics::register(m)?;
     Ok(())
+}
+
+/// Runs the `patter` command line (`calls`, `show`, `cost`) with `args`; returns
+/// `(exit_status, stdout_text, stderr_text)`. `python -m patter` prints them.
+#[pyfunction]
+fn cli_run(py: Python<'_>, args: Vec<String>) -> (i32, String, String) {
+    py.detach(|| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = patter_core::cli::run(&args, &mut out, &mut err);
+        (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    })
 }

@@ -66,7 +66,13 @@ impl Span {
     /// STT: the final transcript (to disk only; the span gets its length), the recogniser's
     /// confidence (0..1) and the billed audio seconds.
     #[pyo3(signature = (text, confidence = None, audio_seconds = None))]
-    fn transcript(&mut self, py: Python<'_>, text: PyBackedStr, confidence: Option<f64>, audio_seconds: Option<f64>) -> PyResult<()> {
+    fn transcript(
+        &mut self,
+        py: Python<'_>,
+        text: PyBackedStr,
+        confidence: Option<f64>,
+        audio_seconds: Option<f64>,
+    ) -> PyResult<()> {
         self.inner.transcript(&text, confidence, audio_seconds).py_err(py)
     }
 
@@ -82,7 +88,13 @@ impl Span {
 
     /// LLM: token usage of this iteration (``input_tokens`` excludes ``cached_input_tokens``).
     #[pyo3(signature = (input_tokens, output_tokens, cached_input_tokens = None))]
-    fn usage(&mut self, py: Python<'_>, input_tokens: i64, output_tokens: i64, cached_input_tokens: Option<i64>) -> PyResult<()> {
+    fn usage(
+        &mut self,
+        py: Python<'_>,
+        input_tokens: i64,
+        output_tokens: i64,
+        cached_input_tokens: Option<i64>,
+    ) -> PyResult<()> {
         let (i, o, c) = (
             count(py, "input_tokens", input_tokens)?,
             count(py, "output_tokens", output_tokens)?,

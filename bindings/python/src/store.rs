@@ -25,9 +25,15 @@ impl MetricsStore {
     /// ``hash_only`` a keyed HMAC). The core applies the rules and defaults.
     #[new]
     #[pyo3(signature = (capacity = None, *, redact_phone = None, hash_key = None))]
-    fn new(py: Python<'_>, capacity: Option<i64>, redact_phone: Option<PyBackedStr>, hash_key: Option<PyBackedStr>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        capacity: Option<i64>,
+        redact_phone: Option<PyBackedStr>,
+        hash_key: Option<PyBackedStr>,
+    ) -> PyResult<Self> {
         let capacity = capacity.map(|c| crate::span::count(py, "capacity", c)).transpose()?;
-        let config = rules::store_options(capacity, redact_phone.as_deref(), hash_key.as_deref().map(str::as_bytes)).py_err(py)?;
+        let config = rules::store_options(capacity, redact_phone.as_deref(), hash_key.as_deref().map(str::as_bytes))
+            .py_err(py)?;
         Ok(MetricsStore { inner: Arc::new(patter_core::store::MetricsStore::with_config(config)) })
     }
 

@@ -74,7 +74,9 @@ impl Sim {
             self.timed(|| llm.usage(310 + 40 * i as u64, 28, 0).expect("llm span"));
             self.timed(|| llm.end());
             if i == 0 {
-                let mut tool = self.timed(|| call.tool("lookup_balance", "handler", "{\"account\":\"4111-2222\"}").expect("live call"));
+                let mut tool = self.timed(|| {
+                    call.tool("lookup_balance", "handler", "{\"account\":\"4111-2222\"}").expect("live call")
+                });
                 self.pause(90);
                 self.timed(|| tool.tool_result("{\"balance\":1234.56}").expect("tool span"));
                 self.timed(|| tool.end());
@@ -85,7 +87,8 @@ impl Sim {
                 self.timed(|| llm2.end());
             }
             for (k, sentence) in AGENT_TURNS[i].iter().enumerate() {
-                let mut tts = self.timed(|| call.tts("elevenlabs", sentence, Some("eleven_flash_v2_5")).expect("live call"));
+                let mut tts =
+                    self.timed(|| call.tts("elevenlabs", sentence, Some("eleven_flash_v2_5")).expect("live call"));
                 self.pause(90);
                 self.timed(|| tts.first_byte().expect("tts span"));
                 if i == 1 && k == 1 {

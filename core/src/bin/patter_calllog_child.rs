@@ -84,8 +84,8 @@ fn main() {
     match mode.as_str() {
         "crash" => {
             let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
-            let logger = CallLogger::with_config(LogConfig { sweep_probability: 0.0, ..LogConfig::at(root) })
-                .expect("logger");
+            let logger =
+                CallLogger::with_config(LogConfig { sweep_probability: 0.0, ..LogConfig::at(root) }).expect("logger");
             // Several caller threads, varied line sizes (some larger than a page).
             let threads: Vec<_> = (0..4)
                 .map(|th| {
@@ -114,8 +114,8 @@ fn main() {
                 let lim = libc::rlimit { rlim_cur: 64 * 1024, rlim_max: libc::RLIM_INFINITY };
                 libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
             }
-            let logger = CallLogger::with_config(LogConfig { sweep_probability: 0.0, ..LogConfig::at(root) })
-                .expect("logger");
+            let logger =
+                CallLogger::with_config(LogConfig { sweep_probability: 0.0, ..LogConfig::at(root) }).expect("logger");
             // ~40 lines of ~3 KB into one transcript: crosses the 64 KiB limit mid-line.
             write_call(&logger, "full-disk", t0, 40, 3000);
             logger.flush();

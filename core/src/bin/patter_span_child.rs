@@ -13,7 +13,7 @@ use std::time::Duration;
 
 fn calls_forever(tag: String, thread: u32) {
     for n in 0u64.. {
-        let mut o = CallOptions::new(&format!("{tag}-t{thread}-c{n}"), Direction::Inbound, "pipeline");
+        let mut o = CallOptions::new(format!("{tag}-t{thread}-c{n}"), Direction::Inbound, "pipeline");
         o.logger = Some(CallLogger::disabled());
         let Ok(call) = Call::start(o) else { return };
         for _ in 0..20 {
@@ -41,10 +41,12 @@ fn main() {
     if !matches!(patter_core::tracing::init_tracing_with_env(&opts, &env), Ok(true)) {
         std::process::exit(3);
     }
-    let threads: Vec<_> = (0..2).map(|th| {
-        let tag = tag.clone();
-        std::thread::spawn(move || calls_forever(tag, th))
-    }).collect();
+    let threads: Vec<_> = (0..2)
+        .map(|th| {
+            let tag = tag.clone();
+            std::thread::spawn(move || calls_forever(tag, th))
+        })
+        .collect();
     for t in threads {
         let _ = t.join();
     }

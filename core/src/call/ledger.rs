@@ -135,7 +135,18 @@ mod tests {
 
     #[test]
     fn same_is_string_equality() {
-        let words = ["", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "eleven_flash_v2_5", "eleven_flash_v2_6", "élevé", "gpt-4o-mini-2024-07-18"];
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "eleven_flash_v2_5",
+            "eleven_flash_v2_6",
+            "élevé",
+            "gpt-4o-mini-2024-07-18",
+        ];
         for a in words {
             for b in words {
                 assert_eq!(same(a, b), a == b, "{a:?} vs {b:?}");

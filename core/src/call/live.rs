@@ -53,7 +53,9 @@ impl LiveClaim {
         if set.contains(&key) {
             return Err(PatterError::invalid(
                 "call_id",
-                format!("a live call with this id already exists on side {side:?}; end it first or use another id or side"),
+                format!(
+                    "a live call with this id already exists on side {side:?}; end it first or use another id or side"
+                ),
             ));
         }
         set.insert(key.clone());

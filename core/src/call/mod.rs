@@ -19,18 +19,16 @@ pub use span::{Span, SpanKind};
 use crate::calllog::{CallLogHandle, CallLogger};
 use crate::clock::{hex, Clock, IdSource, RandomIds, Timestamp};
 use crate::error::{check_id, check_text};
-use crate::rules;
 use crate::pricing::PricingTable;
-use crate::records::{
-    CallEnd, CallStart, CallStatus, CostBreakdown, EventLine, Role, TranscriptLine, Usage,
-};
+use crate::records::{CallEnd, CallStart, CallStatus, CostBreakdown, EventLine, Role, TranscriptLine, Usage};
+use crate::rules;
 use crate::store::MetricsStore;
 use crate::tracing::names as n;
 use crate::{PatterError, Result};
-use opentelemetry::trace::Status;
-use opentelemetry::KeyValue;
 use ledger::Ledger;
 use live::LiveClaim;
+use opentelemetry::trace::Status;
+use opentelemetry::KeyValue;
 use otel::OtelSpan;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use turn::{round1, TurnState};
@@ -107,7 +105,11 @@ fn default_pricing() -> Arc<PricingTable> {
     PRICING
         .get_or_init(|| {
             crate::config::load_pricing(&Default::default(), &crate::config::ProcessEnv).unwrap_or_else(|e| {
-                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::PricingOverridesIgnored, || format!("pricing overrides ignored ({e}); using the built-in rates"));
+                crate::diagnostics::report(
+                    crate::diagnostics::Level::Warn,
+                    crate::diagnostics::Code::PricingOverridesIgnored,
+                    || format!("pricing overrides ignored ({e}); using the built-in rates"),
+                );
                 PricingTable::defaults()
             })
         })
@@ -376,7 +378,11 @@ impl Drop for CallInner {
     fn drop(&mut self) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if st.ended.is_none() {
-            crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallAbandoned, || format!("call {} dropped without end(); recorded as abandoned", self.start.call_id));
+            crate::diagnostics::report(
+                crate::diagnostics::Level::Warn,
+                crate::diagnostics::Code::CallAbandoned,
+                || format!("call {} dropped without end(); recorded as abandoned", self.start.call_id),
+            );
             let mut taken = std::mem::replace(&mut *st, CallState::new(None));
             drop(st);
             self.finish(&mut taken, CallStatus::Abandoned, Some("abandoned".into()));

@@ -97,7 +97,14 @@ fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterE
 }
 
 impl Span {
-    fn open(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64, text: Option<&str>) -> Result<Span> {
+    fn open(
+        call: &Call,
+        kind: SpanKind,
+        provider: &str,
+        model: Option<&str>,
+        history_size: u64,
+        text: Option<&str>,
+    ) -> Result<Span> {
         let inner = &call.inner;
         let mut st = call.live()?;
         let (provider_value, model_value) = if matches!(kind, SpanKind::Stt | SpanKind::Llm) {
@@ -111,7 +118,10 @@ impl Span {
         // The span's record when recording; attributes go straight into it.
         let mut record = inner.recorder.map(|q| q.record());
         if let Some(r) = record.as_mut() {
-            inner.push_base_attrs(&mut r.attributes, !matches!(kind, SpanKind::Endpoint | SpanKind::Bargein | SpanKind::Tool));
+            inner.push_base_attrs(
+                &mut r.attributes,
+                !matches!(kind, SpanKind::Endpoint | SpanKind::Bargein | SpanKind::Tool),
+            );
         }
         let mut detail = Detail::None;
         match kind {
@@ -192,14 +202,26 @@ impl Span {
         })
     }
 
-    pub(crate) fn start(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, history_size: u64) -> Result<Span> {
+    pub(crate) fn start(
+        call: &Call,
+        kind: SpanKind,
+        provider: &str,
+        model: Option<&str>,
+        history_size: u64,
+    ) -> Result<Span> {
         if let Some(m) = model {
             crate::error::check_id("model", m)?;
         }
         Self::open(call, kind, provider, model, history_size, None)
     }
 
-    pub(crate) fn start_with_text(call: &Call, kind: SpanKind, provider: &str, model: Option<&str>, text: &str) -> Result<Span> {
+    pub(crate) fn start_with_text(
+        call: &Call,
+        kind: SpanKind,
+        provider: &str,
+        model: Option<&str>,
+        text: &str,
+    ) -> Result<Span> {
         if let Some(m) = model {
             crate::error::check_id("model", m)?;
         }
@@ -209,7 +231,10 @@ impl Span {
     pub(crate) fn start_tool(call: &Call, name: &str, transport: &str) -> Result<Span> {
         let mut span = Self::open(call, SpanKind::Tool, "", None, 0, None)?;
         span.detail = Detail::Tool(Box::new(ToolDetail { name: name.to_string(), result: None, error: None }));
-        span.set_attrs([KeyValue::new(n::TOOL_NAME, name.to_string()), KeyValue::new(n::TOOL_TRANSPORT, transport.to_string())]);
+        span.set_attrs([
+            KeyValue::new(n::TOOL_NAME, name.to_string()),
+            KeyValue::new(n::TOOL_TRANSPORT, transport.to_string()),
+        ]);
         Ok(span)
     }
 
@@ -264,7 +289,12 @@ impl Span {
     /// billed audio seconds (omitted: 0; else finite and `>= 0`). The text goes to
     /// transcript.jsonl; the span gets its length. A bad number is `InvalidArgument` (see
     /// [`crate::rules`]) and changes nothing.
-    pub fn transcript(&mut self, text: &str, confidence: Option<f64>, audio_seconds: impl Into<Option<f64>>) -> Result<()> {
+    pub fn transcript(
+        &mut self,
+        text: &str,
+        confidence: Option<f64>,
+        audio_seconds: impl Into<Option<f64>>,
+    ) -> Result<()> {
         self.check("transcript", SpanKind::Stt)?;
         check_text("text", text)?;
         let confidence = rules::confidence("confidence", confidence)?;
@@ -330,7 +360,12 @@ impl Span {
     /// LLM: token usage of this iteration (`input_tokens` excludes `cached_input_tokens`,
     /// omitted: 0). Each count is at most [`rules::MAX_COUNT`]; a report that would take one
     /// of the call's totals past it is `InvalidArgument` and changes nothing (totals never wrap).
-    pub fn usage(&mut self, input_tokens: u64, output_tokens: u64, cached_input_tokens: impl Into<Option<u64>>) -> Result<()> {
+    pub fn usage(
+        &mut self,
+        input_tokens: u64,
+        output_tokens: u64,
+        cached_input_tokens: impl Into<Option<u64>>,
+    ) -> Result<()> {
         self.check("usage", SpanKind::Llm)?;
         let input_tokens = rules::count("input_tokens", input_tokens)?;
         let output_tokens = rules::count("output_tokens", output_tokens)?;

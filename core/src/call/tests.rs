@@ -121,7 +121,16 @@ fn span_tree_names_and_attributes() {
     assert_eq!(c.total, crate::pricing::round_usd(c.telephony + c.stt + c.tts + c.llm + c.realtime));
     let spans = spans_of("tree-1");
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
-    for want in [n::SPAN_CALL, n::SPAN_TURN, n::SPAN_STT, n::SPAN_ENDPOINT, n::SPAN_LLM, n::SPAN_TOOL, n::SPAN_TTS, n::SPAN_BARGEIN] {
+    for want in [
+        n::SPAN_CALL,
+        n::SPAN_TURN,
+        n::SPAN_STT,
+        n::SPAN_ENDPOINT,
+        n::SPAN_LLM,
+        n::SPAN_TOOL,
+        n::SPAN_TTS,
+        n::SPAN_BARGEIN,
+    ] {
         assert!(names.contains(&want), "missing {want} in {names:?}");
     }
     assert_eq!(spans.len(), 1 + 2 + 1 + 1 + 2 + 1 + 2 + 1);
@@ -196,7 +205,17 @@ fn no_text_ever_becomes_an_attribute() {
     for s in &spans {
         for kv in &s.attributes {
             let v = kv.value.to_string();
-            for secret in [SECRET_USER, SECRET_AGENT, SECRET_TOOL_ARGS, SECRET_TOOL_RESULT, SECRET_CANCELLED, "4111", "ACCT-998877", "9876", "Smith"] {
+            for secret in [
+                SECRET_USER,
+                SECRET_AGENT,
+                SECRET_TOOL_ARGS,
+                SECRET_TOOL_RESULT,
+                SECRET_CANCELLED,
+                "4111",
+                "ACCT-998877",
+                "9876",
+                "Smith",
+            ] {
                 assert!(!v.contains(secret), "{} attribute {} leaks {secret:?}", s.name, kv.key);
             }
         }

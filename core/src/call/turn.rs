@@ -1,8 +1,8 @@
 //! One conversational turn: its span, what was said, and the measures its latency comes from.
 
+use super::ledger::Ledger;
 use super::otel::OtelSpan;
 use crate::clock::Timestamp;
-use super::ledger::Ledger;
 use crate::records::{TurnLatency, Usage};
 
 /// State of the open turn.

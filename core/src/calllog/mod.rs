@@ -24,11 +24,11 @@ mod stats;
 mod writer;
 
 pub use self::format::{event_line, metadata_json, transcript_line, SCHEMA_VERSION};
-pub use crate::fsio::{DIR_MODE, FILE_MODE};
 pub use self::redact::mask;
 pub use self::retention::{day_expired, numeric_name, numeric_subdirs, sweep, SweepReport};
 pub use self::safe_id::{is_verbatim_safe, safe_segment};
 pub use self::stats::LogStats;
+pub use crate::fsio::{DIR_MODE, FILE_MODE};
 
 use self::stats::Counters;
 use self::writer::{CallInfo, Msg, Writer};
@@ -123,7 +123,11 @@ impl Shared {
                     Some(unsafe { &*p })
                 }
                 Err(e) => {
-                    crate::diagnostics::report(crate::diagnostics::Level::Error, crate::diagnostics::Code::CallLogUnavailable, || format!("could not start a call-log writer after fork() ({e}); records are dropped"));
+                    crate::diagnostics::report(
+                        crate::diagnostics::Level::Error,
+                        crate::diagnostics::Code::CallLogUnavailable,
+                        || format!("could not start a call-log writer after fork() ({e}); records are dropped"),
+                    );
                     current
                 }
             },
@@ -245,7 +249,11 @@ impl CallLogger {
             .get_or_init(|| match CallLogger::new(&Persist::Unset, &ProcessEnv) {
                 Ok(l) => l,
                 Err(e) => {
-                    crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogUnavailable, || format!("the default call log is off: {e}"));
+                    crate::diagnostics::report(
+                        crate::diagnostics::Level::Warn,
+                        crate::diagnostics::Code::CallLogUnavailable,
+                        || format!("the default call log is off: {e}"),
+                    );
                     CallLogger::disabled()
                 }
             })

@@ -78,7 +78,11 @@ pub fn sweep(root: &Path, days: u32, now: Timestamp) -> SweepReport {
     }
     let fail = |what: &str, p: &Path, e: std::io::Error, rep: &mut SweepReport| {
         rep.errors += 1;
-        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogRetentionFailed, || format!("retention could not remove {what} {}: {e}", p.display()));
+        crate::diagnostics::report(
+            crate::diagnostics::Level::Warn,
+            crate::diagnostics::Code::CallLogRetentionFailed,
+            || format!("retention could not remove {what} {}: {e}", p.display()),
+        );
     };
     for (y, ydir) in numeric_subdirs(&calls, 4, 0..=9999) {
         for (m, mdir) in numeric_subdirs(&ydir, 2, 1..=12) {

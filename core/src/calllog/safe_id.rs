@@ -49,11 +49,8 @@ pub fn safe_segment(id: &str) -> String {
     if is_verbatim_safe(id) {
         return id.to_string();
     }
-    let mut prefix: String = id
-        .chars()
-        .take(PREFIX_LEN)
-        .map(|c| if c.is_ascii() && safe_byte(c as u8) { c } else { '_' })
-        .collect();
+    let mut prefix: String =
+        id.chars().take(PREFIX_LEN).map(|c| if c.is_ascii() && safe_byte(c as u8) { c } else { '_' }).collect();
     let leading_dots = prefix.bytes().take_while(|b| *b == b'.').count();
     if leading_dots > 0 {
         prefix.replace_range(..leading_dots, &"_".repeat(leading_dots));
@@ -84,8 +81,24 @@ mod tests {
     fn hostile_ids() {
         let long = "x".repeat(10 * 1024);
         let cases = [
-            "../../etc/passwd", "a/b", "a\\b", "..", ".", "", "a\0b", long.as_str(), "llamada-ñ-通话", "CON", "con.txt",
-            "Lpt1", "nul", "COM9.log", "..hidden", "trailing.", " spaced ", "CA/../x y",
+            "../../etc/passwd",
+            "a/b",
+            "a\\b",
+            "..",
+            ".",
+            "",
+            "a\0b",
+            long.as_str(),
+            "llamada-ñ-通话",
+            "CON",
+            "con.txt",
+            "Lpt1",
+            "nul",
+            "COM9.log",
+            "..hidden",
+            "trailing.",
+            " spaced ",
+            "CA/../x y",
         ];
         let mut seen = HashMap::new();
         for id in cases {
@@ -102,7 +115,9 @@ mod tests {
 
     #[test]
     fn safe_ids_stay_verbatim() {
-        for id in ["CA9a2b3c4d", "call-1", "a.b_c-d", "v3:0".replace(':', "-").as_str(), "COM10", "CONSOLE", &"y".repeat(64)] {
+        for id in
+            ["CA9a2b3c4d", "call-1", "a.b_c-d", "v3:0".replace(':', "-").as_str(), "COM10", "CONSOLE", &"y".repeat(64)]
+        {
             assert_eq!(safe_segment(id), id);
         }
         assert_ne!(safe_segment(&"y".repeat(65)), "y".repeat(65));

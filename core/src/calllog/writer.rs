@@ -134,9 +134,11 @@ impl Writer {
 
     fn fail(&mut self, op: &'static str, path: &Path, err: &io::Error) {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
-        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogWriteFailed, || {
-            format!("could not {op} {}: {err}; the call goes on without it", path.display())
-        });
+        crate::diagnostics::report(
+            crate::diagnostics::Level::Warn,
+            crate::diagnostics::Code::CallLogWriteFailed,
+            || format!("could not {op} {}: {err}; the call goes on without it", path.display()),
+        );
     }
 
     fn entry(&mut self, key: u64) -> &mut CallFiles {
@@ -244,7 +246,16 @@ impl Writer {
                 Ok((len, file, repaired)) => {
                     *slot = Some(Appender { file, len });
                     if repaired > 0 {
-                        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogFileRepaired, || format!("{}: removed a partial line ({repaired} bytes) left by a killed writer", dir.path().join(name).display()));
+                        crate::diagnostics::report(
+                            crate::diagnostics::Level::Warn,
+                            crate::diagnostics::Code::CallLogFileRepaired,
+                            || {
+                                format!(
+                                    "{}: removed a partial line ({repaired} bytes) left by a killed writer",
+                                    dir.path().join(name).display()
+                                )
+                            },
+                        );
                     }
                 }
                 Err(e) => {
@@ -258,7 +269,11 @@ impl Writer {
         if app.len.saturating_add(line.len() as u64) > crate::store::MAX_JSONL_BYTES {
             let e = io::Error::new(
                 io::ErrorKind::FileTooLarge,
-                format!("the line ({} bytes) would take the file past {} bytes, the most that is read back", line.len(), crate::store::MAX_JSONL_BYTES),
+                format!(
+                    "the line ({} bytes) would take the file past {} bytes, the most that is read back",
+                    line.len(),
+                    crate::store::MAX_JSONL_BYTES
+                ),
             );
             self.fail("append a JSONL line", &dir.path().join(name), &e);
             return;
@@ -314,9 +329,7 @@ impl Writer {
 
 /// Wall-clock now (retention only).
 fn now() -> Timestamp {
-    let ns = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+    let ns =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
     Timestamp(ns)
 }

@@ -104,7 +104,11 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--since" => a.since_ms = Some(parse_duration_ms(&value("--since")?)?),
             "--limit" => {
                 let v = value("--limit")?;
-                limit = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("--limit: {v:?} is not a positive integer"))?;
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--limit: {v:?} is not a positive integer"))?;
             }
             "--by" => {
                 by = match value("--by")?.as_str() {
@@ -202,7 +206,9 @@ fn execute(a: &Args, out: &mut dyn Write) -> Result<(), String> {
         }
         Command::Show { call_id } => {
             let (store, _) = load(a, MAX_CALLS)?;
-            let rec = store.get_call(call_id).ok_or_else(|| format!("no call {call_id:?} under {}", root(a).unwrap_or_default().display()))?;
+            let rec = store
+                .get_call(call_id)
+                .ok_or_else(|| format!("no call {call_id:?} under {}", root(a).unwrap_or_default().display()))?;
             if a.json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rec).map_err(|e| e.to_string())?).map_err(io)
             } else {
@@ -213,7 +219,8 @@ fn execute(a: &Args, out: &mut dyn Write) -> Result<(), String> {
             let (_, calls) = load(a, MAX_CALLS)?;
             let rows = render::cost_rows(&calls, *by);
             if a.json {
-                let v: Vec<_> = rows.iter().map(|(k, c, n)| serde_json::json!({"key": k, "calls": n, "cost": c})).collect();
+                let v: Vec<_> =
+                    rows.iter().map(|(k, c, n)| serde_json::json!({"key": k, "calls": n, "cost": c})).collect();
                 writeln!(out, "{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?).map_err(io)
             } else {
                 out.write_all(render::cost_table(&rows, *by, calls.len()).as_bytes()).map_err(io)
@@ -245,7 +252,19 @@ mod tests {
 
     #[test]
     fn bad_command_lines_are_usage_errors() {
-        for bad in ["", "nope", "show", "calls --limit 0", "calls --limit x", "cost --by vendor", "calls --since 3y", "calls extra", "show A B", "calls --dir", "calls --wat"] {
+        for bad in [
+            "",
+            "nope",
+            "show",
+            "calls --limit 0",
+            "calls --limit x",
+            "cost --by vendor",
+            "calls --since 3y",
+            "calls extra",
+            "show A B",
+            "calls --dir",
+            "calls --wat",
+        ] {
             let mut out = Vec::new();
             let mut err = Vec::new();
             assert_eq!(run(&args(bad), &mut out, &mut err), EXIT_USAGE, "{bad:?}");

@@ -23,7 +23,11 @@ fn duration(ms: Option<u64>) -> String {
 /// The call list, newest first.
 pub(super) fn calls_table(calls: &[CallSummary]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:<19}  {:>8}  {:<3}  {:<11}  {:>5}  {:>10}  {:>15}  CALL", "STARTED (UTC)", "DURATION", "DIR", "STATUS", "TURNS", "COST USD", "TTFB p50/p95 ms");
+    let _ = writeln!(
+        s,
+        "{:<19}  {:>8}  {:<3}  {:<11}  {:>5}  {:>10}  {:>15}  CALL",
+        "STARTED (UTC)", "DURATION", "DIR", "STATUS", "TURNS", "COST USD", "TTFB p50/p95 ms"
+    );
     for c in calls {
         let dir = if c.direction == "outbound" { "out" } else { "in" };
         let cost = c.cost.as_ref().map(|c| format!("{:.6}", c.total)).unwrap_or_else(|| "-".into());
@@ -80,14 +84,30 @@ pub(super) fn call_detail(r: &CallRecord) -> String {
     let c = &r.summary;
     let mut s = String::new();
     let _ = writeln!(s, "call        {}", c.call_id);
-    let _ = writeln!(s, "started     {} UTC   duration {}   {} {}   {}", when(&c.started_at), duration(c.duration_ms), c.direction, c.provider_mode, c.status);
+    let _ = writeln!(
+        s,
+        "started     {} UTC   duration {}   {} {}   {}",
+        when(&c.started_at),
+        duration(c.duration_ms),
+        c.direction,
+        c.provider_mode,
+        c.status
+    );
     if let Some(t) = &c.trace_id {
         let _ = writeln!(s, "trace       {t}");
     }
     let who = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let _ = writeln!(s, "parties     {} → {}   via {}", who(&c.caller), who(&c.callee), who(&c.telephony_provider));
     let a = &c.agent;
-    let _ = writeln!(s, "agent       stt {}  llm {} {}  tts {} {}", who(&a.stt_provider), who(&a.llm_provider), who(&a.model), who(&a.tts_provider), who(&a.voice));
+    let _ = writeln!(
+        s,
+        "agent       stt {}  llm {} {}  tts {} {}",
+        who(&a.stt_provider),
+        who(&a.llm_provider),
+        who(&a.model),
+        who(&a.tts_provider),
+        who(&a.voice)
+    );
     if let Some(e) = &c.error {
         let _ = writeln!(s, "error       {e}");
     }
@@ -109,11 +129,11 @@ pub(super) fn call_detail(r: &CallRecord) -> String {
     let turns: Vec<(u32, bool, &TurnLatency)> =
         r.transcript.iter().filter_map(|t| t.latency.as_ref().map(|l| (t.turn_index, t.interrupted, l))).collect();
     if !turns.is_empty() {
-        let scale = turns
-            .iter()
-            .flat_map(|(_, _, l)| stages(l).into_iter().map(|(_, v)| v))
-            .fold(1.0_f64, f64::max);
-        let _ = writeln!(s, "\nturns (time to first byte and the stages behind it; bars from 0 on one scale, {scale:.0} ms wide)");
+        let scale = turns.iter().flat_map(|(_, _, l)| stages(l).into_iter().map(|(_, v)| v)).fold(1.0_f64, f64::max);
+        let _ = writeln!(
+            s,
+            "\nturns (time to first byte and the stages behind it; bars from 0 on one scale, {scale:.0} ms wide)"
+        );
         for (turn, interrupted, l) in turns {
             let head = match l.ttfb_ms {
                 Some(t) => format!("turn {turn}: ttfb {t:.0} ms"),
@@ -161,7 +181,13 @@ pub(super) fn cost_rows(calls: &[CallSummary], by: CostBy) -> Vec<(String, f64, 
         let a = &c.agent;
         match by {
             CostBy::Category => {
-                for (k, v) in [("telephony", cost.telephony), ("stt", cost.stt), ("tts", cost.tts), ("llm", cost.llm), ("realtime", cost.realtime)] {
+                for (k, v) in [
+                    ("telephony", cost.telephony),
+                    ("stt", cost.stt),
+                    ("tts", cost.tts),
+                    ("llm", cost.llm),
+                    ("realtime", cost.realtime),
+                ] {
                     add(k.into(), v);
                 }
             }
@@ -176,7 +202,8 @@ pub(super) fn cost_rows(calls: &[CallSummary], by: CostBy) -> Vec<(String, f64, 
             CostBy::Day => add(c.started_at.get(..10).unwrap_or("unknown").to_string(), cost.total),
         }
     }
-    let mut rows: Vec<(String, f64, usize)> = m.into_iter().map(|(k, (v, n))| (k, (v * 1e6).round() / 1e6, n)).collect();
+    let mut rows: Vec<(String, f64, usize)> =
+        m.into_iter().map(|(k, (v, n))| (k, (v * 1e6).round() / 1e6, n)).collect();
     if by != CostBy::Day {
         rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }

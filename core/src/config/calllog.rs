@@ -212,7 +212,11 @@ pub fn resolve_root(persist: &Persist, env: &dyn Env) -> Result<Option<PathBuf>>
             if v.eq_ignore_ascii_case("auto") {
                 let root = platform_default_root(env);
                 if root.is_none() {
-                    crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::CallLogUnavailable, || "PATTER_LOG_DIR=auto but no platform data directory is known; call logging is off".into());
+                    crate::diagnostics::report(
+                        crate::diagnostics::Level::Warn,
+                        crate::diagnostics::Code::CallLogUnavailable,
+                        || "PATTER_LOG_DIR=auto but no platform data directory is known; call logging is off".into(),
+                    );
                 }
                 return Ok(root);
             }
@@ -348,10 +352,7 @@ mod tests {
     #[test]
     fn redaction_parsing() {
         let e = env(&[("PATTER_LOG_REDACT_PHONE", "HASH_ONLY"), ("PATTER_LOG_HASH_KEY", "s3cret")]);
-        assert_eq!(
-            PhoneRedaction::from_env(&e),
-            PhoneRedaction::HashOnly { key: HashKey::new(b"s3cret".to_vec()) }
-        );
+        assert_eq!(PhoneRedaction::from_env(&e), PhoneRedaction::HashOnly { key: HashKey::new(b"s3cret".to_vec()) });
         let e = env(&[("PATTER_LOG_REDACT_PHONE", "hash_only"), ("PATTER_LOG_HASH_KEY", "")]);
         assert_eq!(PhoneRedaction::from_env(&e), PhoneRedaction::HashOnly { key: None });
         assert_eq!(PhoneRedaction::from_env(&env(&[("PATTER_LOG_REDACT_PHONE", "full")])), PhoneRedaction::Full);

@@ -25,10 +25,7 @@ pub fn resolve_pricing_file(explicit: Option<&Path>, env: &dyn Env) -> Option<(P
     if let Some(path) = explicit.filter(|p| !p.as_os_str().is_empty()) {
         return Some((path.to_path_buf(), false));
     }
-    env.get(PRICING_FILE_ENV)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .map(|v| (PathBuf::from(v), true))
+    env.get(PRICING_FILE_ENV).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(|v| (PathBuf::from(v), true))
 }
 
 /// The effective table: built-in defaults, then the override file, then code overrides.

@@ -93,7 +93,8 @@ impl TracingConfig {
         resource_attributes.retain(|(k, _)| k != "service.name");
         resource_attributes.sort();
         let console = opts.console.unwrap_or_else(|| is_truthy(env.get("OTEL_CONSOLE_EXPORT").as_deref()));
-        let file = opts.file.clone().or_else(|| env.get("PATTER_OTEL_FILE").filter(|s| !s.is_empty()).map(PathBuf::from));
+        let file =
+            opts.file.clone().or_else(|| env.get("PATTER_OTEL_FILE").filter(|s| !s.is_empty()).map(PathBuf::from));
         Ok(TracingConfig {
             enabled,
             service_name,
@@ -105,7 +106,9 @@ impl TracingConfig {
             queue_capacity: env_usize(env, "PATTER_OTEL_QUEUE_SIZE", 65_536, 16, 16 * 1024 * 1024),
             max_batch: env_usize(env, "PATTER_OTEL_MAX_BATCH", 512, 1, 65_536),
             batch_delay: Duration::from_millis(env_usize(env, "PATTER_OTEL_BATCH_DELAY_MS", 500, 1, 600_000) as u64),
-            export_timeout: Duration::from_millis(env_usize(env, "PATTER_OTEL_EXPORT_TIMEOUT_MS", 5_000, 10, 600_000) as u64),
+            export_timeout: Duration::from_millis(
+                env_usize(env, "PATTER_OTEL_EXPORT_TIMEOUT_MS", 5_000, 10, 600_000) as u64
+            ),
         })
     }
 }
@@ -124,10 +127,10 @@ fn merge(into: &mut Vec<(String, String)>, over: &[(String, String)]) {
 /// Only `http://` and `https://` URLs with a host are accepted.
 pub fn traces_url(base: &str) -> Result<String> {
     let b = base.trim();
-    let rest = b
-        .strip_prefix("http://")
-        .or_else(|| b.strip_prefix("https://"))
-        .ok_or_else(|| PatterError::Config { key: "otlp_endpoint".into(), reason: format!("{b:?} is not an http(s) URL") })?;
+    let rest = b.strip_prefix("http://").or_else(|| b.strip_prefix("https://")).ok_or_else(|| PatterError::Config {
+        key: "otlp_endpoint".into(),
+        reason: format!("{b:?} is not an http(s) URL"),
+    })?;
     if rest.is_empty() || rest.starts_with('/') || b.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(PatterError::Config { key: "otlp_endpoint".into(), reason: format!("{b:?} has no host") });
     }
@@ -145,7 +148,8 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -234,7 +238,10 @@ mod tests {
     fn bad_endpoints_are_config_errors() {
         for bad in ["localhost:4318", "ftp://x", "http://", "http:///x", "http://a b"] {
             let opts = TracingOptions { otlp_endpoint: Some(bad.into()), ..Default::default() };
-            assert!(matches!(TracingConfig::resolve(&opts, &MapEnv::default()), Err(PatterError::Config { .. })), "{bad}");
+            assert!(
+                matches!(TracingConfig::resolve(&opts, &MapEnv::default()), Err(PatterError::Config { .. })),
+                "{bad}"
+            );
         }
     }
 

@@ -57,11 +57,7 @@ fn aliases(category: Category) -> &'static [(&'static str, &'static str)] {
 
 /// Trims, lowercases and turns `-` and spaces into `_` (`Eleven-Labs` → `eleven_labs`).
 pub fn normalize_provider(name: &str) -> String {
-    name.trim()
-        .chars()
-        .map(|c| if c == '-' || c.is_whitespace() { '_' } else { c })
-        .collect::<String>()
-        .to_lowercase()
+    name.trim().chars().map(|c| if c == '-' || c.is_whitespace() { '_' } else { c }).collect::<String>().to_lowercase()
 }
 
 /// The table key for `name` in `category`: normalised, then mapped through the category's

@@ -82,7 +82,11 @@ pub(crate) fn default_table() -> PricingTable {
         );
         m.insert(
             "openai_transcribe".into(),
-            flat(0.006, false, &[("gpt-4o-transcribe", 0.006), ("gpt-4o-mini-transcribe", 0.003), ("whisper-1", 0.006)]),
+            flat(
+                0.006,
+                false,
+                &[("gpt-4o-transcribe", 0.006), ("gpt-4o-mini-transcribe", 0.003), ("whisper-1", 0.006)],
+            ),
         );
         m.insert("assemblyai".into(), flat(0.0025, false, &[]));
         m.insert("cartesia".into(), flat(0.0025, false, &[]));
@@ -106,14 +110,21 @@ pub(crate) fn default_table() -> PricingTable {
                 ],
             ),
         );
-        m.insert("openai".into(), flat(0.015, false, &[("tts-1", 0.015), ("tts-1-hd", 0.030), ("gpt-4o-mini-tts", 0.012)]));
+        m.insert(
+            "openai".into(),
+            flat(0.015, false, &[("tts-1", 0.015), ("tts-1-hd", 0.030), ("gpt-4o-mini-tts", 0.012)]),
+        );
         m.insert("openai_tts_hd".into(), flat(0.030, false, &[]));
         m.insert("cartesia".into(), flat(0.030, false, &[]));
         m.insert("rime".into(), flat(0.030, false, &[("mistv2", 0.030), ("mist", 0.030), ("arcana", 0.040)]));
         m.insert("lmnt".into(), flat(0.050, false, &[]));
         m.insert(
             "inworld".into(),
-            flat(0.025, false, &[("inworld-tts-2", 0.025), ("inworld-tts-1.5-max", 0.035), ("inworld-tts-1.5-mini", 0.015)]),
+            flat(
+                0.025,
+                false,
+                &[("inworld-tts-2", 0.025), ("inworld-tts-1.5-max", 0.035), ("inworld-tts-1.5-mini", 0.015)],
+            ),
         );
     }
 

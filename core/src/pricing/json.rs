@@ -16,7 +16,8 @@ const PROVIDER_KEYS: &str = "unit, price, round_up, input, output, cached_input 
 /// Parses override JSON into checked [`Overrides`]; the error names the offending field.
 pub(crate) fn parse_overrides(text: &str) -> Res<Overrides> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    let top = value.as_object().ok_or_else(|| format!("expected a JSON object at the top level, got {}", kind(&value)))?;
+    let top =
+        value.as_object().ok_or_else(|| format!("expected a JSON object at the top level, got {}", kind(&value)))?;
     let mut out = Overrides::new();
     for (key, v) in top {
         if key == "version" || key == "last_updated" {
@@ -35,7 +36,8 @@ pub(crate) fn parse_overrides(text: &str) -> Res<Overrides> {
 }
 
 fn parse_category(category: Category, v: &Value, out: &mut Overrides) -> Res<()> {
-    let providers = v.as_object().ok_or_else(|| format!("{category}: expected an object of providers, got {}", kind(v)))?;
+    let providers =
+        v.as_object().ok_or_else(|| format!("{category}: expected an object of providers, got {}", kind(v)))?;
     // canonical name -> the JSON key that set it, to reject two spellings of one provider.
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (name, entry) in providers {
@@ -132,8 +134,9 @@ fn parse_provider(category: Category, path: &str, v: &Value) -> Res<ProviderOver
             }
             "price" => entry.price = Some(number(&fpath, field)?),
             "round_up" => {
-                entry.round_up =
-                    Some(field.as_bool().ok_or_else(|| format!("{fpath}: expected true or false, got {}", kind(field)))?)
+                entry.round_up = Some(
+                    field.as_bool().ok_or_else(|| format!("{fpath}: expected true or false, got {}", kind(field)))?,
+                )
             }
             "input" => entry.tokens.input = Some(number(&fpath, field)?),
             "output" => entry.tokens.output = Some(number(&fpath, field)?),
@@ -161,9 +164,7 @@ fn parse_models(category: Category, path: &str, v: &Value) -> Res<BTreeMap<Strin
         let parsed = match rate {
             Value::Number(_) => ModelOverride::Price(number(&mpath, rate)?),
             Value::Object(fields) => parse_model_object(category, &mpath, fields)?,
-            other => {
-                return Err(format!("{mpath}: expected a price or an object of token rates, got {}", kind(other)))
-            }
+            other => return Err(format!("{mpath}: expected a price or an object of token rates, got {}", kind(other))),
         };
         models.insert(key.clone(), parsed);
     }
@@ -176,7 +177,11 @@ fn parse_model_object(category: Category, path: &str, fields: &Map<String, Value
         for (key, v) in fields {
             match key.as_str() {
                 "price" => price = Some(number(&format!("{path}.price"), v)?),
-                _ => return Err(format!("{path}.{key}: unknown field; a {category} model takes a number or {{\"price\": …}}")),
+                _ => {
+                    return Err(format!(
+                        "{path}.{key}: unknown field; a {category} model takes a number or {{\"price\": …}}"
+                    ))
+                }
             }
         }
         return price.map(ModelOverride::Price).ok_or_else(|| format!("{path}: missing `price`"));

@@ -265,7 +265,8 @@ impl PricingTable {
                 for (key, rate) in &entry.models {
                     if let ModelOverride::Tokens(t) = rate {
                         let norm = normalize_model(key);
-                        let merged = merge_tokens(&format!("{path}.models.{key}"), rates.models.get(&norm).copied(), t, conv)?;
+                        let merged =
+                            merge_tokens(&format!("{path}.models.{key}"), rates.models.get(&norm).copied(), t, conv)?;
                         rates.models.insert(norm, merged);
                     }
                 }

@@ -108,9 +108,7 @@ fn best_key<'a>(keys: impl Iterator<Item = &'a str>, model: &str) -> Option<&'a 
                 continue;
             }
             (stem.len(), false)
-        } else if model.len() > key.len()
-            && model.starts_with(key)
-            && BOUNDARIES.contains(&model.as_bytes()[key.len()])
+        } else if model.len() > key.len() && model.starts_with(key) && BOUNDARIES.contains(&model.as_bytes()[key.len()])
         {
             (key.len(), true)
         } else {

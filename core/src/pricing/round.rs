@@ -40,7 +40,13 @@ fn round_fast(x: f64, places: usize) -> Option<f64> {
     }
     let n = if frac > 0.5 { floor + 1.0 } else { floor };
     let magnitude = n / scale;
-    Some(if magnitude == 0.0 { 0.0 } else if x < 0.0 { -magnitude } else { magnitude })
+    Some(if magnitude == 0.0 {
+        0.0
+    } else if x < 0.0 {
+        -magnitude
+    } else {
+        magnitude
+    })
 }
 
 /// [`round_half_away`] on the shortest decimal digits of `x` (finite).

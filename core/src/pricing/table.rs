@@ -113,7 +113,14 @@ impl PricingTable {
     }
 
     /// USD for LLM tokens (`input` excludes `cached_input`); None when unpriced.
-    pub fn llm_cost(&self, provider: &str, model: Option<&str>, input: u64, output: u64, cached_input: u64) -> Option<f64> {
+    pub fn llm_cost(
+        &self,
+        provider: &str,
+        model: Option<&str>,
+        input: u64,
+        output: u64,
+        cached_input: u64,
+    ) -> Option<f64> {
         self.price_llm(provider, model, input, output, cached_input).ok()
     }
 

@@ -159,12 +159,7 @@ impl Unit {
 
     /// Units of the given dimension, for error messages.
     pub(crate) fn spellings(dimension: Dimension) -> String {
-        Unit::ALL
-            .iter()
-            .filter(|u| u.dimension() == dimension)
-            .map(|u| u.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        Unit::ALL.iter().filter(|u| u.dimension() == dimension).map(|u| u.as_str()).collect::<Vec<_>>().join(", ")
     }
 }
 

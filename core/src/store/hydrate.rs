@@ -154,7 +154,12 @@ pub fn read_call_files(dir: &Path) -> (Vec<TranscriptEntry>, Vec<EventEntry>, Js
 }
 
 /// Reads and parses `dir/metadata.json`, counting the outcome in `report`.
-fn load_summary(dir: &Path, dir_name: &str, redaction: &PhoneRedaction, report: &mut HydrateReport) -> Option<CallSummary> {
+fn load_summary(
+    dir: &Path,
+    dir_name: &str,
+    redaction: &PhoneRedaction,
+    report: &mut HydrateReport,
+) -> Option<CallSummary> {
     let buf = match read_capped(&dir.join("metadata.json"), MAX_METADATA_BYTES, true) {
         Ok((b, _)) => b,
         Err(ReadErr::Missing) => {

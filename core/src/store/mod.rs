@@ -164,7 +164,11 @@ impl MetricsStore {
         let mut g = self.lock();
         if let Some(a) = g.active.get_mut(call_id) {
             if a.events.len() < MAX_EVENTS {
-                a.events.push(EventEntry { kind: event.kind.clone(), ts: Some(event.ts.to_iso8601()), data: event.data.clone() });
+                a.events.push(EventEntry {
+                    kind: event.kind.clone(),
+                    ts: Some(event.ts.to_iso8601()),
+                    data: event.data.clone(),
+                });
             }
         }
     }
@@ -208,12 +212,16 @@ impl MetricsStore {
         if let Some(dir) = rec.disk_dir.take() {
             let (mut transcript, mut events, report) = read_call_files(&dir);
             if report != JsonlReport::default() {
-                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::StoreReadSkipped, || {
-                    format!(
+                crate::diagnostics::report(
+                    crate::diagnostics::Level::Warn,
+                    crate::diagnostics::Code::StoreReadSkipped,
+                    || {
+                        format!(
                         "{}: parts of the call's JSONL files were skipped ({} truncated files, {} bad lines, {} torn tails)",
                         dir.display(), report.truncated_files, report.bad_lines, report.torn_tails
                     )
-                });
+                    },
+                );
             }
             transcript.truncate(MAX_TRANSCRIPT_LINES);
             events.truncate(MAX_EVENTS);
@@ -227,7 +235,9 @@ impl MetricsStore {
     pub fn get_active_calls(&self) -> Vec<CallRecord> {
         let g = self.lock();
         let mut v: Vec<CallRecord> = g.active.values().cloned().collect();
-        v.sort_by(|a, b| a.summary.started_ns.cmp(&b.summary.started_ns).then_with(|| a.summary.call_id.cmp(&b.summary.call_id)));
+        v.sort_by(|a, b| {
+            a.summary.started_ns.cmp(&b.summary.started_ns).then_with(|| a.summary.call_id.cmp(&b.summary.call_id))
+        });
         v
     }
 

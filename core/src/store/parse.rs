@@ -98,7 +98,11 @@ pub enum MetaError {
 ///
 /// A call still marked `in_progress` on disk (its process died) becomes `abandoned` with no end
 /// and no duration, so it is never averaged as a completed call.
-pub fn summary_from_metadata(doc: &Value, dir_name: &str, redaction: &PhoneRedaction) -> Result<CallSummary, MetaError> {
+pub fn summary_from_metadata(
+    doc: &Value,
+    dir_name: &str,
+    redaction: &PhoneRedaction,
+) -> Result<CallSummary, MetaError> {
     let o = doc.as_object().ok_or(MetaError::NotAnObject)?;
     summary_from_fields(&|k| o.get(k), dir_name, redaction)
 }
@@ -154,7 +158,11 @@ impl RawMeta {
 }
 
 /// Parses metadata.json bytes. Not an object (or not JSON, or a duplicated known key) → Err.
-pub(crate) fn summary_from_bytes(buf: &[u8], dir_name: &str, redaction: &PhoneRedaction) -> Result<CallSummary, MetaError> {
+pub(crate) fn summary_from_bytes(
+    buf: &[u8],
+    dir_name: &str,
+    redaction: &PhoneRedaction,
+) -> Result<CallSummary, MetaError> {
     // A derived struct would also accept a JSON array (positional fields): objects only.
     if buf.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(MetaError::NotAnObject);
@@ -229,7 +237,10 @@ fn summary_from_fields<'a>(
 
 fn parse_turn_latency(v: Option<&Value>) -> Option<TurnLatency> {
     let o = v?.as_object()?;
-    if o.contains_key("ttfb_ms") || o.contains_key("turn_ms") || o.contains_key("llm_ttft_ms") && !o.contains_key("total_ms") {
+    if o.contains_key("ttfb_ms")
+        || o.contains_key("turn_ms")
+        || o.contains_key("llm_ttft_ms") && !o.contains_key("total_ms")
+    {
         // Ours.
         return Some(TurnLatency {
             ttfb_ms: f64_of(o, "ttfb_ms"),
@@ -366,7 +377,9 @@ mod tests {
         assert_eq!(b.duration_ms, Some(60_000));
         let arr = br#"  [1, 2, 3, "2026-04-23T18:02:12.413Z"]"#;
         assert_eq!(summary_from_bytes(arr, "d", &PhoneRedaction::Mask), Err(MetaError::NotAnObject));
-        assert!(summary_from_bytes(br#"{"started_at": 5, "turns": "x", "agent": 7}"#, "d", &PhoneRedaction::Mask).is_ok());
+        assert!(
+            summary_from_bytes(br#"{"started_at": 5, "turns": "x", "agent": 7}"#, "d", &PhoneRedaction::Mask).is_ok()
+        );
     }
 
     #[test]
@@ -377,13 +390,17 @@ mod tests {
         assert_eq!(s.status, "abandoned");
         assert_eq!((s.ended_at.clone(), s.duration_ms, s.turns, s.cost, s.latency), (None, None, 0, None, None));
         assert_eq!(summary_from_metadata(&json!([1]), "d", &PhoneRedaction::Mask), Err(MetaError::NotAnObject));
-        assert_eq!(summary_from_metadata(&json!({"call_id": "x"}), "d", &PhoneRedaction::Mask), Err(MetaError::NoStart));
+        assert_eq!(
+            summary_from_metadata(&json!({"call_id": "x"}), "d", &PhoneRedaction::Mask),
+            Err(MetaError::NoStart)
+        );
         assert_eq!(
             summary_from_metadata(&json!({"started_at": "yesterday"}), "d", &PhoneRedaction::Mask),
             Err(MetaError::NoStart)
         );
         // Epoch-seconds start, missing id → directory name.
-        let s = summary_from_metadata(&json!({"started_at": 1776967332.413}), "dirname", &PhoneRedaction::Mask).unwrap();
+        let s =
+            summary_from_metadata(&json!({"started_at": 1776967332.413}), "dirname", &PhoneRedaction::Mask).unwrap();
         assert_eq!(s.call_id, "dirname");
         assert_eq!(s.status, "abandoned");
     }

@@ -11,14 +11,14 @@ mod queue;
 mod sinks;
 pub mod wire;
 
+pub(crate) use pipeline::recorder;
 #[cfg(test)]
 pub(crate) use pipeline::span_queue;
-pub(crate) use pipeline::recorder;
-pub(crate) use queue::SpanQueue;
 pub use pipeline::{
     attach_span_exporter, detach_span_exporter, force_flush, init_tracing, init_tracing_with_env, is_enabled,
     is_recording, shutdown_tracing, stats, SinkStats, TracingStats, SHUTDOWN_GRACE,
 };
+pub(crate) use queue::SpanQueue;
 pub use sinks::{SpanBatch, SpanCallback};
 
 use std::sync::RwLock;

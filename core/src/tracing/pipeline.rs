@@ -81,9 +81,11 @@ impl SinkSlot {
             Err(e) => {
                 self.failed.fetch_add(n, Ordering::Relaxed);
                 self.consecutive_failures.fetch_add(1, Ordering::Relaxed);
-                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingExportFailed, || {
-                    format!("sink {} failed to export {n} spans: {e}", self.name)
-                });
+                crate::diagnostics::report(
+                    crate::diagnostics::Level::Warn,
+                    crate::diagnostics::Code::TracingExportFailed,
+                    || format!("sink {} failed to export {n} spans: {e}", self.name),
+                );
                 if let Ok(mut le) = self.last_error.lock() {
                     *le = Some(e);
                 }
@@ -243,7 +245,11 @@ impl Pipeline {
             };
             p.export_loop(ctl, delay)
         }) {
-            crate::diagnostics::report(crate::diagnostics::Level::Error, crate::diagnostics::Code::TracingUnavailable, || format!("could not start the span export thread ({e}); spans will be dropped"));
+            crate::diagnostics::report(
+                crate::diagnostics::Level::Error,
+                crate::diagnostics::Code::TracingUnavailable,
+                || format!("could not start the span export thread ({e}); spans will be dropped"),
+            );
         }
     }
 
@@ -257,11 +263,18 @@ impl Pipeline {
             match configured_sinks(&cfg) {
                 Ok(configured) => {
                     sinks.configured = configured;
-                    sinks.resource = SpanResource { service_name: cfg.service_name.clone(), attributes: cfg.resource_attributes.clone() };
+                    sinks.resource = SpanResource {
+                        service_name: cfg.service_name.clone(),
+                        attributes: cfg.resource_attributes.clone(),
+                    };
                     sinks.enabled = true;
                     sinks.config = Some(cfg);
                 }
-                Err(e) => crate::diagnostics::report(crate::diagnostics::Level::Error, crate::diagnostics::Code::TracingUnavailable, || format!("could not restart the exporters after fork() ({e}); tracing is off")),
+                Err(e) => crate::diagnostics::report(
+                    crate::diagnostics::Level::Error,
+                    crate::diagnostics::Code::TracingUnavailable,
+                    || format!("could not restart the exporters after fork() ({e}); tracing is off"),
+                ),
             }
         }
         update_recording(&sinks);
@@ -450,7 +463,11 @@ fn configured_sinks(cfg: &TracingConfig) -> Result<Vec<Arc<SinkSlot>>> {
         configured.push(SinkSlot::new("console", None, Box::new(ConsoleSink)));
     }
     if let Some(path) = &cfg.file {
-        configured.push(SinkSlot::new(&format!("file:{}", path.display()), None, Box::new(FileSink::new(path.clone()))));
+        configured.push(SinkSlot::new(
+            &format!("file:{}", path.display()),
+            None,
+            Box::new(FileSink::new(path.clone())),
+        ));
     }
     Ok(configured)
 }
@@ -481,7 +498,8 @@ pub fn init_tracing_with_env(opts: &TracingOptions, env: &dyn Env) -> Result<boo
         return Ok(true);
     }
     sinks.configured = configured_sinks(&cfg)?;
-    sinks.resource = SpanResource { service_name: cfg.service_name.clone(), attributes: cfg.resource_attributes.clone() };
+    sinks.resource =
+        SpanResource { service_name: cfg.service_name.clone(), attributes: cfg.resource_attributes.clone() };
     sinks.enabled = true;
     sinks.config = Some(cfg);
     update_recording(&sinks);
@@ -542,7 +560,11 @@ pub fn shutdown_tracing() {
     RECORDING.store(false, Ordering::Release);
     if !flush_until(p, Instant::now() + export_timeout + SHUTDOWN_GRACE) {
         let n = p.discard_pending();
-        crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingShutdownDiscarded, || format!("shutdown_tracing: the export deadline passed; {n} spans still queued were discarded"));
+        crate::diagnostics::report(
+            crate::diagnostics::Level::Warn,
+            crate::diagnostics::Code::TracingShutdownDiscarded,
+            || format!("shutdown_tracing: the export deadline passed; {n} spans still queued were discarded"),
+        );
     }
     let removed: Vec<Arc<SinkSlot>> = match p.sinks.lock() {
         Ok(mut s) => {

@@ -69,7 +69,12 @@ pub(crate) const RECORD_ATTRIBUTES: usize = 16;
 
 impl SpanQueue {
     /// A queue feeding `spans`, waking the export thread through `ctl` every `max_batch` spans.
-    pub(crate) fn new(spans: SyncSender<Box<SpanData>>, ctl: SyncSender<Ctl>, max_batch: usize, counters: Arc<Counters>) -> Self {
+    pub(crate) fn new(
+        spans: SyncSender<Box<SpanData>>,
+        ctl: SyncSender<Ctl>,
+        max_batch: usize,
+        counters: Arc<Counters>,
+    ) -> Self {
         SpanQueue {
             spans,
             ctl,
@@ -155,9 +160,11 @@ impl SpanQueue {
             }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 let d = self.counters.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-                crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingQueueFull, || {
-                    format!("span queue full: span dropped ({d} dropped so far); the exporters cannot keep up")
-                });
+                crate::diagnostics::report(
+                    crate::diagnostics::Level::Warn,
+                    crate::diagnostics::Code::TracingQueueFull,
+                    || format!("span queue full: span dropped ({d} dropped so far); the exporters cannot keep up"),
+                );
             }
         }
     }

@@ -3,9 +3,9 @@
 
 use super::encode::SpanResource;
 use super::wire;
+use crate::fsio;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::fmt::Write as _;
-use crate::fsio;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -111,12 +111,25 @@ impl FileSink {
 
     fn open(&self) -> Result<std::fs::File, String> {
         let err = |e: std::io::Error| format!("{}: {e}", self.path.display());
-        let name = self.path.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{}: not a file name", self.path.display()))?;
+        let name = self
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("{}: not a file name", self.path.display()))?;
         let parent = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let dir = fsio::Dir::open_root(parent, false).map_err(err)?;
         let (f, repaired) = dir.open_append(name).map_err(err)?;
         if repaired > 0 {
-            crate::diagnostics::report(crate::diagnostics::Level::Warn, crate::diagnostics::Code::TracingFileRepaired, || format!("span file {}: removed a partial line ({repaired} bytes) left by a killed writer", self.path.display()));
+            crate::diagnostics::report(
+                crate::diagnostics::Level::Warn,
+                crate::diagnostics::Code::TracingFileRepaired,
+                || {
+                    format!(
+                        "span file {}: removed a partial line ({repaired} bytes) left by a killed writer",
+                        self.path.display()
+                    )
+                },
+            );
         }
         Ok(f)
     }

@@ -102,7 +102,7 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 fn varint_len(v: u64) -> usize {
-    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 fn key(out: &mut Vec<u8>, field: u32, wire: u32) {
@@ -351,7 +351,8 @@ fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) {
     use std::fmt::Write;
     out.push_str("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
     let service = Value::from(resource.service_name.clone());
-    let extra: Vec<(&str, Value)> = resource.attributes.iter().map(|(k, v)| (k.as_str(), Value::from(v.clone()))).collect();
+    let extra: Vec<(&str, Value)> =
+        resource.attributes.iter().map(|(k, v)| (k.as_str(), Value::from(v.clone()))).collect();
     json_attrs(out, std::iter::once(("service.name", &service)).chain(extra.iter().map(|(k, v)| (*k, v))));
     out.push_str(",\"droppedAttributesCount\":0,\"entityRefs\":[]},\"scopeSpans\":[");
     for (gi, (scope, group)) in by_scope(spans).into_iter().enumerate() {
@@ -442,7 +443,10 @@ mod tests {
                 KeyValue::new("no", false),
                 KeyValue::new("empty", ""),
                 KeyValue::new("long", "x".repeat(300)),
-                KeyValue::new("controls", (0u8..0x20).map(|b| b as char).chain("\"\\/\u{7f}é€😀".chars()).collect::<String>()),
+                KeyValue::new(
+                    "controls",
+                    (0u8..0x20).map(|b| b as char).chain("\"\\/\u{7f}é€😀".chars()).collect::<String>(),
+                ),
                 KeyValue::new("inf", f64::INFINITY),
                 KeyValue::new("nan", f64::NAN),
                 KeyValue::new("big", 1.5e300_f64),
@@ -479,7 +483,10 @@ mod tests {
     }
 
     fn resource() -> SpanResource {
-        SpanResource { service_name: "svc".into(), attributes: vec![("a".into(), "1".into()), ("team".into(), "vöice".into())] }
+        SpanResource {
+            service_name: "svc".into(),
+            attributes: vec![("a".into(), "1".into()), ("team".into(), "vöice".into())],
+        }
     }
 
     #[test]
@@ -501,7 +508,8 @@ mod tests {
     #[test]
     fn doubles_are_written_as_serde_json_writes_them() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut values = vec![0.0, -0.0, 1.0, 0.1, 1e15, 1e16, 1e17, 1e-5, 1e-6, 1e-7, f64::MAX, f64::MIN_POSITIVE, 5e-324];
+        let mut values =
+            vec![0.0, -0.0, 1.0, 0.1, 1e15, 1e16, 1e17, 1e-5, 1e-6, 1e-7, f64::MAX, f64::MIN_POSITIVE, 5e-324];
         for _ in 0..20_000 {
             x ^= x << 13;
             x ^= x >> 7;

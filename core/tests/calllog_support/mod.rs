@@ -61,7 +61,16 @@ pub fn start(id: &str, at: Timestamp) -> CallStart {
 }
 
 pub fn user_line(turn: u32, text: &str, at: Timestamp) -> TranscriptLine {
-    TranscriptLine { turn_index: turn, role: Role::User, text: text.into(), ts: at, interrupted: false, latency: None, usage: None, cost: None }
+    TranscriptLine {
+        turn_index: turn,
+        role: Role::User,
+        text: text.into(),
+        ts: at,
+        interrupted: false,
+        latency: None,
+        usage: None,
+        cost: None,
+    }
 }
 
 pub fn agent_line(turn: u32, text: &str, at: Timestamp) -> TranscriptLine {
@@ -71,9 +80,27 @@ pub fn agent_line(turn: u32, text: &str, at: Timestamp) -> TranscriptLine {
         text: text.into(),
         ts: at,
         interrupted: false,
-        latency: Some(TurnLatency { ttfb_ms: Some(412.5), turn_ms: Some(1800.0), stt_ms: Some(120.0), ..TurnLatency::default() }),
-        usage: Some(Usage { stt_seconds: 2.5, tts_chars: 12, llm_input_tokens: 100, llm_output_tokens: 20, llm_cached_input_tokens: 0 }),
-        cost: Some(CostBreakdown { total: 0.0015, telephony: 0.0, stt: 0.0005, tts: 0.0006, llm: 0.0004, realtime: 0.0 }),
+        latency: Some(TurnLatency {
+            ttfb_ms: Some(412.5),
+            turn_ms: Some(1800.0),
+            stt_ms: Some(120.0),
+            ..TurnLatency::default()
+        }),
+        usage: Some(Usage {
+            stt_seconds: 2.5,
+            tts_chars: 12,
+            llm_input_tokens: 100,
+            llm_output_tokens: 20,
+            llm_cached_input_tokens: 0,
+        }),
+        cost: Some(CostBreakdown {
+            total: 0.0015,
+            telephony: 0.0,
+            stt: 0.0005,
+            tts: 0.0006,
+            llm: 0.0004,
+            realtime: 0.0,
+        }),
     }
 }
 
@@ -90,7 +117,14 @@ pub fn end(at: Timestamp, duration_ms: u64, total: f64, p50: Option<f64>) -> Cal
         duration_ms,
         status: CallStatus::Completed,
         turns: 2,
-        cost: CostBreakdown { total, telephony: total / 2.0, stt: total / 4.0, tts: total / 4.0, llm: 0.0, realtime: 0.0 },
+        cost: CostBreakdown {
+            total,
+            telephony: total / 2.0,
+            stt: total / 4.0,
+            tts: total / 4.0,
+            llm: 0.0,
+            realtime: 0.0,
+        },
         usage: Usage::default(),
         latency: p50.map(|p| LatencySummary { p50_ms: p, p95_ms: p * 2.0, p99_ms: p * 3.0 }),
         error: None,
@@ -144,8 +178,9 @@ pub fn jsonl_objects(path: &Path) -> Vec<serde_json::Value> {
     bytes[..bytes.len() - 1]
         .split(|b| *b == b'\n')
         .map(|l| {
-            let v: serde_json::Value = serde_json::from_slice(l)
-                .unwrap_or_else(|e| panic!("torn line in {}: {e}: {:?}", path.display(), String::from_utf8_lossy(&l[..l.len().min(200)])));
+            let v: serde_json::Value = serde_json::from_slice(l).unwrap_or_else(|e| {
+                panic!("torn line in {}: {e}: {:?}", path.display(), String::from_utf8_lossy(&l[..l.len().min(200)]))
+            });
             assert!(v.is_object());
             v
         })
@@ -170,7 +205,8 @@ pub fn jsonl_objects_torn_tail_ok(path: &Path) -> (Vec<serde_json::Value>, usize
         .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
         .map(|l| {
-            let v: serde_json::Value = serde_json::from_slice(l).unwrap_or_else(|e| panic!("torn line in {}: {e}", path.display()));
+            let v: serde_json::Value =
+                serde_json::from_slice(l).unwrap_or_else(|e| panic!("torn line in {}: {e}", path.display()));
             assert!(v.is_object());
             v
         })

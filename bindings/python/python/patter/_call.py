@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Optional
 
 from . import _native
@@ -45,3 +46,14 @@ class Call(_native.Call):
         if not self.is_ended:
             self.end(None if exc_type is None else exc_type.__name__)
         return False
+
+
+def _native_signature() -> Optional["inspect.Signature"]:
+    """The constructor's real signature, from the native class (for ``help()`` and IDEs)."""
+    try:
+        return inspect.signature(_native.Call)
+    except (TypeError, ValueError):
+        return None
+
+
+Call.__signature__ = _native_signature()  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 from os import PathLike
 from types import TracebackType
-from typing import Any, Callable, Dict, Final, List, Literal, Mapping, Optional, Type, Union
+from typing import Any, Callable, Dict, Final, List, Literal, Mapping, Optional, Tuple, Type, Union
 
 __version__: Final[str]
 NAMES: Final[Dict[str, str]]
@@ -194,3 +194,4 @@ def set_diagnostics_handler(handler: Optional[Callable[[str, str, str, int], Any
 def set_diagnostics_silent() -> None: ...
 def flush_diagnostics(timeout: Optional[float] = None) -> bool: ...
 def diagnostics_stats() -> Dict[str, Any]: ...
+def cli_run(args: List[str]) -> Tuple[int, str, str]: ...
