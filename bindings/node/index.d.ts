@@ -574,6 +574,16 @@ export interface CallOptions {
   ids?: SequentialIds
 }
 
+/** What the `patter` command line printed and its exit status. */
+export interface CliResult {
+  /** Exit status: 0 ok, 1 failed, 2 wrong command line. */
+  code: number
+  /** Text for stdout. */
+  stdout: string
+  /** Text for stderr. */
+  stderr: string
+}
+
 /** Call span at end: `patter.direction`. */
 export const DIRECTION: string
 
@@ -813,6 +823,9 @@ export interface TracingStats {
  */
 export declare function attachSpanExporter(exporter: (batchJson: string) => boolean | void, options?: AttachOptions): boolean
 
+/** Runs the `patter` command line (`calls`, `show`, `cost`) with `args` (`npx patter` calls it). */
+export declare function cliRun(args: Array<string>): CliResult
+
 /**
  * Detaches an exporter attached with {@link attachSpanExporter}, after flushing the spans it
  * is owed. Resolves whether it was attached.
@@ -824,7 +837,7 @@ export declare function diagnosticsStats(): DiagnosticsStats
 
 /**
  * Resolves once every diagnostic raised so far was handed to the handler (its JS call is then
- * queued on the event loop); `false` if that took longer than `timeoutMs` (default: the core's, 5000).
+ * queued on the event loop); `false` if that took longer than `timeoutMs` (default: the core's, 10 s).
  */
 export declare function flushDiagnostics(timeoutMs?: number | undefined | null): Promise<boolean>
 

@@ -65,6 +65,7 @@ export const {
   TURN_NUMBER,
   attachSpanExporter,
   bargein,
+  cliRun,
   currentCall,
   currentCallId,
   currentSide,
