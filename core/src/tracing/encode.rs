@@ -27,13 +27,6 @@ impl Default for SpanResource {
 }
 
 impl SpanResource {
-    /// The SDK `Resource` equivalent (for the OTLP/HTTP exporter).
-    pub fn to_sdk(&self) -> opentelemetry_sdk::Resource {
-        let mut attrs = vec![opentelemetry::KeyValue::new("service.name", self.service_name.clone())];
-        attrs.extend(self.attributes.iter().map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone())));
-        opentelemetry_sdk::Resource::builder_empty().with_attributes(attrs).build()
-    }
-
     fn to_proto(&self) -> ResourceAttributesWithSchema {
         let kv = |k: &str, v: &str| KeyValue {
             key: k.to_string(),

@@ -1,11 +1,14 @@
 //! OpenTelemetry tracing: configuration, the span pipeline and its sinks, the span catalogue.
 //!
-//! Spans are recorded as the official `opentelemetry_sdk` export record (`SpanData`) and
-//! exported by the official `opentelemetry-otlp` exporter (OTLP/HTTP protobuf); libpatter owns
-//! the queue between them so that drops and failures are counted and the caller never blocks.
+//! Spans are recorded as the official `opentelemetry_sdk` export record (`SpanData`), queued by
+//! libpatter (so drops and failures are counted and the caller never blocks), encoded once per
+//! batch straight to OTLP protobuf / OTLP-JSON (`wire`, byte-identical to the official
+//! `opentelemetry-proto` encoding) and sent over OTLP/HTTP with the spec's retry rules
+//! (`otlp_http`).
 
 pub mod encode;
 pub mod names;
+mod otlp_http;
 mod pipeline;
 mod queue;
 mod sinks;

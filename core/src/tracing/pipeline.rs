@@ -13,8 +13,9 @@
 #![allow(clippy::vec_box)]
 
 use super::encode::SpanResource;
+use super::otlp_http::OtlpHttpSink;
 use super::queue::{Counters, Ctl, SpanQueue};
-use super::sinks::{CallbackSink, ConsoleSink, FileSink, OtlpSink, Sink, SpanBatch, SpanCallback};
+use super::sinks::{CallbackSink, ConsoleSink, FileSink, Sink, SpanBatch, SpanCallback};
 use crate::config::{Env, ProcessEnv, TracingConfig, TracingOptions};
 use crate::Result;
 use opentelemetry_sdk::trace::SpanData;
@@ -456,7 +457,7 @@ fn callback_slot(key: u64, cb: Arc<dyn SpanCallback>) -> Arc<SinkSlot> {
 fn configured_sinks(cfg: &TracingConfig) -> Result<Vec<Arc<SinkSlot>>> {
     let mut configured = Vec::new();
     if let Some(url) = &cfg.traces_url {
-        let sink = OtlpSink::new(url, &cfg.headers, cfg.export_timeout).map_err(crate::PatterError::Exporter)?;
+        let sink = OtlpHttpSink::new(url, &cfg.headers, cfg.export_timeout).map_err(crate::PatterError::Exporter)?;
         configured.push(SinkSlot::new(&format!("otlp:{url}"), None, Box::new(sink)));
     }
     if cfg.console {

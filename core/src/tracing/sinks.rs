@@ -1,10 +1,10 @@
-//! Where exported spans go: OTLP/HTTP protobuf, the console, an OTLP-JSON file, or a host
-//! callback. Sinks run only on the export thread, never on a caller's thread.
+//! Where exported spans go: the console, an OTLP-JSON file, or a host callback (OTLP/HTTP
+//! protobuf is in `otlp_http`). Sinks run only on the export thread, never on a caller's thread.
 
 use super::encode::SpanResource;
 use super::wire;
 use crate::fsio;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::SpanData;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,42 +17,6 @@ pub(crate) trait Sink: Send {
     fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String>;
     /// Releases resources; called once when the sink is removed.
     fn shutdown(&mut self) {}
-}
-
-/// OTLP/HTTP protobuf through the official `opentelemetry-otlp` exporter (blocking reqwest
-/// client, so no async runtime is needed).
-pub(crate) struct OtlpSink {
-    exporter: opentelemetry_otlp::SpanExporter,
-    resource_set: Option<SpanResource>,
-}
-
-impl OtlpSink {
-    /// Builds the exporter for `url` (full `/v1/traces` URL).
-    pub(crate) fn new(url: &str, headers: &[(String, String)], timeout: std::time::Duration) -> Result<Self, String> {
-        use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-            .with_endpoint(url)
-            .with_timeout(timeout)
-            .with_headers(headers.iter().cloned().collect())
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(OtlpSink { exporter, resource_set: None })
-    }
-}
-
-impl Sink for OtlpSink {
-    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
-        if self.resource_set.as_ref() != Some(batch.resource) {
-            self.exporter.set_resource(&batch.resource.to_sdk());
-            self.resource_set = Some(batch.resource.clone());
-        }
-        futures_executor::block_on(self.exporter.export(batch.spans.to_vec())).map_err(|e| e.to_string())
-    }
-    fn shutdown(&mut self) {
-        let _ = self.exporter.shutdown();
-    }
 }
 
 /// Human-readable spans on stderr (`OTEL_CONSOLE_EXPORT=true`).
