@@ -156,12 +156,15 @@ mod tests {
     use std::net::TcpListener;
     use std::sync::{Arc, Mutex};
 
+    /// What the collector saw: each request's head and body length.
+    type Seen = Arc<Mutex<Vec<(String, usize)>>>;
+
     /// A scripted collector on loopback: answers the n-th request with the n-th (status, extra
     /// headers, body), records each request's head and body length.
-    fn collector(script: Vec<(u16, &'static str, Vec<u8>)>) -> (String, Arc<Mutex<Vec<(String, usize)>>>) {
+    fn collector(script: Vec<(u16, &'static str, Vec<u8>)>) -> (String, Seen) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
-        let seen: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
+        let seen: Seen = Arc::default();
         let log = seen.clone();
         std::thread::spawn(move || {
             for (status, extra, body) in script {
