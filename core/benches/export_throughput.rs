@@ -13,7 +13,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-const SPANS: usize = 1_000_000;
+/// Spans per run (`PATTER_BENCH_SPANS` overrides, e.g. for a profiler).
+fn spans() -> usize {
+    std::env::var("PATTER_BENCH_SPANS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+}
 
 /// CPU time (user + system) of this process's thread whose name starts with `prefix`.
 fn thread_cpu(prefix: &str) -> Option<Duration> {
@@ -81,7 +84,7 @@ fn child(sink: &str, rate: f64) {
     let call = Call::start(o).expect("call");
     let cpu0 = thread_cpu("patter-span-exp").unwrap_or_default();
     let t = Instant::now();
-    for i in 0..SPANS {
+    for i in 0..spans() {
         if rate > 0.0 && i % 1000 == 0 {
             // Paced: never ahead of `rate` spans per second.
             let due = Duration::from_secs_f64(i as f64 / rate);
@@ -124,7 +127,10 @@ fn main() {
         child(&args[pos + 1], args.get(pos + 2).and_then(|r| r.parse().ok()).unwrap_or(0.0));
         return;
     }
-    println!("\nsustained export, {SPANS} service spans (+1 turn span per 10) from one caller thread, queue 65,536:");
+    println!(
+        "\nsustained export, {} service spans (+1 turn span per 10) from one caller thread, queue 65,536:",
+        spans()
+    );
     for (sink, rate) in [("file", "0"), ("file", "500000"), ("otlp", "0"), ("otlp", "500000")] {
         let status = std::process::Command::new(std::env::current_exe().expect("exe"))
             .args(["--child", sink, rate])

@@ -253,11 +253,34 @@ fn span(out: &mut Vec<u8>, small: &mut Vec<u8>, s: &SpanData) {
 
 // ---- JSON -------------------------------------------------------------------------------
 
+/// Whether any byte is a control character, `"` or `\\`: eight bytes at a time (the classic
+/// "has byte less than / has zero byte" bit tricks, exact for these values), then the tail.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
+        if control | has_zero(v ^ (ONES * b'"' as u64)) | has_zero(v ^ (ONES * b'\\' as u64)) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
 /// A JSON string with serde_json's escaping (`"`, `\\`, `\b \f \n \r \t`, other control
 /// characters as `\u00XX`; everything else, non-ASCII included, as is).
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
+    // Fast path: nothing to escape (ids, keys, provider names, most texts).
+    if !needs_escape(bytes) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &str = match b {
@@ -287,14 +310,20 @@ fn json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// An integer in decimal (what `Display` writes), without the formatting machinery.
+fn num(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
 fn json_value(out: &mut String, v: &Value) {
-    use std::fmt::Write;
     match v {
         Value::Bool(b) => {
-            let _ = write!(out, "{{\"boolValue\":{b}}}");
+            out.push_str(if *b { "{\"boolValue\":true}" } else { "{\"boolValue\":false}" });
         }
         Value::I64(i) => {
-            let _ = write!(out, "{{\"intValue\":\"{i}\"}}");
+            out.push_str("{\"intValue\":\"");
+            num(out, *i);
+            out.push_str("\"}");
         }
         Value::F64(f) => {
             out.push_str("{\"doubleValue\":");
@@ -348,7 +377,6 @@ fn hex(out: &mut String, bytes: &[u8]) {
 }
 
 fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) {
-    use std::fmt::Write;
     out.push_str("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
     let service = Value::from(resource.service_name.clone());
     let extra: Vec<(&str, Value)> =
@@ -379,26 +407,32 @@ fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) {
             if s.parent_span_id != SpanId::INVALID {
                 hex(out, &s.parent_span_id.to_bytes());
             }
-            let _ = write!(out, "\",\"flags\":{},\"name\":", flags(s));
+            out.push_str("\",\"flags\":");
+            num(out, flags(s));
+            out.push_str(",\"name\":");
             json_str(out, &s.name);
-            let _ = write!(
-                out,
-                ",\"kind\":{},\"startTimeUnixNano\":\"{}\",\"endTimeUnixNano\":\"{}\",\"attributes\":",
-                kind(&s.span_kind),
-                nanos(s.start_time),
-                nanos(s.end_time)
-            );
+            out.push_str(",\"kind\":");
+            num(out, kind(&s.span_kind));
+            out.push_str(",\"startTimeUnixNano\":\"");
+            num(out, nanos(s.start_time));
+            out.push_str("\",\"endTimeUnixNano\":\"");
+            num(out, nanos(s.end_time));
+            out.push_str("\",\"attributes\":");
             json_attrs(out, s.attributes.iter().map(|kv| (kv.key.as_str(), &kv.value)));
-            let _ = write!(
-                out,
-                ",\"droppedAttributesCount\":{},\"events\":[],\"droppedEventsCount\":{},\"links\":[],\"droppedLinksCount\":{},\"status\":{{\"message\":",
-                s.dropped_attributes_count, s.events.dropped_count, s.links.dropped_count
-            );
+            out.push_str(",\"droppedAttributesCount\":");
+            num(out, s.dropped_attributes_count);
+            out.push_str(",\"events\":[],\"droppedEventsCount\":");
+            num(out, s.events.dropped_count);
+            out.push_str(",\"links\":[],\"droppedLinksCount\":");
+            num(out, s.links.dropped_count);
+            out.push_str(",\"status\":{\"message\":");
             match &s.status {
                 Status::Error { description } => json_str(out, description),
                 _ => out.push_str("\"\""),
             }
-            let _ = write!(out, ",\"code\":{}}}}}", status_code(&s.status));
+            out.push_str(",\"code\":");
+            num(out, status_code(&s.status));
+            out.push_str("}}");
         }
         out.push_str("],\"schemaUrl\":");
         json_str(out, scope.schema_url().unwrap_or_default());
@@ -503,6 +537,25 @@ mod tests {
         let mut ours = String::new();
         encode_json(&spans, &resource(), &mut ours);
         same(&ours, &encode::to_json(spans, &resource()));
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut cases: Vec<String> = vec![String::new(), "plain ascii text, 24 chars".into(), "é€😀 ünïcödé".into()];
+        for b in (0u8..0x80).chain([0xC3]) {
+            for pos in 0..17 {
+                let mut v = vec![b'a'; 17];
+                v[pos] = b;
+                if let Ok(s) = String::from_utf8(v) {
+                    cases.push(s);
+                }
+            }
+        }
+        for c in cases {
+            let mut ours = String::new();
+            json_str(&mut ours, &c);
+            assert_eq!(ours, serde_json::to_string(&c).unwrap(), "{c:?}");
+        }
     }
 
     #[test]
