@@ -280,6 +280,8 @@ export interface HydrateReport {
   loaded: number
   already_present: number
   not_retained: number
+  /** Calls never opened: their metadata.json is older than the newest calls kept. */
+  not_read: number
   corrupt: number
   wrong_type: number
   too_large: number

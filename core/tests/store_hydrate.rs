@@ -245,3 +245,71 @@ fn one_big_day_reports_every_call_it_did_not_keep() {
     assert_eq!(rep.not_retained, 1500, "{rep:?}");
     assert_eq!(rep.loaded + rep.not_retained + rep.already_present + rep.corrupt, 2000);
 }
+
+/// One day of `n` calls written the way every writer does (the file's mtime at or after the
+/// end time written in it, here up to 5 s after, in shuffled order so mtime order and end
+/// order differ): hydrate keeps exactly the newest `cap` calls by end time and opens far
+/// fewer files than the day holds.
+fn big_day_with_real_mtimes(root: &Path, n: u64) {
+    let base = ts("2026-04-23T08:00:00Z").0;
+    for c in 0..n {
+        let id = format!("mt-{c:05}");
+        let dir = call_dir(root, "2026/04/23", &id);
+        // Calls 10 s apart, 10–70 s long: neighbours overlap, so end order != start order.
+        let started = base + c * 10_000_000_000;
+        let ended = started + (10 + (c * 7919) % 60) * 1_000_000_000;
+        let meta = serde_json::json!({"call_id": id, "status": "completed",
+            "started_at": patter_core::clock::Timestamp(started).to_iso8601(),
+            "ended_at": patter_core::clock::Timestamp(ended).to_iso8601()});
+        let path = dir.join("metadata.json");
+        fs::write(&path, meta.to_string()).unwrap();
+        let lag = (c * 104_729) % 5_000_000_000;
+        let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ended + lag);
+        fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
+    }
+}
+
+#[test]
+fn one_big_day_reads_only_what_can_be_kept() {
+    let t = TempDir::new("hyd-mtime");
+    let root = t.path();
+    let n = 3000u64;
+    big_day_with_real_mtimes(root, n);
+    let cap = 200usize;
+    let store = MetricsStore::new(cap);
+    let rep = store.hydrate_report(root);
+    assert_eq!(rep.loaded, cap, "{rep:?}");
+    assert!(rep.not_read > 2500, "most of the day is never opened: {rep:?}");
+    assert_eq!(rep.loaded + rep.not_retained + rep.not_read, n as usize, "{rep:?}");
+
+    // Exactly the newest `cap` by end time, as a full read would keep.
+    let mut all: Vec<(u64, String)> = (0..n)
+        .map(|c| {
+            let started = ts("2026-04-23T08:00:00Z").0 + c * 10_000_000_000;
+            (started + (10 + (c * 7919) % 60) * 1_000_000_000, format!("mt-{c:05}"))
+        })
+        .collect();
+    all.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let expected: Vec<String> = all.into_iter().take(cap).map(|e| e.1).collect();
+    let got: Vec<String> = store.get_calls(cap, 0).into_iter().map(|c| c.call_id).collect();
+    assert_eq!(got, expected);
+}
+
+/// A metadata.json whose mtime is newer than its neighbours' is read first; one far older
+/// than the ring's newest calls is never opened, even when it is garbage.
+#[test]
+fn the_mtime_bound_skips_old_files_unopened() {
+    let t = TempDir::new("hyd-mtime-skip");
+    let root = t.path();
+    big_day_with_real_mtimes(root, 50);
+    let old = call_dir(root, "2026/04/23", "zz-ancient").join("metadata.json");
+    fs::write(&old, b"garbage").unwrap();
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    fs::File::options().write(true).open(&old).unwrap().set_modified(long_ago).unwrap();
+    let rep = MetricsStore::new(10).hydrate_report(root);
+    assert_eq!((rep.loaded, rep.corrupt), (10, 0), "{rep:?}");
+    assert!(rep.not_read >= 1, "{rep:?}");
+    // With room for everything, the same file is read (and found corrupt).
+    let rep = MetricsStore::new(100).hydrate_report(root);
+    assert_eq!((rep.loaded, rep.corrupt, rep.not_read), (50, 1, 0), "{rep:?}");
+}

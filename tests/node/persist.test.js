@@ -133,7 +133,7 @@ test('a full call: exported to the OTLP receiver and written to disk, kept in th
   assert.equal(await fresh.hydrate(root), 0)
   const report = await fresh.hydrateReport(root)
   assert.deepEqual(Object.keys(report).sort(), ['already_present', 'corrupt', 'days_scanned', 'loaded', 'missing_metadata',
-    'not_retained', 'stopped_early', 'too_large', 'wrong_type'])
+    'not_read', 'not_retained', 'stopped_early', 'too_large', 'wrong_type'])
   assert.equal(report.loaded, 0)
   assert.equal(report.already_present, 1)
   const disk = fresh.getCall('CA-disk-1')

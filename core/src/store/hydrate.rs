@@ -2,8 +2,11 @@
 //!
 //! Walks `<root>/calls/YYYY/MM/DD` newest day first (numeric names, descending) and stops after
 //! the first day that brings the number of calls found to the ring's capacity, so the cost is
-//! O(ring + one day), not O(history). Within a day every call's metadata.json is read so the
-//! day can be ordered. Transcripts and events are not read here: `get_call` reads them from the
+//! O(ring + one day), not O(history). Within a day, every call's metadata.json is `lstat`ed and
+//! only the newest ones are opened: candidates are taken newest mtime first, and once the ring's
+//! worth is known, older files are left unread (`not_read`), because a file is never modified
+//! before the time written in it. A day of 20,000 calls costs 20,000 `lstat`s and a few hundred
+//! reads. Transcripts and events are not read here: `get_call` reads them from the
 //! call's directory when asked (one call at a time). Never follows a symbolic link (entries are classified without following
 //! links; files are opened with `O_NOFOLLOW | O_NONBLOCK` and must be regular files), never
 //! reads more than a size cap per file, never panics, never aborts on a bad entry.
@@ -46,6 +49,9 @@ pub struct HydrateReport {
     pub already_present: usize,
     /// Calls read but not kept because the ring was full of newer calls.
     pub not_retained: usize,
+    /// Calls not read at all: their metadata.json was last modified before the newest calls
+    /// already found ended, so they cannot be among them (see [`MTIME_SLACK_NS`]).
+    pub not_read: usize,
     /// metadata.json files that did not parse or had no usable `started_at`.
     pub corrupt: usize,
     /// metadata.json entries that are not regular files (directories, links, FIFOs…).
@@ -187,9 +193,102 @@ fn load_summary(
     parsed
 }
 
+/// How far a metadata.json's modification time may lag behind the end (or start) time written in
+/// it before the mtime bound in [`collect`] could wrongly skip it. Every writer computes the
+/// time first and writes the file after, so the lag is normally negative; the slack covers
+/// clocks of network filesystems and timestamp granularity.
+pub const MTIME_SLACK_NS: u64 = 2_000_000_000;
+
+/// A call directory of one day, with what `fstatat` said of its metadata.json.
+struct Candidate {
+    name: String,
+    dir: std::path::PathBuf,
+    /// metadata.json's mtime in ns since the epoch; `u64::MAX` when unknown (always read).
+    mtime_ns: u64,
+}
+
+/// `lstat` of `dir/metadata.json`: `Ok(mtime_ns)` for a regular file within the size cap,
+/// otherwise the reason it will not be read (counted by the caller without opening it).
+fn stat_metadata(dir: &Path) -> Result<u64, ReadErr> {
+    match fs::symlink_metadata(dir.join("metadata.json")) {
+        Ok(m) if !m.is_file() => Err(ReadErr::WrongType),
+        Ok(m) if m.len() > MAX_METADATA_BYTES => Err(ReadErr::TooLarge),
+        Ok(m) => Ok(m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(u64::MAX, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(ReadErr::Missing),
+        Err(_) => Ok(u64::MAX),
+    }
+}
+
+/// The call directories of one day, newest metadata.json first; entries that cannot be read
+/// are counted in `report` here, without opening any file.
+fn day_candidates(ddir: &Path, report: &mut HydrateReport) -> Vec<Candidate> {
+    let Ok(rd) = fs::read_dir(ddir) else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let dir = e.path();
+        match stat_metadata(&dir) {
+            Ok(mtime_ns) => out.push(Candidate { name: name.into_owned(), dir, mtime_ns }),
+            Err(ReadErr::Missing) => report.missing_metadata += 1,
+            Err(ReadErr::WrongType) => report.wrong_type += 1,
+            Err(ReadErr::TooLarge) => report.too_large += 1,
+            Err(ReadErr::Io) => report.corrupt += 1,
+        }
+    }
+    out.sort_by(|a, b| b.mtime_ns.cmp(&a.mtime_ns).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
+/// Reads the newest `need` calls of a day (by the end time, else start time, in their
+/// metadata.json) without reading the others: candidates come newest mtime first, and once
+/// `need` calls are known, a candidate whose mtime (plus [`MTIME_SLACK_NS`]) is older than the
+/// `need`-th newest time read cannot be among them, nor can any after it. A file's mtime is
+/// never older than the time written in it (writers compute the time, then write), so the cut
+/// loses nothing; a tree whose mtimes were reset to the past (an archive restored without its
+/// times) must not be trusted to it.
+fn read_day(
+    candidates: Vec<Candidate>,
+    need: usize,
+    redaction: &PhoneRedaction,
+    report: &mut HydrateReport,
+) -> Vec<(CallSummary, std::path::PathBuf)> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut newest: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(need + 1);
+    let mut day = Vec::new();
+    let total = candidates.len();
+    for (i, c) in candidates.into_iter().enumerate() {
+        if newest.len() >= need {
+            if let Some(Reverse(threshold)) = newest.peek() {
+                if c.mtime_ns.saturating_add(MTIME_SLACK_NS) < *threshold {
+                    report.not_read += total - i;
+                    break;
+                }
+            }
+        }
+        if let Some(s) = load_summary(&c.dir, &c.name, redaction, report) {
+            newest.push(Reverse(s.order_ns));
+            if newest.len() > need {
+                newest.pop();
+            }
+            day.push((s, c.dir));
+        }
+    }
+    day
+}
+
 /// Walks `root` newest day first and returns up to about `want` call records (newest first)
 /// whose ids `is_present` does not know. Present ids count towards `want` (they occupy the
-/// ring), which keeps a repeated hydrate O(ring) too.
+/// ring), which keeps a repeated hydrate O(ring) too. Within a day only the calls that can be
+/// among the newest are read (see [`read_day`]).
 pub(crate) fn collect(
     root: &Path,
     want: usize,
@@ -212,19 +311,8 @@ pub(crate) fn collect(
                     break 'walk;
                 }
                 report.days_scanned += 1;
-                let Ok(rd) = fs::read_dir(&ddir) else { continue };
-                let mut day: Vec<(CallSummary, std::path::PathBuf)> = Vec::new();
-                for e in rd.flatten() {
-                    let name = e.file_name();
-                    let name = name.to_string_lossy();
-                    if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
-                        continue;
-                    }
-                    let dir = e.path();
-                    if let Some(s) = load_summary(&dir, &name, redaction, report) {
-                        day.push((s, dir));
-                    }
-                }
+                let candidates = day_candidates(&ddir, report);
+                let mut day = read_day(candidates, want - counted, redaction, report);
                 day.sort_by(|a, b| b.0.order_ns.cmp(&a.0.order_ns).then_with(|| a.0.call_id.cmp(&b.0.call_id)));
                 for (s, dir) in day {
                     if is_present(&s.call_id) || !seen.insert(s.call_id.clone()) {
@@ -238,8 +326,8 @@ pub(crate) fn collect(
         }
     }
     found.sort_by_key(|e| std::cmp::Reverse(e.0.order_ns));
-    // Read but older than the `want` newest: a busy last day (the reference SDK puts a whole
-    // day in one directory) is read whole and mostly not kept.
+    // Read but older than the `want` newest (calls of a day read before the mtime bound could
+    // exclude them, or whose mtimes are newer than their contents).
     report.not_retained += found.len().saturating_sub(want);
     found.truncate(want);
     found
