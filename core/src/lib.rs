@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod diagnostics;
+pub(crate) mod memory;
 pub mod error;
 pub mod fork;
 pub(crate) mod fsio;

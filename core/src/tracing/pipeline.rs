@@ -298,11 +298,21 @@ impl Pipeline {
         }
     }
 
-    /// Exports the span queue as it is now, in batches of at most `max_batch`.
+    /// Exports the span queue as it is now, in batches of at most `max_batch`; after a burst
+    /// (at least [`TRIM_AFTER_SPANS`] in one go) hands the freed records' memory back to the
+    /// system, so a burst leaves no more resident than the queue bound while it lasts.
     fn drain(&self, batch: &mut Batch) {
+        if self.drain_batches(batch) >= TRIM_AFTER_SPANS {
+            crate::memory::release_free_memory();
+        }
+    }
+
+    /// [`drain`](Self::drain) without the trim; returns the number of spans exported.
+    fn drain_batches(&self, batch: &mut Batch) -> usize {
+        let mut exported = 0usize;
         loop {
             let seq = {
-                let Ok(rx) = self.spans.lock() else { return };
+                let Ok(rx) = self.spans.lock() else { return exported };
                 while batch.spans.len() < self.max_batch {
                     match rx.try_recv() {
                         Ok(s) => batch.push(self.queue, s),
@@ -310,7 +320,7 @@ impl Pipeline {
                     }
                 }
                 if batch.spans.is_empty() {
-                    return;
+                    return exported;
                 }
                 // In flight from here: a shutdown that gives up now counts it as discarded.
                 let mut l = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
@@ -319,9 +329,10 @@ impl Pipeline {
                 l.next_seq
             };
             let full = batch.spans.len() == self.max_batch;
+            exported += batch.spans.len();
             self.export(batch, seq);
             if !full {
-                return;
+                return exported;
             }
         }
     }
@@ -377,6 +388,11 @@ impl Pipeline {
         n
     }
 }
+
+/// Spans exported in one drain above which the export thread returns freed memory to the
+/// system afterwards: a burst that filled the queue leaves tens of MiB of freed records that the
+/// allocator would otherwise keep; the steady state (a batch or two per drain) never trims.
+const TRIM_AFTER_SPANS: usize = 8192;
 
 /// The batch being assembled on the export thread: the spans moved out of their records, and
 /// the emptied records, which take their spans back after export and return to the queue's
