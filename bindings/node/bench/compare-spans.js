@@ -40,6 +40,8 @@ const spread = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.ma
 
 const ATTRS = {
   'getpatter.call.id': 'CA-bench',
+  'gen_ai.conversation.id': 'CA-bench',
+  'openinference.span.kind': 'LLM',
   'patter.call_id': 'CA-bench',
   'patter.side': 'uut',
   'getpatter.llm.history_size': 3,
@@ -104,6 +106,7 @@ function sdkSide(endpoint) {
         'patter.cost.llm_output_tokens': 36,
         'gen_ai.usage.input_tokens': 412,
         'gen_ai.usage.output_tokens': 36,
+        'patter.cost.usd': 0.000083,
       })
       s.end()
     },

@@ -68,7 +68,7 @@ def write(res: dict, path: str) -> None:
              f"{pv.get('opentelemetry-exporter-otlp-proto-http')}), plain `tracer.start_span` + `end()`. Both: OTLP/HTTP "
              "protobuf to their own loopback collector process (decodes and counts spans), queue 65,536, batch 512, "
              "delay 500 ms, force-flush at the end of every round (charged to that round's CPU). Same span name, "
-             "parent and 14 attributes. Caller time = the calling thread's CPU time over the loop (`time.thread_time()`, immune to other load); process CPU = `time.process_time()` over loop and "
+             "parent and 17 attributes. Caller time = the calling thread's CPU time over the loop (`time.thread_time()`, immune to other load); process CPU = `time.process_time()` over loop and "
              f"flush. Spans delivered: {ps['delivered']}; libpatter dropped {ps['patter_dropped']}.")
     L.append(f"* **Node spans** (`bindings/node/bench/compare-spans.js`): {ns['rounds']} rounds × {ns['n_per_round']:,} "
              f"spans. patter addon {nv.get('patter')} (release); reference @opentelemetry/sdk-trace-base "
