@@ -209,7 +209,8 @@ struct Candidate {
 
 /// `lstat` of `dir/metadata.json`: `Ok(mtime_ns)` for a regular file within the size cap,
 /// otherwise the reason it will not be read (counted by the caller without opening it).
-fn stat_metadata(dir: &Path) -> Result<u64, ReadErr> {
+#[cfg(not(unix))]
+fn stat_metadata(_day: &DayDir, dir: &Path, _name: &str) -> Result<u64, ReadErr> {
     match fs::symlink_metadata(dir.join("metadata.json")) {
         Ok(m) if !m.is_file() => Err(ReadErr::WrongType),
         Ok(m) if m.len() > MAX_METADATA_BYTES => Err(ReadErr::TooLarge),
@@ -223,20 +224,111 @@ fn stat_metadata(dir: &Path) -> Result<u64, ReadErr> {
     }
 }
 
+/// The open day directory the `lstat`s are relative to (two path components per call instead
+/// of the whole path from `/`: the walk from the root was most of a warm hydrate's time).
+#[cfg(unix)]
+struct DayDir(Option<std::os::fd::OwnedFd>);
+#[cfg(not(unix))]
+struct DayDir;
+
+impl DayDir {
+    #[cfg(unix)]
+    fn open(path: &Path) -> DayDir {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return DayDir(None) };
+        // SAFETY: a valid NUL-terminated path; the descriptor, when valid, is owned from here.
+        let fd =
+            unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+        DayDir((fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
+    }
+    #[cfg(not(unix))]
+    fn open(_path: &Path) -> DayDir {
+        DayDir
+    }
+}
+
+/// `lstat` of `<day>/<name>/metadata.json` (relative to the open day directory; by path when
+/// it could not be opened): `Ok(mtime_ns)` for a regular file within the size cap, otherwise
+/// the reason it will not be read (counted by the caller without opening it).
+#[cfg(unix)]
+fn stat_metadata(day: &DayDir, dir: &Path, name: &str) -> Result<u64, ReadErr> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let (base, rel) = match &day.0 {
+        Some(fd) => {
+            // The entry's own bytes (a name that is not UTF-8 is still found).
+            let mut rel = dir.file_name().map_or_else(|| name.as_bytes().to_vec(), |n| n.as_bytes().to_vec());
+            rel.extend_from_slice(b"/metadata.json");
+            (fd.as_raw_fd(), rel)
+        }
+        None => (libc::AT_FDCWD, dir.join("metadata.json").as_os_str().as_bytes().to_vec()),
+    };
+    let Ok(c) = std::ffi::CString::new(rel) else { return Err(ReadErr::WrongType) };
+    // SAFETY: `st` is plain old data filled by the kernel; `c` is NUL-terminated; `base` is
+    // an open directory descriptor or AT_FDCWD.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatat(base, c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
+        return match io::Error::last_os_error().raw_os_error() {
+            Some(libc::ENOENT) => Err(ReadErr::Missing),
+            // The call "directory" is a file or a link (NOTDIR/LOOP): nothing to read under it.
+            Some(libc::ENOTDIR) | Some(libc::ELOOP) => Err(ReadErr::WrongType),
+            _ => Ok(u64::MAX),
+        };
+    }
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(ReadErr::WrongType);
+    }
+    if st.st_size as u64 > MAX_METADATA_BYTES {
+        return Err(ReadErr::TooLarge);
+    }
+    Ok(u64::try_from(st.st_mtime)
+        .ok()
+        .and_then(|s| s.checked_mul(1_000_000_000))
+        .and_then(|ns| ns.checked_add(st.st_mtime_nsec as u64))
+        .unwrap_or(u64::MAX))
+}
+
+/// Days with more call directories than this are `lstat`ed by several threads: on a cold cache
+/// each `lstat` waits for the disk, and the disk serves many at once.
+const PARALLEL_STAT_OVER: usize = 512;
+/// Threads that `lstat` one big day.
+const STAT_THREADS: usize = 8;
+
 /// The call directories of one day, newest metadata.json first; entries that cannot be read
 /// are counted in `report` here, without opening any file.
 fn day_candidates(ddir: &Path, report: &mut HydrateReport) -> Vec<Candidate> {
     let Ok(rd) = fs::read_dir(ddir) else { return Vec::new() };
-    let mut out = Vec::new();
-    for e in rd.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        let dir = e.path();
-        match stat_metadata(&dir) {
-            Ok(mtime_ns) => out.push(Candidate { name: name.into_owned(), dir, mtime_ns }),
+    let dirs: Vec<(String, std::path::PathBuf)> = rd
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (!name.starts_with('.') && e.file_type().is_ok_and(|t| t.is_dir())).then(|| (name, e.path()))
+        })
+        .collect();
+    let day = DayDir::open(ddir);
+    let day = &day;
+    let stats: Vec<Result<u64, ReadErr>> = if dirs.len() > PARALLEL_STAT_OVER {
+        let chunk = dirs.len().div_ceil(STAT_THREADS);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = dirs
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(|(n, d)| stat_metadata(day, d, n)).collect::<Vec<_>>()))
+                .collect();
+            // A stat thread that panicked (it cannot: stat_metadata does not panic) reads as I/O errors.
+            let mut all = Vec::with_capacity(dirs.len());
+            for (p, part) in parts.into_iter().zip(dirs.chunks(chunk)) {
+                all.extend(p.join().unwrap_or_else(|_| part.iter().map(|_| Err(ReadErr::Io)).collect()));
+            }
+            all
+        })
+    } else {
+        dirs.iter().map(|(n, d)| stat_metadata(day, d, n)).collect()
+    };
+    let mut out = Vec::with_capacity(dirs.len());
+    for ((name, dir), st) in dirs.into_iter().zip(stats) {
+        match st {
+            Ok(mtime_ns) => out.push(Candidate { name, dir, mtime_ns }),
             Err(ReadErr::Missing) => report.missing_metadata += 1,
             Err(ReadErr::WrongType) => report.wrong_type += 1,
             Err(ReadErr::TooLarge) => report.too_large += 1,
