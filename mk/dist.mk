@@ -1,5 +1,5 @@
 # `make dist`: what a user installs without a Rust toolchain, built into dist/:
-#   patter-<v>-cp39-abi3-manylinux_*.whl     the abi3 wheel (maturin; its manylinux check sets the tag)
+#   patter-<v>-cp310-abi3-manylinux_*.whl     the abi3 wheel (maturin; its manylinux check sets the tag)
 #   patter-<v>.tgz                           the npm package with the prebuilt patter.node for this platform
 #   patter-c-<v>-<arch>-linux.tar.gz         libpatter.so.<v> (SONAME libpatter.so.<major>), libpatter.a,
 #                                            patter.h and a relocatable patter.pc

@@ -49,9 +49,9 @@ def run(cmd, cwd, env, timeout=300):
 
 def test_wheel_installs_without_rust_and_runs_the_python_snippets(user, tmp_path, receiver):
     wheel = one("patter-*.whl")
-    assert "-cp39-abi3-manylinux" in wheel.name, wheel.name  # maturin's manylinux audit passed
+    assert "-cp310-abi3-manylinux" in wheel.name, wheel.name  # maturin's manylinux audit passed
     venv = tmp_path / "venv"
-    # The interpreter this suite runs on (any CPython >= 3.9 would do); the venv sees only PATH.
+    # The interpreter this suite runs on (any CPython >= 3.10 would do); the venv sees only PATH.
     run([sys.executable, "-m", "venv", str(venv)], tmp_path, user)
     run([str(venv / "bin" / "pip"), "install", "-q", "--no-index", "--disable-pip-version-check", str(wheel)],
         tmp_path, user)
