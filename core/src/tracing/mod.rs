@@ -12,6 +12,7 @@ mod otlp_http;
 mod pipeline;
 mod queue;
 mod sinks;
+pub mod traceparent;
 pub mod wire;
 
 pub(crate) use pipeline::recorder;
