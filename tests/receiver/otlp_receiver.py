@@ -104,7 +104,7 @@ class OtlpReceiver:
         self.stop()
 
     def spans(self) -> list[dict]:
-        """Every received span as a dict: name, ids (hex), parent, attributes {key: (type, value)},
+        """Every received span as a dict: name, ids (hex), parent, flags, trace_state, attributes {key: (type, value)},
         resource attributes, scope name, status code, start/end nanos."""
         out = []
         with self._lock:
@@ -119,6 +119,8 @@ class OtlpReceiver:
                             "trace_id": sp.trace_id.hex(),
                             "span_id": sp.span_id.hex(),
                             "parent_span_id": sp.parent_span_id.hex(),
+                            "flags": sp.flags,
+                            "trace_state": sp.trace_state,
                             "attributes": {kv.key: _value(kv.value) for kv in sp.attributes},
                             "resource": resource,
                             "scope": ss.scope.name,
