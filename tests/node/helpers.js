@@ -94,7 +94,8 @@ function attrType(v) {
 
 /**
  * Flattens an OTLP ExportTraceServiceRequest in JSON form to a list of spans
- * `{ name, traceId, spanId, parentSpanId, attributes, types, resource, scope, status, start, end }`.
+ * `{ name, traceId, spanId, parentSpanId, flags, traceState, attributes, types, resource, scope, status,
+ * start, end }`.
  * `encoding` says how ids are written: 'base64' (protobuf MessageToDict) or 'hex' (OTLP-JSON).
  */
 function flattenRequest(req, encoding) {
@@ -109,6 +110,8 @@ function flattenRequest(req, encoding) {
           traceId: idHex(sp.traceId, encoding),
           spanId: idHex(sp.spanId, encoding),
           parentSpanId: idHex(sp.parentSpanId, encoding),
+          flags: sp.flags || 0,
+          traceState: sp.traceState || '',
           attributes: Object.fromEntries(attrs.map((kv) => [kv.key, attrValue(kv.value)])),
           types: Object.fromEntries(attrs.map((kv) => [kv.key, attrType(kv.value)])),
           resource,
