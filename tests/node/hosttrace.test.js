@@ -147,7 +147,7 @@ test('a host span that is not sampled: nothing exported, the parent propagated, 
 test('malformed headers are refused with the core message, naming the argument', () => {
   const bad = [
     ['00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'traceparent', 'the trace id is all zeros'],
-    [PARENT.toUpperCase(), 'traceparent', 'the version is not two lowercase hex digits'],
+    [PARENT.toUpperCase(), 'traceparent', 'the trace id is not 32 lowercase hex digits'],
     [`${PARENT}-x`, 'traceparent', 'expected 55 for version 00'],
   ]
   for (const [tp, name, why] of bad) {
