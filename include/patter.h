@@ -1366,6 +1366,27 @@ patter_status patter_tracing_options_set_file(patter_tracing_options_t *opts,
 patter_status patter_tracing_options_set_disable_otlp(patter_tracing_options_t *opts, bool disable);
 
 /**
+ * Turns OTLP metrics (`/v1/metrics`) on or off, overriding `OTEL_METRICS_EXPORTER` (by
+ * default metrics are on whenever tracing is, unless that variable is `none`). NULL `opts`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_tracing_options_set_metrics(patter_tracing_options_t *opts, bool enabled);
+
+/**
+ * Turns call records as OTLP logs (`/v1/logs`) on or off, overriding `PATTER_OTEL_LOGS` (off
+ * by default). NULL `opts`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_tracing_options_set_otel_logs(patter_tracing_options_t *opts, bool enabled);
+
+/**
+ * Includes (or not) transcript texts and event payloads in those log records, overriding
+ * `PATTER_OTEL_LOG_TEXTS` (off by default). NULL `opts`: `PATTER_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ */
+patter_status patter_tracing_options_set_otel_log_texts(patter_tracing_options_t *opts,
+                                                        bool enabled);
+
+/**
  * Starts tracing with `opts` (NULL: everything from the environment). Tracing stays off, and
  * `*out_enabled` (optional, may be NULL) receives false, unless `PATTER_OTEL_ENABLED` is
  * `1`/`true`/`yes`. Calling it again while enabled keeps the running configuration; call
@@ -1397,7 +1418,8 @@ patter_status patter_force_flush(uint64_t timeout_ms, bool *out_flushed);
 /**
  * Writes the span pipeline's counters as a JSON object to `*out_json` (free it with
  * `patter_string_free`): `enabled`, `recording`, `spans_ended`, `dropped`, `exported`,
- * `failed` and `sinks` (per-sink `name`, `exported`, `failed`, `last_error`). NULL
+ * `failed`, `sinks` (per-sink `name`, `exported`, `failed`, `last_error`) and `telemetry`
+ * (metrics/logs export counters, see docs/metrics.md). NULL
  * `out_json`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_tracing_stats_json(char **out_json);

@@ -829,6 +829,32 @@ export const TURN_INTERRUPTED: string
 /** Turn span: `getpatter.turn.number`. */
 export const TURN_NUMBER: string
 
+/** Counters of the OTLP metrics and logs export (see `docs/metrics.md`). */
+export interface TelemetryStats {
+  /** Calls record metrics. */
+  metricsEnabled: boolean
+  /** Calls emit log records. */
+  logsEnabled: boolean
+  /** Log records carry texts. */
+  logTexts: boolean
+  /** Successful metric exports. */
+  metricExports: number
+  /** Failed metric exports. */
+  metricExportFailures: number
+  /** Log records emitted by calls. */
+  logRecordsEmitted: number
+  /** Log records dropped because the queue was full. */
+  logRecordsDropped: number
+  /** Log records the collector accepted. */
+  logRecordsExported: number
+  /** Log records in batches the collector did not accept. */
+  logRecordsFailed: number
+  /** Log records given up at shutdown. */
+  logRecordsDiscarded: number
+  /** The latest export failure, if any. */
+  lastError?: string
+}
+
 /**
  * Options of {@link initTracing}. Anything not given falls back to the environment
  * (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_ENDPOINT`, …), then to the defaults.
@@ -848,6 +874,12 @@ export interface TracingOptions {
   file?: string
   /** Disable the OTLP/HTTP exporter (console/file/attached exporters only). */
   disableOtlp?: boolean
+  /** OTLP metrics on/off (default `OTEL_METRICS_EXPORTER`; on with tracing unless `none`). */
+  metrics?: boolean
+  /** Call records as OTLP logs (default `PATTER_OTEL_LOGS`; off). */
+  otelLogs?: boolean
+  /** Transcript texts and event payloads in those logs (default `PATTER_OTEL_LOG_TEXTS`; off). */
+  otelLogTexts?: boolean
 }
 
 /** Counters of the span pipeline since process start. */
@@ -873,6 +905,8 @@ export interface TracingStats {
   pending: number
   /** The current sinks. */
   sinks: Array<SinkStats>
+  /** OTLP metrics and call-record logs export. */
+  telemetry: TelemetryStats
 }
 
 /**

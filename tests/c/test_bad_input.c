@@ -292,6 +292,9 @@ static void test_tracing(void) {
     EXPECT(NP, patter_tracing_options_set_console(NULL, true));
     EXPECT(NP, patter_tracing_options_set_file(NULL, S("/tmp/x")));
     EXPECT(NP, patter_tracing_options_set_disable_otlp(NULL, true));
+    EXPECT(NP, patter_tracing_options_set_metrics(NULL, false));
+    EXPECT(NP, patter_tracing_options_set_otel_logs(NULL, true));
+    EXPECT(NP, patter_tracing_options_set_otel_log_texts(NULL, true));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
            patter_tracing_options_set_service_name(t, bad_utf8, sizeof bad_utf8));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
@@ -302,6 +305,9 @@ static void test_tracing(void) {
     OK(patter_tracing_options_add_header(t, S("k"), S("v")));
     OK(patter_tracing_options_add_header(t, S("k"), S("w")));
     OK(patter_tracing_options_set_console(t, false));
+    OK(patter_tracing_options_set_metrics(t, false));
+    OK(patter_tracing_options_set_otel_logs(t, true));
+    OK(patter_tracing_options_set_otel_log_texts(t, false));
     /* a malformed endpoint is a configuration error (only checked when tracing is enabled) */
     OK(patter_tracing_options_set_otlp_endpoint(t, S("localhost:4318")));
     patter_status st = patter_init_tracing(t, NULL);

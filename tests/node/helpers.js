@@ -45,15 +45,21 @@ async function startReceiver(mode = 'ok') {
   })
   proc.removeAllListeners('exit')
   process.on('exit', () => proc.kill())
-  const requests = () =>
+  const all = () =>
     fs.existsSync(out)
       ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
       : []
+  const signal = (r) => (r.path === '/v1/metrics' ? 'metrics' : r.path === '/v1/logs' ? 'logs' : 'traces')
+  const requests = () => all().filter((r) => signal(r) === 'traces')
   const spans = () => requests().flatMap((r) => flattenRequest(r.request, 'base64'))
   return {
     endpoint: `http://127.0.0.1:${port}`,
     out,
     requests,
+    /** The /v1/metrics requests (ExportMetricsServiceRequest as JSON). */
+    metricRequests: () => all().filter((r) => signal(r) === 'metrics'),
+    /** The /v1/logs requests (ExportLogsServiceRequest as JSON). */
+    logRequests: () => all().filter((r) => signal(r) === 'logs'),
     spans,
     async waitForSpans(n, timeoutMs = 15_000, where = () => true) {
       const deadline = Date.now() + timeoutMs

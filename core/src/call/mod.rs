@@ -11,6 +11,7 @@ mod live;
 mod options;
 mod otel;
 mod span;
+mod telemetry;
 mod turn;
 
 pub use options::CallOptions;
@@ -63,6 +64,8 @@ pub(crate) struct CallInner {
     pub(crate) side_value: opentelemetry::StringValue,
     /// The call span's `traceparent` (or the propagated parent's when not recording).
     pub(crate) traceparent: Option<String>,
+    /// The call's link to the metrics/logs pipeline.
+    pub(crate) telemetry: telemetry::CallTelemetry,
     pub(crate) state: Mutex<CallState>,
 }
 
@@ -258,6 +261,7 @@ impl CallInner {
 
     pub(crate) fn event(&self, kind: &str, ts: Timestamp, data: serde_json::Map<String, serde_json::Value>) {
         let ev = EventLine { kind: kind.to_string(), ts, data };
+        self.event_log(&ev);
         self.log.event(&ev);
         if let Some(store) = &self.store {
             store.record_event(&self.start.call_id, &ev);
@@ -297,6 +301,8 @@ impl CallInner {
     pub(crate) fn close_turn(&self, st: &mut CallState, at: Timestamp) {
         let Some(mut t) = st.turn.take() else { return };
         t.latency.turn_ms = Some(round1(at.millis_since(t.started_at)));
+        self.turn_metrics(&t.latency);
+        let turn_span = t.otel.as_ref().map(|o| o.context().span_id().to_bytes());
         if let Some(ttfb) = t.latency.ttfb_ms {
             st.ttfbs.push(ttfb);
         }
@@ -345,6 +351,7 @@ impl CallInner {
             });
         }
         for line in &lines {
+            self.transcript_log(turn_span, line);
             self.log.transcript(line);
             if let Some(store) = &self.store {
                 store.record_transcript(&self.start.call_id, line);
@@ -401,6 +408,7 @@ impl CallInner {
             }
             o.end(at);
         }
+        self.end_telemetry(&st.ledger, &end);
         self.log.end(&end);
         if let Some(store) = &self.store {
             store.record_call_end(&self.start, &end);
@@ -498,7 +506,8 @@ impl Call {
             store.record_call_start(&start);
         }
         let pricing = opts.pricing.clone().unwrap_or_else(default_pricing);
-        let records_turns = log.enabled() || opts.store.is_some();
+        let records_turns = log.enabled() || opts.store.is_some() || crate::telemetry::logs_on();
+        let telemetry = telemetry::CallTelemetry::start(&start, call_span.as_ref().map(|s| s.context()));
         let timed = recorder.is_some() || records_turns;
         let side_value = opentelemetry::StringValue::from(Arc::<str>::from(start.side.as_str()));
         let inner = CallInner {
@@ -507,6 +516,7 @@ impl Call {
             records_turns,
             call_id_value,
             side_value,
+            telemetry,
             start,
             clock,
             ids,

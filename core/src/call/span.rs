@@ -424,6 +424,7 @@ impl Span {
                 }
             }
         }
+        super::telemetry::llm_ttft(self.provider_name(), self.model_name(), ttft);
         self.set_attrs([KeyValue::new(n::LLM_TTFT_MS, ttft)]);
         Ok(())
     }
@@ -460,6 +461,12 @@ impl Span {
                 t.usage.llm_cached_input_tokens += cached_input_tokens;
             }
         }
+        super::telemetry::llm_tokens(
+            self.provider_name(),
+            self.model_name(),
+            input_tokens + cached_input_tokens,
+            output_tokens,
+        );
         if self.otel.is_none() {
             return Ok(());
         }
@@ -581,6 +588,7 @@ impl Span {
                 if let Some(t) = st.turn.as_mut().filter(|_| same_turn) {
                     add_ms(&mut t.latency.llm_ms, dur);
                 }
+                super::telemetry::llm_duration(self.provider_name(), self.model_name(), dur);
             }
             SpanKind::Tts => {}
             SpanKind::Bargein => {

@@ -8,7 +8,7 @@
 
 pub mod encode;
 pub mod names;
-mod otlp_http;
+pub(crate) mod otlp_http;
 mod pipeline;
 mod queue;
 mod sinks;

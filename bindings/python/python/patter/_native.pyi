@@ -187,6 +187,9 @@ def init_tracing(
     console: Optional[bool] = None,
     file: Optional[Union[str, PathLike[str]]] = None,
     disable_otlp: bool = False,
+    metrics: Optional[bool] = None,
+    otel_logs: Optional[bool] = None,
+    otel_log_texts: Optional[bool] = None,
 ) -> bool: ...
 def is_enabled() -> bool: ...
 def is_recording() -> bool: ...
