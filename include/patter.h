@@ -560,6 +560,16 @@ patter_status patter_call_usage_json(const patter_call_t *call, char **out_json)
 patter_status patter_call_trace_id(const patter_call_t *call, char **out_trace_id);
 
 /**
+ * Writes the W3C `traceparent` header of the call span to `*out_traceparent` (free with
+ * `patter_string_free`), for outgoing requests so that providers' spans join the call's
+ * trace. When the call records no spans (tracing off, or a parent that is not sampled) it is
+ * the parent's header as set with `patter_call_options_set_traceparent` (version 00), or
+ * NULL when the call has no parent. NULL `call` or `out_traceparent`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_traceparent(const patter_call_t *call, char **out_traceparent);
+
+/**
  * Writes the side stamped on this call's cost/latency spans to `*out_side` (free with
  * `patter_string_free`). NULL `call` or `out_side`: `PATTER_STATUS_NULL_POINTER`.
  * Thread-safe.
@@ -791,6 +801,30 @@ patter_status patter_call_options_free(patter_call_options_t *opts);
 patter_status patter_call_options_set_side(patter_call_options_t *opts,
                                            const char *value,
                                            size_t value_len);
+
+/**
+ * Sets the W3C `traceparent` header of the host's span (e.g. from the incoming webhook
+ * request): the call span becomes its child, in the same trace, with the remote flag. A parent
+ * that is not sampled (flags `00`) means no span of the call is exported; costs, the call
+ * record and the store are unaffected. A malformed header (not
+ * `00-<32 hex>-<16 hex>-<2 hex>`, lowercase, ids not all zeros; later versions are read as
+ * version 00): `PATTER_STATUS_INVALID_ARGUMENT` naming `traceparent`, here and from
+ * `patter_call_start`. `value` NULL (or empty) clears it. NULL `opts`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_options_set_traceparent(patter_call_options_t *opts,
+                                                  const char *value,
+                                                  size_t value_len);
+
+/**
+ * Sets the W3C `tracestate` carried on the call's spans (with a `traceparent`; without one
+ * `patter_call_start` returns `PATTER_STATUS_INVALID_ARGUMENT` naming `tracestate`). A
+ * malformed list: `PATTER_STATUS_INVALID_ARGUMENT` naming `tracestate`. `value` NULL (or
+ * empty) clears it. NULL `opts`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_call_options_set_tracestate(patter_call_options_t *opts,
+                                                 const char *value,
+                                                 size_t value_len);
 
 /**
  * Sets the caller's number (redacted on disk per `PATTER_LOG_REDACT_PHONE`, never put on a
@@ -1093,6 +1127,33 @@ patter_status patter_span_first_byte(patter_span_t *span);
 patter_status patter_span_tool_result(patter_span_t *span, const char *result, size_t result_len);
 
 /**
+ * Barge-in: how much of the agent's audio the caller heard before talking over it
+ * (milliseconds, finite and >= 0; sets `getpatter.bargein.audio_played_ms`). Not a barge-in
+ * span or a bad value: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`.
+ * NULL `span`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_span_audio_played_ms(patter_span_t *span, double audio_played_ms);
+
+/**
+ * Tool: the id the model gave this tool call (e.g. `"call_abc123"`; sets
+ * `gen_ai.tool.call.id`). Not a tool span or an empty id: `PATTER_STATUS_INVALID_ARGUMENT`; an
+ * ended span: `PATTER_STATUS_STATE`. NULL `span` or `tool_call_id`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_span_tool_call_id(patter_span_t *span,
+                                       const char *tool_call_id,
+                                       size_t tool_call_id_len);
+
+/**
+ * Writes the W3C `traceparent` header of this span to `*out_traceparent` (free with
+ * `patter_string_free`), for the request the span measures (an STT, LLM or TTS HTTP call) so
+ * the provider's spans join the call's trace. A span that is not recorded gives what
+ * `patter_call_traceparent` gives (possibly NULL). NULL `span` or `out_traceparent`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_span_traceparent(const patter_span_t *span, char **out_traceparent);
+
+/**
  * Marks the span failed with an error `code` (the span gets an error status carrying the
  * code: put no user content in it). An ended span: `PATTER_STATUS_STATE`. NULL `span` or
  * `code`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
@@ -1305,6 +1366,27 @@ patter_status patter_tracing_options_set_file(patter_tracing_options_t *opts,
 patter_status patter_tracing_options_set_disable_otlp(patter_tracing_options_t *opts, bool disable);
 
 /**
+ * Turns OTLP metrics (`/v1/metrics`) on or off, overriding `OTEL_METRICS_EXPORTER` (by
+ * default metrics are on whenever tracing is, unless that variable is `none`). NULL `opts`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_tracing_options_set_metrics(patter_tracing_options_t *opts, bool enabled);
+
+/**
+ * Turns call records as OTLP logs (`/v1/logs`) on or off, overriding `PATTER_OTEL_LOGS` (off
+ * by default). NULL `opts`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_tracing_options_set_otel_logs(patter_tracing_options_t *opts, bool enabled);
+
+/**
+ * Includes (or not) transcript texts and event payloads in those log records, overriding
+ * `PATTER_OTEL_LOG_TEXTS` (off by default). NULL `opts`: `PATTER_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ */
+patter_status patter_tracing_options_set_otel_log_texts(patter_tracing_options_t *opts,
+                                                        bool enabled);
+
+/**
  * Starts tracing with `opts` (NULL: everything from the environment). Tracing stays off, and
  * `*out_enabled` (optional, may be NULL) receives false, unless `PATTER_OTEL_ENABLED` is
  * `1`/`true`/`yes`. Calling it again while enabled keeps the running configuration; call
@@ -1336,7 +1418,8 @@ patter_status patter_force_flush(uint64_t timeout_ms, bool *out_flushed);
 /**
  * Writes the span pipeline's counters as a JSON object to `*out_json` (free it with
  * `patter_string_free`): `enabled`, `recording`, `spans_ended`, `dropped`, `exported`,
- * `failed` and `sinks` (per-sink `name`, `exported`, `failed`, `last_error`). NULL
+ * `failed`, `sinks` (per-sink `name`, `exported`, `failed`, `last_error`) and `telemetry`
+ * (metrics/logs export counters, see docs/metrics.md). NULL
  * `out_json`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_tracing_stats_json(char **out_json);

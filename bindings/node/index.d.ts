@@ -47,9 +47,14 @@ export declare function llm(provider: string, options?: LlmOptions | null): Span
 /** `currentCall().tts(…)` */
 export declare function tts(provider: string, text: string, options?: TtsOptions | null): Span
 /** `currentCall().bargein(…)` */
-export declare function bargein(cancelledText?: string | null): Span
+export declare function bargein(cancelledText?: string | null, options?: BargeinOptions | null): Span
 /** `currentCall().tool(…)` */
-export declare function tool(name: string, transport?: string | null, args?: string | null): Span
+export declare function tool(
+  name: string,
+  transport?: string | null,
+  args?: string | null,
+  options?: ToolOptions | null,
+): Span
 /** `currentCall().event(…)` */
 export declare function event(type: string, data?: Record<string, unknown>): void
 /** `currentCall().error(…)` */
@@ -73,6 +78,18 @@ export interface LlmOptions {
 export interface TtsOptions {
   /** Voice model (priced per model when known). */
   model?: string | null
+}
+
+/** Options of {@link Call.bargein}. */
+export interface BargeinOptions {
+  /** How much of the agent's audio the caller heard (ms; `getpatter.bargein.audio_played_ms`). */
+  audioPlayedMs?: number | null
+}
+
+/** Options of {@link Call.tool}. */
+export interface ToolOptions {
+  /** The id the model gave this tool call (`gen_ai.tool.call.id`). */
+  toolCallId?: string | null
 }
 
 /** Options of {@link Span.transcript}. */
@@ -108,6 +125,15 @@ export declare class Span {
   firstByte(): void
   /** Tool: the tool's result (to events.jsonl only). */
   toolResult(result: string): void
+  /** Barge-in: how much of the agent's audio the caller heard (ms). */
+  audioPlayedMs(ms: number): void
+  /** Tool: the id the model gave this tool call (`gen_ai.tool.call.id`). */
+  toolCallId(toolCallId: string): void
+  /**
+   * The W3C `traceparent` header of this span, for the request it measures (null once the span
+   * has ended; a span that is not recorded gives the call's `traceparent()`).
+   */
+  traceparent(): string | null
   /** Marks the span failed with an error code (no user content in it). */
   fail(code: string): void
   /** Ends the span. Ending twice, or after the call ended, is a no-op. */
@@ -133,9 +159,9 @@ export interface Call {
    * Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelledText` is what
    * the agent did not get to say. Ending the span ends the turn as interrupted.
    */
-  bargein(cancelledText?: string | null): Span
+  bargein(cancelledText?: string | null, options?: BargeinOptions | null): Span
   /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `args` (e.g. JSON) goes to events.jsonl only. */
-  tool(name: string, transport?: string | null, args?: string | null): Span
+  tool(name: string, transport?: string | null, args?: string | null, options?: ToolOptions | null): Span
   /**
    * Runs `fn(...args)` with this call as the current call: {@link currentCall} returns it inside
    * `fn` and in every promise, timer and callback started from it (AsyncLocalStorage), so
@@ -326,6 +352,12 @@ export declare class Call {
   get side(): string
   /** Hex trace id of the call's trace, or null when spans are not recorded. */
   get traceId(): string | null
+  /**
+   * The W3C `traceparent` header of the call span, for outgoing requests (STT, LLM, TTS HTTP
+   * calls) so providers' spans join the call's trace. When the call records no spans
+   * (tracing off, or a parent that is not sampled): the parent's header, or null.
+   */
+  traceparent(): string | null
   /** Whether this call records spans (decided when it started). */
   get isRecording(): boolean
   /** Whether the call has ended. */
@@ -499,6 +531,9 @@ export interface AttachOptions {
   side?: string
 }
 
+/** Barge-in span: `getpatter.bargein.audio_played_ms`. */
+export const BARGEIN_AUDIO_PLAYED_MS: string
+
 /** Barge-in span: `getpatter.bargein.cancelled_text_len`. */
 export const BARGEIN_CANCELLED_TEXT_LEN: string
 
@@ -531,6 +566,9 @@ export const COST_TELEPHONY_MINUTES: string
 
 /** TTS span: `patter.cost.tts_chars`. */
 export const COST_TTS_CHARS: string
+
+/** Billable, turn and call spans: `patter.cost.usd`. */
+export const COST_USD: string
 
 /** Options of `new CallLogger(…)`. */
 export interface CallLoggerOptions {
@@ -574,6 +612,15 @@ export interface CallOptions {
   clock?: ManualClock
   /** Deterministic mode: the id source (see {@link SequentialIds}). */
   ids?: SequentialIds
+  /**
+   * W3C `traceparent` of the host's span (e.g. the incoming request's header): the call span
+   * becomes its child. Without it, a call started inside an active span of the host's
+   * `@opentelemetry/api` joins that span's trace. A parent that is not sampled: no span of
+   * the call is exported (costs and records are unaffected).
+   */
+  traceparent?: string
+  /** W3C `tracestate` carried on the call's spans (needs `traceparent`). */
+  tracestate?: string
 }
 
 /** What the `patter` command line printed and its exit status. */
@@ -632,6 +679,9 @@ export interface ErrorOptions {
   fatal?: boolean
 }
 
+/** `gen_ai.conversation.id` (= the call id) on every span. */
+export const GEN_AI_CONVERSATION_ID: string
+
 /** OTel GenAI: `gen_ai.operation.name`. */
 export const GEN_AI_OPERATION_NAME: string
 
@@ -640,6 +690,15 @@ export const GEN_AI_PROVIDER_NAME: string
 
 /** OTel GenAI: `gen_ai.request.model`. */
 export const GEN_AI_REQUEST_MODEL: string
+
+/** OTel GenAI: `gen_ai.tool.call.id`. */
+export const GEN_AI_TOOL_CALL_ID: string
+
+/** OTel GenAI: `gen_ai.tool.name`. */
+export const GEN_AI_TOOL_NAME: string
+
+/** OTel GenAI: `gen_ai.usage.cache_read.input_tokens`. */
+export const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: string
 
 /** OTel GenAI: `gen_ai.usage.input_tokens`. */
 export const GEN_AI_USAGE_INPUT_TOKENS: string
@@ -682,6 +741,9 @@ export interface MetricsStoreOptions {
   /** Keys `hash_only` as an HMAC. */
   hashKey?: string
 }
+
+/** OpenInference: `openinference.span.kind`. */
+export const OPENINFERENCE_SPAN_KIND: string
 
 /** Cost/latency spans: `patter.call_id`. */
 export const PATTER_CALL_ID: string
@@ -769,6 +831,32 @@ export const TURN_INTERRUPTED: string
 /** Turn span: `getpatter.turn.number`. */
 export const TURN_NUMBER: string
 
+/** Counters of the OTLP metrics and logs export (see `docs/metrics.md`). */
+export interface TelemetryStats {
+  /** Calls record metrics. */
+  metricsEnabled: boolean
+  /** Calls emit log records. */
+  logsEnabled: boolean
+  /** Log records carry texts. */
+  logTexts: boolean
+  /** Successful metric exports. */
+  metricExports: number
+  /** Failed metric exports. */
+  metricExportFailures: number
+  /** Log records emitted by calls. */
+  logRecordsEmitted: number
+  /** Log records dropped because the queue was full. */
+  logRecordsDropped: number
+  /** Log records the collector accepted. */
+  logRecordsExported: number
+  /** Log records in batches the collector did not accept. */
+  logRecordsFailed: number
+  /** Log records given up at shutdown. */
+  logRecordsDiscarded: number
+  /** The latest export failure, if any. */
+  lastError?: string
+}
+
 /**
  * Options of {@link initTracing}. Anything not given falls back to the environment
  * (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_ENDPOINT`, …), then to the defaults.
@@ -788,6 +876,12 @@ export interface TracingOptions {
   file?: string
   /** Disable the OTLP/HTTP exporter (console/file/attached exporters only). */
   disableOtlp?: boolean
+  /** OTLP metrics on/off (default `OTEL_METRICS_EXPORTER`; on with tracing unless `none`). */
+  metrics?: boolean
+  /** Call records as OTLP logs (default `PATTER_OTEL_LOGS`; off). */
+  otelLogs?: boolean
+  /** Transcript texts and event payloads in those logs (default `PATTER_OTEL_LOG_TEXTS`; off). */
+  otelLogTexts?: boolean
 }
 
 /** Counters of the span pipeline since process start. */
@@ -813,6 +907,8 @@ export interface TracingStats {
   pending: number
   /** The current sinks. */
   sinks: Array<SinkStats>
+  /** OTLP metrics and call-record logs export. */
+  telemetry: TelemetryStats
 }
 
 /**

@@ -12,6 +12,7 @@ const { installSpans } = require('./lib/span')
 const { installContext } = require('./lib/context')
 const { exporterFunctions } = require('./lib/exporter')
 const { diagnosticsFunctions } = require('./lib/diagnostics')
+const { installHostContext } = require('./lib/otel')
 
 const exported = {}
 for (const [key, value] of Object.entries(native)) {
@@ -25,6 +26,7 @@ for (const [key, value] of Object.entries(native)) {
   }
 }
 
+exported.Call = installHostContext(exported.Call)
 const Span = installSpans(native, exported.Call)
 const context = installContext(exported.Call)
 const exporters = exporterFunctions(exported.attachSpanExporter, exported.detachSpanExporter)

@@ -2,6 +2,7 @@
 import patter from './index.js'
 
 export const {
+  BARGEIN_AUDIO_PLAYED_MS,
   BARGEIN_CANCELLED_TEXT_LEN,
   CALL_DIRECTION,
   CALL_ID,
@@ -13,6 +14,7 @@ export const {
   COST_STT_SECONDS,
   COST_TELEPHONY_MINUTES,
   COST_TTS_CHARS,
+  COST_USD,
   Call,
   CallLogger,
   DIRECTION,
@@ -21,9 +23,13 @@ export const {
   ENDPOINT_SILENCE_MS,
   ErrorCode,
   FlushTask,
+  GEN_AI_CONVERSATION_ID,
   GEN_AI_OPERATION_NAME,
   GEN_AI_PROVIDER_NAME,
   GEN_AI_REQUEST_MODEL,
+  GEN_AI_TOOL_CALL_ID,
+  GEN_AI_TOOL_NAME,
+  GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
   GEN_AI_USAGE_INPUT_TOKENS,
   GEN_AI_USAGE_OUTPUT_TOKENS,
   HydrateTask,
@@ -36,6 +42,7 @@ export const {
   LogFlushTask,
   ManualClock,
   MetricsStore,
+  OPENINFERENCE_SPAN_KIND,
   PATTER_CALL_ID,
   PATTER_SIDE,
   Pricing,

@@ -45,9 +45,14 @@ export declare function llm(provider: string, options?: LlmOptions | null): Span
 /** `currentCall().tts(…)` */
 export declare function tts(provider: string, text: string, options?: TtsOptions | null): Span
 /** `currentCall().bargein(…)` */
-export declare function bargein(cancelledText?: string | null): Span
+export declare function bargein(cancelledText?: string | null, options?: BargeinOptions | null): Span
 /** `currentCall().tool(…)` */
-export declare function tool(name: string, transport?: string | null, args?: string | null): Span
+export declare function tool(
+  name: string,
+  transport?: string | null,
+  args?: string | null,
+  options?: ToolOptions | null,
+): Span
 /** `currentCall().event(…)` */
 export declare function event(type: string, data?: Record<string, unknown>): void
 /** `currentCall().error(…)` */
@@ -71,6 +76,18 @@ export interface LlmOptions {
 export interface TtsOptions {
   /** Voice model (priced per model when known). */
   model?: string | null
+}
+
+/** Options of {@link Call.bargein}. */
+export interface BargeinOptions {
+  /** How much of the agent's audio the caller heard (ms; `getpatter.bargein.audio_played_ms`). */
+  audioPlayedMs?: number | null
+}
+
+/** Options of {@link Call.tool}. */
+export interface ToolOptions {
+  /** The id the model gave this tool call (`gen_ai.tool.call.id`). */
+  toolCallId?: string | null
 }
 
 /** Options of {@link Span.transcript}. */
@@ -106,6 +123,15 @@ export declare class Span {
   firstByte(): void
   /** Tool: the tool's result (to events.jsonl only). */
   toolResult(result: string): void
+  /** Barge-in: how much of the agent's audio the caller heard (ms). */
+  audioPlayedMs(ms: number): void
+  /** Tool: the id the model gave this tool call (`gen_ai.tool.call.id`). */
+  toolCallId(toolCallId: string): void
+  /**
+   * The W3C `traceparent` header of this span, for the request it measures (null once the span
+   * has ended; a span that is not recorded gives the call's `traceparent()`).
+   */
+  traceparent(): string | null
   /** Marks the span failed with an error code (no user content in it). */
   fail(code: string): void
   /** Ends the span. Ending twice, or after the call ended, is a no-op. */
@@ -131,9 +157,9 @@ export interface Call {
    * Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelledText` is what
    * the agent did not get to say. Ending the span ends the turn as interrupted.
    */
-  bargein(cancelledText?: string | null): Span
+  bargein(cancelledText?: string | null, options?: BargeinOptions | null): Span
   /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `args` (e.g. JSON) goes to events.jsonl only. */
-  tool(name: string, transport?: string | null, args?: string | null): Span
+  tool(name: string, transport?: string | null, args?: string | null, options?: ToolOptions | null): Span
   /**
    * Runs `fn(...args)` with this call as the current call: {@link currentCall} returns it inside
    * `fn` and in every promise, timer and callback started from it (AsyncLocalStorage), so

@@ -71,6 +71,8 @@ fn main() {
     o.caller = s(c, "caller").map(str::to_string);
     o.callee = s(c, "callee").map(str::to_string);
     o.telephony_provider = s(c, "telephony_provider").map(str::to_string);
+    o.traceparent = s(c, "traceparent").map(str::to_string);
+    o.tracestate = s(c, "tracestate").map(str::to_string);
     if let Some(rt) = c.get("realtime") {
         o.realtime_provider = s(rt, "provider").map(str::to_string);
         o.realtime_model = s(rt, "model").map(str::to_string);
@@ -103,6 +105,26 @@ fn main() {
                 "start_duplicate" => {
                     Call::start(o.clone())?;
                 }
+                "start_other" => {
+                    let mut other = CallOptions::new(req(ev, "call_id"), o.direction, o.provider_mode.clone());
+                    other.traceparent = s(ev, "traceparent").map(str::to_string);
+                    other.tracestate = s(ev, "tracestate").map(str::to_string);
+                    other.clock = o.clock.clone();
+                    other.ids = Some(Arc::new(SequentialIds::new(99)));
+                    other.logger = Some(logger.clone());
+                    Call::start(other)?;
+                }
+                "traceparent" => {
+                    let header = match s(ev, "span") {
+                        Some(name) => spans.get(name).expect("span").traceparent(),
+                        None => call.traceparent().map(str::to_string),
+                    };
+                    let mut data = serde_json::Map::new();
+                    data.insert("of".into(), s(ev, "span").unwrap_or("call").into());
+                    data.insert("traceparent".into(), header.map(Value::from).unwrap_or(Value::Null));
+                    call.event("traceparent", data)?;
+                }
+                "audio_played" => spans.get_mut(req(ev, "span")).expect("span").audio_played_ms(num(ev, "ms"))?,
                 "start_turn" => {
                     call.start_turn()?;
                 }
@@ -120,12 +142,17 @@ fn main() {
                     spans.insert(name(), call.tts(req(ev, "provider"), req(ev, "text"), s(ev, "model"))?);
                 }
                 "bargein" => {
-                    spans.insert(name(), call.bargein(req(ev, "cancelled_text"))?);
+                    spans.insert(name(), call.bargein_with(req(ev, "cancelled_text"), opt_num(ev, "audio_played_ms"))?);
                 }
                 "tool" => {
                     spans.insert(
                         name(),
-                        call.tool(req(ev, "name"), s(ev, "transport"), s(ev, "arguments").unwrap_or(""))?,
+                        call.tool_with(
+                            req(ev, "name"),
+                            s(ev, "transport"),
+                            s(ev, "arguments").unwrap_or(""),
+                            s(ev, "tool_call_id"),
+                        )?,
                     );
                 }
                 "transcript" => spans.get_mut(req(ev, "span")).expect("span").transcript(

@@ -17,7 +17,10 @@ fn main() {
     let spans_file = std::path::PathBuf::from(
         std::env::var("PATTER_DEMO_SPANS").unwrap_or_else(|_| "target/demo/spans.jsonl".into()),
     );
-    let opts = TracingOptions { service_name: Some("patter-demo".into()), ..Default::default() };
+    // The service is named by `OTEL_SERVICE_NAME` like any app's, `patter-demo` when it is unset
+    // (the local sinks below resolve against a fixed environment, so the name is passed on).
+    let service_name = env.get("OTEL_SERVICE_NAME").filter(|s| !s.trim().is_empty()).unwrap_or("patter-demo".into());
+    let opts = TracingOptions { service_name: Some(service_name.clone()), ..Default::default() };
     let started = if to_collector {
         patter_core::tracing::init_tracing(&opts)
     } else {
@@ -36,11 +39,15 @@ fn main() {
     let mut s = sim::Sim { time_scale: 0.2, max_op: Duration::ZERO };
     let call = s.run_call("CA-demo-0001");
     let end = call.ended().expect("the call ended");
+    // Per-sink counts are read after a flush and before shutdown (which removes the sinks).
+    patter_core::tracing::force_flush(Duration::from_secs(15));
+    let sinks = patter_core::tracing::stats().sinks;
     patter_core::tracing::shutdown_tracing();
     let stats = patter_core::tracing::stats();
     println!("\nlibpatter demo: one simulated call");
     println!("  call id        {}", call.call_id());
     println!("  trace id       {}", call.trace_id().unwrap_or("-"));
+    println!("  service name   {service_name} (OTEL_SERVICE_NAME, else patter-demo)");
     println!("  status         {}", end.status.as_str());
     println!("  duration       {} ms, {} turns", end.duration_ms, end.turns);
     match end.latency {
@@ -56,10 +63,18 @@ fn main() {
         println!("  unpriced       {}", end.unpriced.join(", "));
     }
     println!("  slowest call-path operation {:.1} µs", s.max_op.as_secs_f64() * 1e6);
+    // Drops and discards happen before any sink (queue full, shutdown deadline); each sink
+    // counts what it delivered and what it failed to deliver.
     println!(
-        "  spans          {} ended, {} exported, {} dropped, {} failed",
-        stats.spans_ended, stats.exported, stats.dropped, stats.failed
+        "  spans          {} ended, {} dropped (queue full), {} discarded at shutdown",
+        stats.spans_ended, stats.dropped, stats.discarded
     );
+    for sink in &sinks {
+        println!("  sink           {}: {} exported, {} failed", sink.name, sink.exported, sink.failed);
+        if let Some(e) = &sink.last_error {
+            println!("                 last error: {e}");
+        }
+    }
     if to_collector {
         println!("  spans went to  {}", std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default());
     } else {

@@ -88,6 +88,8 @@ codes! {
     CallAbandoned = "call.abandoned": "A call was dropped without end(): recorded as abandoned.",
     PricingOverridesIgnored = "pricing.overrides_ignored": "Pricing overrides were invalid: the built-in rates are used.",
     ForkUnwatched = "fork.unwatched": "pthread_atfork failed: a forked child will not restart tracing or logging.",
+    TelemetryExportFailed = "telemetry.export_failed": "An OTLP metrics or logs export failed (counted in the telemetry stats).",
+    TelemetryQueueFull = "telemetry.queue_full": "The OTLP log-record queue was full: log records were dropped.",
 }
 
 const CODES: usize = Code::ALL.len();

@@ -21,6 +21,7 @@ pub mod pricing;
 pub mod records;
 pub mod rules;
 pub mod store;
+pub mod telemetry;
 pub mod tracing;
 
 pub use error::{PatterError, Result};

@@ -383,6 +383,27 @@ pub unsafe extern "C" fn patter_call_trace_id(
     })
 }
 
+/// Writes the W3C `traceparent` header of the call span to `*out_traceparent` (free with
+/// `patter_string_free`), for outgoing requests so that providers' spans join the call's
+/// trace. When the call records no spans (tracing off, or a parent that is not sampled) it is
+/// the parent's header as set with `patter_call_options_set_traceparent` (version 00), or
+/// NULL when the call has no parent. NULL `call` or `out_traceparent`:
+/// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn patter_call_traceparent(
+    call: *const patter_call_t,
+    out_traceparent: *mut *mut c_char,
+) -> patter_status {
+    guard(|| {
+        require_out(out_traceparent, "out_traceparent")?;
+        let c = call_of(call)?;
+        match c.traceparent() {
+            Some(t) => unsafe { give_string(out_traceparent, t.to_string(), "out_traceparent") },
+            None => unsafe { write_out(out_traceparent, std::ptr::null_mut(), "out_traceparent") },
+        }
+    })
+}
+
 /// Writes the side stamped on this call's cost/latency spans to `*out_side` (free with
 /// `patter_string_free`). NULL `call` or `out_side`: `PATTER_STATUS_NULL_POINTER`.
 /// Thread-safe.

@@ -124,6 +124,52 @@ pub unsafe extern "C" fn patter_call_options_set_side(
     unsafe { set_string(opts, value, value_len, "side", |o, v| o.side = v) }
 }
 
+/// Sets the W3C `traceparent` header of the host's span (e.g. from the incoming webhook
+/// request): the call span becomes its child, in the same trace, with the remote flag. A parent
+/// that is not sampled (flags `00`) means no span of the call is exported; costs, the call
+/// record and the store are unaffected. A malformed header (not
+/// `00-<32 hex>-<16 hex>-<2 hex>`, lowercase, ids not all zeros; later versions are read as
+/// version 00): `PATTER_STATUS_INVALID_ARGUMENT` naming `traceparent`, here and from
+/// `patter_call_start`. `value` NULL (or empty) clears it. NULL `opts`:
+/// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn patter_call_options_set_traceparent(
+    opts: *mut patter_call_options_t,
+    value: *const c_char,
+    value_len: usize,
+) -> patter_status {
+    guard(|| {
+        let o = OPTIONS.get(token(opts), "opts")?;
+        let v = unsafe { opt_str_arg(value, value_len, "traceparent") }?.filter(|v| !v.is_empty());
+        if let Some(v) = v {
+            patter_core::tracing::traceparent::parse_traceparent(v)?;
+        }
+        o.lock().unwrap_or_else(|p| p.into_inner()).traceparent = v.map(str::to_string);
+        Ok(())
+    })
+}
+
+/// Sets the W3C `tracestate` carried on the call's spans (with a `traceparent`; without one
+/// `patter_call_start` returns `PATTER_STATUS_INVALID_ARGUMENT` naming `tracestate`). A
+/// malformed list: `PATTER_STATUS_INVALID_ARGUMENT` naming `tracestate`. `value` NULL (or
+/// empty) clears it. NULL `opts`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn patter_call_options_set_tracestate(
+    opts: *mut patter_call_options_t,
+    value: *const c_char,
+    value_len: usize,
+) -> patter_status {
+    guard(|| {
+        let o = OPTIONS.get(token(opts), "opts")?;
+        let v = unsafe { opt_str_arg(value, value_len, "tracestate") }?.filter(|v| !v.is_empty());
+        if let Some(v) = v {
+            patter_core::tracing::traceparent::parse_tracestate(v)?;
+        }
+        o.lock().unwrap_or_else(|p| p.into_inner()).tracestate = v.map(str::to_string);
+        Ok(())
+    })
+}
+
 /// Sets the caller's number (redacted on disk per `PATTER_LOG_REDACT_PHONE`, never put on a
 /// span). `value` NULL clears it. NULL `opts`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]

@@ -5,7 +5,7 @@ use crate::error::FfiResult;
 use crate::guard::guard;
 use crate::handle::{token, Kind, Registry};
 use crate::status::patter_status;
-use crate::strings::{require_out, str_arg, write_out};
+use crate::strings::{give_string, require_out, str_arg, write_out};
 use patter_core::call::{Span, SpanKind};
 use std::ffi::c_char;
 use std::sync::{Mutex, MutexGuard};
@@ -119,6 +119,50 @@ pub unsafe extern "C" fn patter_span_tool_result(
     guard(|| {
         let r = unsafe { str_arg(result, result_len, "result") }?;
         with_span(span, |s| Ok(s.tool_result(r)?))
+    })
+}
+
+/// Barge-in: how much of the agent's audio the caller heard before talking over it
+/// (milliseconds, finite and >= 0; sets `getpatter.bargein.audio_played_ms`). Not a barge-in
+/// span or a bad value: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`.
+/// NULL `span`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn patter_span_audio_played_ms(span: *mut patter_span_t, audio_played_ms: f64) -> patter_status {
+    guard(|| with_span(span, |s| Ok(s.audio_played_ms(audio_played_ms)?)))
+}
+
+/// Tool: the id the model gave this tool call (e.g. `"call_abc123"`; sets
+/// `gen_ai.tool.call.id`). Not a tool span or an empty id: `PATTER_STATUS_INVALID_ARGUMENT`; an
+/// ended span: `PATTER_STATUS_STATE`. NULL `span` or `tool_call_id`:
+/// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn patter_span_tool_call_id(
+    span: *mut patter_span_t,
+    tool_call_id: *const c_char,
+    tool_call_id_len: usize,
+) -> patter_status {
+    guard(|| {
+        let id = unsafe { str_arg(tool_call_id, tool_call_id_len, "tool_call_id") }?;
+        with_span(span, |s| Ok(s.tool_call_id(id)?))
+    })
+}
+
+/// Writes the W3C `traceparent` header of this span to `*out_traceparent` (free with
+/// `patter_string_free`), for the request the span measures (an STT, LLM or TTS HTTP call) so
+/// the provider's spans join the call's trace. A span that is not recorded gives what
+/// `patter_call_traceparent` gives (possibly NULL). NULL `span` or `out_traceparent`:
+/// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn patter_span_traceparent(
+    span: *const patter_span_t,
+    out_traceparent: *mut *mut c_char,
+) -> patter_status {
+    guard(|| {
+        require_out(out_traceparent, "out_traceparent")?;
+        match with_span(span, |s| Ok(s.traceparent()))? {
+            Some(t) => unsafe { give_string(out_traceparent, t, "out_traceparent") },
+            None => unsafe { write_out(out_traceparent, std::ptr::null_mut(), "out_traceparent") },
+        }
     })
 }
 

@@ -157,6 +157,38 @@ pub extern "C" fn patter_tracing_options_set_disable_otlp(
     guard(|| with_topts(opts, |o| o.disable_otlp = disable))
 }
 
+/// Turns OTLP metrics (`/v1/metrics`) on or off, overriding `OTEL_METRICS_EXPORTER` (by
+/// default metrics are on whenever tracing is, unless that variable is `none`). NULL `opts`:
+/// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn patter_tracing_options_set_metrics(
+    opts: *mut patter_tracing_options_t,
+    enabled: bool,
+) -> patter_status {
+    guard(|| with_topts(opts, |o| o.metrics = Some(enabled)))
+}
+
+/// Turns call records as OTLP logs (`/v1/logs`) on or off, overriding `PATTER_OTEL_LOGS` (off
+/// by default). NULL `opts`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn patter_tracing_options_set_otel_logs(
+    opts: *mut patter_tracing_options_t,
+    enabled: bool,
+) -> patter_status {
+    guard(|| with_topts(opts, |o| o.otel_logs = Some(enabled)))
+}
+
+/// Includes (or not) transcript texts and event payloads in those log records, overriding
+/// `PATTER_OTEL_LOG_TEXTS` (off by default). NULL `opts`: `PATTER_STATUS_NULL_POINTER`.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn patter_tracing_options_set_otel_log_texts(
+    opts: *mut patter_tracing_options_t,
+    enabled: bool,
+) -> patter_status {
+    guard(|| with_topts(opts, |o| o.otel_log_texts = Some(enabled)))
+}
+
 /// Starts tracing with `opts` (NULL: everything from the environment). Tracing stays off, and
 /// `*out_enabled` (optional, may be NULL) receives false, unless `PATTER_OTEL_ENABLED` is
 /// `1`/`true`/`yes`. Calling it again while enabled keeps the running configuration; call
@@ -213,7 +245,8 @@ pub unsafe extern "C" fn patter_force_flush(timeout_ms: u64, out_flushed: *mut b
 
 /// Writes the span pipeline's counters as a JSON object to `*out_json` (free it with
 /// `patter_string_free`): `enabled`, `recording`, `spans_ended`, `dropped`, `exported`,
-/// `failed` and `sinks` (per-sink `name`, `exported`, `failed`, `last_error`). NULL
+/// `failed`, `sinks` (per-sink `name`, `exported`, `failed`, `last_error`) and `telemetry`
+/// (metrics/logs export counters, see docs/metrics.md). NULL
 /// `out_json`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_tracing_stats_json(out_json: *mut *mut c_char) -> patter_status {

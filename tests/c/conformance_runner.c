@@ -181,6 +181,7 @@ static double num(const json *ev, const char *key) {
     } while (0)
 
 static patter_call_options_t *call_options = NULL;
+static const json *scenario = NULL;
 
 static patter_status run_event(patter_call_t *call, const json *ev) {
     size_t l1, l2, l3;
@@ -191,6 +192,46 @@ static patter_status run_event(patter_call_t *call, const json *ev) {
         patter_call_t *dup = NULL;
         TRY(patter_call_start(call_options, &dup));
         patter_call_free(dup);
+    } else if (strcmp(op, "start_other") == 0) {
+        /* Options of another call with the scenario call's direction and mode; the setters check
+         * the headers as patter_call_start does (the same core rule, the same message). */
+        patter_call_options_t *other = NULL;
+        patter_call_t *started = NULL;
+        const json *call_json = json_get(scenario, "call");
+        a = req(ev, "call_id", &l1);
+        b = req(call_json, "provider_mode", &l2);
+        c = req(call_json, "direction", &l3);
+        patter_status st = patter_call_options_new(a, l1, strcmp(c, "inbound") == 0 ? PATTER_DIRECTION_INBOUND
+                                                                                   : PATTER_DIRECTION_OUTBOUND,
+                                                   b, l2, &other);
+        if (st == PATTER_STATUS_OK && (a = json_str(ev, "traceparent", &l1)) != NULL) {
+            st = patter_call_options_set_traceparent(other, a, l1);
+        }
+        if (st == PATTER_STATUS_OK && (a = json_str(ev, "tracestate", &l1)) != NULL) {
+            st = patter_call_options_set_tracestate(other, a, l1);
+        }
+        if (st == PATTER_STATUS_OK) {
+            st = patter_call_start(other, &started);
+        }
+        patter_call_free(started);
+        patter_call_options_free(other);
+        TRY(st);
+    } else if (strcmp(op, "traceparent") == 0) {
+        char *header = NULL;
+        const char *of = json_str(ev, "span", &l1);
+        if (of == NULL) {
+            of = "call";
+            TRY(patter_call_traceparent(call, &header));
+        } else {
+            TRY(patter_span_traceparent(find_span(ev), &header));
+        }
+        char data[512];
+        int n = header == NULL ? snprintf(data, sizeof data, "{\"of\":\"%s\",\"traceparent\":null}", of)
+                               : snprintf(data, sizeof data, "{\"of\":\"%s\",\"traceparent\":\"%s\"}", of, header);
+        patter_string_free(header);
+        TRY(patter_call_event(call, "traceparent", strlen("traceparent"), data, (size_t)n));
+    } else if (strcmp(op, "audio_played") == 0) {
+        TRY(patter_span_audio_played_ms(find_span(ev), num(ev, "ms")));
     } else if (strcmp(op, "start_turn") == 0) {
         TRY(patter_call_start_turn(call, NULL));
     } else if (strcmp(op, "end_turn") == 0) {
@@ -215,15 +256,22 @@ static patter_status run_event(patter_call_t *call, const json *ev) {
         TRY(patter_call_tts(call, a, l1, b, l2, c, l3, &s));
         put_span(ev, s);
     } else if (strcmp(op, "bargein") == 0) {
+        double played;
         a = req(ev, "cancelled_text", &l1);
         TRY(patter_call_bargein(call, a, l1, &s));
         put_span(ev, s);
+        if (opt_num(ev, "audio_played_ms", &played) != NULL) {
+            TRY(patter_span_audio_played_ms(s, played));
+        }
     } else if (strcmp(op, "tool") == 0) {
         a = req(ev, "name", &l1);
         b = json_str(ev, "transport", &l2);
         c = json_str(ev, "arguments", &l3);
         TRY(patter_call_tool(call, a, l1, b, l2, c, l3, &s));
         put_span(ev, s);
+        if ((a = json_str(ev, "tool_call_id", &l1)) != NULL) {
+            TRY(patter_span_tool_call_id(s, a, l1));
+        }
     } else if (strcmp(op, "transcript") == 0) {
         double conf, secs;
         a = req(ev, "text", &l1);
@@ -348,6 +396,7 @@ int main(int argc, char **argv) {
     patter_call_logger_t *logger = NULL;
     MUST("logger", patter_call_logger_from_env(&logger));
 
+    scenario = &sc;
     const json *c = json_get(&sc, "call");
     size_t l1, l2, l3;
     const char *id = req(c, "call_id", &l1);
@@ -363,6 +412,8 @@ int main(int argc, char **argv) {
     set_opt(o, c, "caller", patter_call_options_set_caller);
     set_opt(o, c, "callee", patter_call_options_set_callee);
     set_opt(o, c, "telephony_provider", patter_call_options_set_telephony_provider);
+    set_opt(o, c, "traceparent", patter_call_options_set_traceparent);
+    set_opt(o, c, "tracestate", patter_call_options_set_tracestate);
     const json *rt = json_get(c, "realtime");
     if (rt != NULL) {
         const char *p = req(rt, "provider", &l1);

@@ -73,6 +73,8 @@ static void test_options(void) {
     EXPECT(NP, patter_call_options_set_callee(NULL, S("+1")));
     EXPECT(NP, patter_call_options_set_telephony_provider(NULL, S("twilio")));
     EXPECT(NP, patter_call_options_set_agent_provider(NULL, S("x")));
+    EXPECT(NP, patter_call_options_set_traceparent(NULL, S("x")));
+    EXPECT(NP, patter_call_options_set_tracestate(NULL, S("x")));
     EXPECT(NP, patter_call_options_set_agent_model(NULL, S("x")));
     EXPECT(NP, patter_call_options_set_agent_voice(NULL, S("x")));
     EXPECT(NP, patter_call_options_set_agent_language(NULL, S("x")));
@@ -88,6 +90,10 @@ static void test_options(void) {
     EXPECT(NP, patter_call_options_set_pricing(NULL, NULL));
     OK(patter_call_options_set_side(o, NULL, HUGE));
     OK(patter_call_options_set_caller(o, NULL, HUGE));
+    OK(patter_call_options_set_traceparent(o, NULL, HUGE));
+    OK(patter_call_options_set_tracestate(o, NULL, HUGE));
+    EXPECT(PATTER_STATUS_INVALID_UTF8, patter_call_options_set_traceparent(o, bad_utf8, sizeof bad_utf8));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_call_options_set_traceparent(o, long_id, sizeof long_id));
     OK(patter_call_options_set_realtime(o, NULL, HUGE, NULL, HUGE));
     OK(patter_call_options_set_clock(o, NULL));
     OK(patter_call_options_set_store(o, NULL));
@@ -286,6 +292,9 @@ static void test_tracing(void) {
     EXPECT(NP, patter_tracing_options_set_console(NULL, true));
     EXPECT(NP, patter_tracing_options_set_file(NULL, S("/tmp/x")));
     EXPECT(NP, patter_tracing_options_set_disable_otlp(NULL, true));
+    EXPECT(NP, patter_tracing_options_set_metrics(NULL, false));
+    EXPECT(NP, patter_tracing_options_set_otel_logs(NULL, true));
+    EXPECT(NP, patter_tracing_options_set_otel_log_texts(NULL, true));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
            patter_tracing_options_set_service_name(t, bad_utf8, sizeof bad_utf8));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
@@ -296,6 +305,9 @@ static void test_tracing(void) {
     OK(patter_tracing_options_add_header(t, S("k"), S("v")));
     OK(patter_tracing_options_add_header(t, S("k"), S("w")));
     OK(patter_tracing_options_set_console(t, false));
+    OK(patter_tracing_options_set_metrics(t, false));
+    OK(patter_tracing_options_set_otel_logs(t, true));
+    OK(patter_tracing_options_set_otel_log_texts(t, false));
     /* a malformed endpoint is a configuration error (only checked when tracing is enabled) */
     OK(patter_tracing_options_set_otlp_endpoint(t, S("localhost:4318")));
     patter_status st = patter_init_tracing(t, NULL);
@@ -344,6 +356,7 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_call_cost_json(NULL, &str));
     EXPECT(NP, patter_call_usage_json(NULL, &str));
     EXPECT(NP, patter_call_trace_id(NULL, &str));
+    EXPECT(NP, patter_call_traceparent(NULL, &str));
     EXPECT(NP, patter_call_side(NULL, &str));
     EXPECT(NP, patter_call_is_recording(NULL, &b));
     EXPECT(NP, patter_call_is_ended(NULL, &b));
@@ -369,6 +382,7 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_call_cost_json(c, NULL));
     EXPECT(NP, patter_call_usage_json(c, NULL));
     EXPECT(NP, patter_call_trace_id(c, NULL));
+    EXPECT(NP, patter_call_traceparent(c, NULL));
     EXPECT(NP, patter_call_side(c, NULL));
     EXPECT(NP, patter_call_is_recording(c, NULL));
     EXPECT(NP, patter_call_is_ended(c, NULL));
@@ -414,6 +428,14 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_span_get_kind(s, NULL));
     EXPECT(NP, patter_span_turn(NULL, &n));
     EXPECT(NP, patter_span_turn(s, NULL));
+    EXPECT(NP, patter_span_traceparent(NULL, &str));
+    EXPECT(NP, patter_span_traceparent(s, NULL));
+    EXPECT(NP, patter_span_audio_played_ms(NULL, 1.0));
+    EXPECT(NP, patter_span_tool_call_id(NULL, S("id")));
+    EXPECT(NP, patter_span_tool_call_id(s, NULL, HUGE));
+    EXPECT(PATTER_STATUS_INVALID_UTF8, patter_span_tool_call_id(s, bad_utf8, sizeof bad_utf8));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_audio_played_ms(s, 1.0));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_tool_call_id(s, S("id")));
     EXPECT(PATTER_STATUS_INVALID_UTF8, patter_span_transcript(s, bad_utf8, sizeof bad_utf8, &(double){0.5}, &(double){1}));
     EXPECT(PATTER_STATUS_INVALID_UTF8, patter_span_fail(s, truncated, sizeof truncated));
     EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_silence_ms(s, 1.0));

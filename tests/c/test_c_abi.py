@@ -180,6 +180,45 @@ def test_full_call_reaches_the_receiver_and_the_callback(lib, build_dir, receive
     assert (agg["total_calls"], agg["completed"], agg["abandoned"], agg["active_calls"]) == (2, 1, 1, 0)
 
 
+def test_traceparent_in_and_out(lib, build_dir, receiver):
+    """An explicit traceparent: the call span is a remote child in the host's trace with its
+    tracestate; a parent that is not sampled exports nothing (see test_traceparent.c)."""
+    exe = compile_c(ROOT / "tests/c/test_traceparent.c", build_dir / "test_traceparent")
+    res = run_c(exe, clean_env(PATTER_OTEL_ENABLED="1", OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint))
+    summary = json.loads(res.stdout.strip().splitlines()[-1])
+    assert summary["failures"] == 0 and summary["checks"] > 30
+    spans = receiver.wait_for_spans(6)  # joined: call, turn, llm, tool, bargein; root: call
+    assert receiver.errors == [] and len(spans) == 6
+    by_call = {}
+    for s in spans:
+        by_call.setdefault(s["attributes"]["getpatter.call.id"][1], []).append(s)
+    assert "CA-c-tp-unsampled" not in by_call  # not sampled: nothing exported
+    joined = by_call["CA-c-tp-joined"]
+    call = [s for s in joined if s["name"] == "getpatter.call"][0]
+    assert call["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert call["parent_span_id"] == "00f067aa0ba902b7"
+    assert call["flags"] == 0x301  # sampled, context has is_remote, is_remote
+    assert call["trace_state"] == "congo=t61rcWkgMzE"
+    assert summary["call_traceparent"] == f"00-{call['trace_id']}-{call['span_id']}-01"
+    ids = {s["span_id"]: s for s in joined}
+    for s in joined:
+        assert s["trace_id"] == call["trace_id"] and s["trace_state"] == "congo=t61rcWkgMzE"
+        assert s["attributes"]["gen_ai.conversation.id"] == ("string", "CA-c-tp-joined")
+        if s is not call:
+            assert s["parent_span_id"] in ids and s["flags"] == 0x101  # local parent
+    llm = [s for s in joined if s["name"] == "getpatter.llm"][0]
+    assert summary["span_traceparent"] == f"00-{llm['trace_id']}-{llm['span_id']}-01"
+    assert llm["attributes"]["gen_ai.usage.input_tokens"] == ("int", 556)
+    assert llm["attributes"]["gen_ai.usage.cache_read.input_tokens"] == ("int", 256)
+    tool = [s for s in joined if s["name"] == "getpatter.tool"][0]
+    assert tool["attributes"]["gen_ai.tool.call.id"] == ("string", "call_abc123")
+    assert tool["attributes"]["gen_ai.operation.name"] == ("string", "execute_tool")
+    bargein = [s for s in joined if s["name"] == "getpatter.bargein"][0]
+    assert bargein["attributes"]["getpatter.bargein.audio_played_ms"] == ("double", 1250.0)
+    root = [s for s in by_call["CA-c-tp-root"] if s["name"] == "getpatter.call"][0]
+    assert root["parent_span_id"] == "" and root["flags"] == 0x101 and root["trace_state"] == ""
+
+
 def test_bad_input_never_crashes(lib, build_dir):
     exe = compile_c(ROOT / "tests/c/test_bad_input.c", build_dir / "test_bad_input")
     res = run_c(exe, clean_env())

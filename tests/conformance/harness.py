@@ -1,6 +1,7 @@
 """Conformance harness: runs a language's runner on a scenario and compares its output tree
-(the OTLP request bytes as received, the canonical OTLP-JSON, the call directory) byte for
-byte with the golden files.
+(the OTLP request bytes as received, the canonical OTLP-JSON, the call directory, and the
+metrics and log records received on /v1/metrics and /v1/logs as canonical JSON) byte for byte
+with the golden files.
 
 Each runner drives its language's public API step by step; this harness only sets the
 environment (a real OTLP receiver, the file sink, the log directory) and collects the output.
@@ -66,6 +67,7 @@ def run(runner: str, scenario: str, out: Path) -> None:
             "PATTER_LOG_DIR": str(out / "log"),
             "PATTER_LOG_RETENTION_DAYS": "0",
             "PATTER_LOG_REDACT_PHONE": "mask",
+            "PATTER_OTEL_LOGS": "1",
         })
         cmd = runner_commands()[runner] + [str(SCENARIOS / f"{scenario}.json")]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
@@ -76,6 +78,33 @@ def run(runner: str, scenario: str, out: Path) -> None:
         if len(rx.raw_bodies) != 1:
             raise AssertionError(f"{runner} sent {len(rx.raw_bodies)} OTLP requests for {scenario}; expected exactly one")
         (out / "spans.otlp.pb").write_bytes(rx.raw_bodies[0])
+        (out / "metrics.otlp.json").write_text(_canonical(rx.metric_requests, METRIC_WALL_CLOCK), encoding="utf-8")
+        (out / "logs.otlp.json").write_text(_canonical(rx.log_requests, LOG_WALL_CLOCK), encoding="utf-8")
+
+
+# What is not deterministic in the metric and log payloads: the wall-clock times of data points
+# (collection time, start of the metrics) and of a log record's observation, and the pipelines'
+# own counters (they race with the span flush at shutdown). Everything else follows the
+# scenario's injected clock and ids.
+METRIC_WALL_CLOCK = {"startTimeUnixNano", "timeUnixNano"}
+LOG_WALL_CLOCK = {"observedTimeUnixNano"}
+
+
+def _canonical(entries: list, wall_clock: set) -> str:
+    """The decoded requests as JSON, wall-clock fields and pipeline counters left out."""
+    import json
+
+    from google.protobuf.json_format import MessageToDict
+
+    def scrub(v):
+        if isinstance(v, dict):
+            return {k: scrub(x) for k, x in v.items() if k not in wall_clock}
+        if isinstance(v, list):
+            return [scrub(x) for x in v if not (isinstance(x, dict) and str(x.get("name", "")).startswith("patter.pipeline."))]
+        return v
+
+    reqs = [scrub(MessageToDict(e["request"])) for e in entries]
+    return json.dumps(reqs, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -45,7 +45,7 @@ PII = ["4111-2222", "balance on account", "appointment to Friday", "1,234.56", "
        "\"account\"", "1234.56"]
 
 
-def run(endpoint, calls=1, extra_env=None, timeout=120):
+def run(endpoint, calls=1, extra_env=None, timeout=120, scale=None):
     env = dict(os.environ)
     for k in list(env):
         if k.startswith(("OTEL_", "PATTER_")):
@@ -53,7 +53,8 @@ def run(endpoint, calls=1, extra_env=None, timeout=120):
     env.update({"PATTER_OTEL_ENABLED": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
     env.update(extra_env or {})
     t0 = time.monotonic()
-    out = subprocess.run([str(SCRIPTED), str(calls)], env=env, capture_output=True, text=True, timeout=timeout)
+    args = [str(SCRIPTED), str(calls)] + ([str(scale)] if scale is not None else [])
+    out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
     wall = time.monotonic() - t0
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])

@@ -46,6 +46,8 @@ async function main(file) {
     logger,
     clock,
     ids: new patter.SequentialIds(sc.seed ?? 1),
+    traceparent: c.traceparent,
+    tracestate: c.tracestate,
   }
   const call = patter.Call.start(options)
 
@@ -71,14 +73,30 @@ async function main(file) {
   function run(ev) {
     switch (ev.op) {
       case 'start_duplicate': patter.Call.start(options); break
+      case 'start_other':
+        patter.Call.start({
+          callId: need(ev, 'call_id'), direction: options.direction, providerMode: options.providerMode, logger, clock,
+          ids: new patter.SequentialIds(99), traceparent: ev.traceparent, tracestate: ev.tracestate,
+        })
+        break
+      case 'traceparent': {
+        const header = ev.span === undefined ? call.traceparent() : span(ev).traceparent()
+        call.event('traceparent', { of: ev.span ?? 'call', traceparent: header })
+        break
+      }
+      case 'audio_played': span(ev).audioPlayedMs(num(ev.ms)); break
       case 'start_turn': call.startTurn(); break
       case 'end_turn': call.endTurn(); break
       case 'stt': spans.set(ev.span, call.stt(need(ev, 'provider'), { model: ev.model })); break
       case 'endpoint': spans.set(ev.span, call.endpoint()); break
       case 'llm': spans.set(ev.span, call.llm(need(ev, 'provider'), { model: ev.model, historySize: ev.history_size })); break
       case 'tts': spans.set(ev.span, call.tts(need(ev, 'provider'), need(ev, 'text'), { model: ev.model })); break
-      case 'bargein': spans.set(ev.span, call.bargein(need(ev, 'cancelled_text'))); break
-      case 'tool': spans.set(ev.span, call.tool(need(ev, 'name'), ev.transport, ev.arguments)); break
+      case 'bargein':
+        spans.set(ev.span, call.bargein(need(ev, 'cancelled_text'), { audioPlayedMs: num(ev.audio_played_ms) }))
+        break
+      case 'tool':
+        spans.set(ev.span, call.tool(need(ev, 'name'), ev.transport, ev.arguments, { toolCallId: ev.tool_call_id }))
+        break
       case 'transcript': span(ev).transcript(need(ev, 'text'), { confidence: num(ev.confidence), audioSeconds: num(ev.audio_seconds) }); break
       case 'silence': span(ev).silenceMs(num(ev.ms)); break
       case 'first_token': span(ev).firstToken(); break

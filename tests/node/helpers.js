@@ -45,15 +45,21 @@ async function startReceiver(mode = 'ok') {
   })
   proc.removeAllListeners('exit')
   process.on('exit', () => proc.kill())
-  const requests = () =>
+  const all = () =>
     fs.existsSync(out)
       ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
       : []
+  const signal = (r) => (r.path === '/v1/metrics' ? 'metrics' : r.path === '/v1/logs' ? 'logs' : 'traces')
+  const requests = () => all().filter((r) => signal(r) === 'traces')
   const spans = () => requests().flatMap((r) => flattenRequest(r.request, 'base64'))
   return {
     endpoint: `http://127.0.0.1:${port}`,
     out,
     requests,
+    /** The /v1/metrics requests (ExportMetricsServiceRequest as JSON). */
+    metricRequests: () => all().filter((r) => signal(r) === 'metrics'),
+    /** The /v1/logs requests (ExportLogsServiceRequest as JSON). */
+    logRequests: () => all().filter((r) => signal(r) === 'logs'),
     spans,
     async waitForSpans(n, timeoutMs = 15_000, where = () => true) {
       const deadline = Date.now() + timeoutMs
@@ -94,7 +100,8 @@ function attrType(v) {
 
 /**
  * Flattens an OTLP ExportTraceServiceRequest in JSON form to a list of spans
- * `{ name, traceId, spanId, parentSpanId, attributes, types, resource, scope, status, start, end }`.
+ * `{ name, traceId, spanId, parentSpanId, flags, traceState, attributes, types, resource, scope, status,
+ * start, end }`.
  * `encoding` says how ids are written: 'base64' (protobuf MessageToDict) or 'hex' (OTLP-JSON).
  */
 function flattenRequest(req, encoding) {
@@ -109,6 +116,8 @@ function flattenRequest(req, encoding) {
           traceId: idHex(sp.traceId, encoding),
           spanId: idHex(sp.spanId, encoding),
           parentSpanId: idHex(sp.parentSpanId, encoding),
+          flags: sp.flags || 0,
+          traceState: sp.traceState || '',
           attributes: Object.fromEntries(attrs.map((kv) => [kv.key, attrValue(kv.value)])),
           types: Object.fromEntries(attrs.map((kv) => [kv.key, attrType(kv.value)])),
           resource,

@@ -55,6 +55,7 @@ def main(path: str) -> None:
         caller=c.get("caller"), callee=c.get("callee"), telephony_provider=c.get("telephony_provider"),
         realtime_provider=rt.get("provider"), realtime_model=rt.get("model"), agent=c.get("agent"),
         logger=logger, clock=clock, ids=patter.SequentialIds(sc.get("seed", 1)),
+        traceparent=c.get("traceparent"), tracestate=c.get("tracestate"),
     )
     call = patter.Call(c["call_id"], **options)
     spans: dict = {}
@@ -65,6 +66,15 @@ def main(path: str) -> None:
         try:
             if op == "start_duplicate":
                 patter.Call(c["call_id"], **options)
+            elif op == "start_other":
+                patter.Call(ev["call_id"], direction=c["direction"], provider_mode=c["provider_mode"], logger=logger,
+                            clock=clock, ids=patter.SequentialIds(99), **opt(ev, "traceparent"),
+                            **opt(ev, "tracestate"))
+            elif op == "traceparent":
+                header = spans[ev["span"]].traceparent() if "span" in ev else call.traceparent()
+                call.event("traceparent", {"of": ev.get("span", "call"), "traceparent": header})
+            elif op == "audio_played":
+                spans[ev["span"]].audio_played_ms(num(ev, "ms"))
             elif op == "start_turn":
                 call.start_turn()
             elif op == "end_turn":
@@ -78,9 +88,10 @@ def main(path: str) -> None:
             elif op == "tts":
                 spans[ev["span"]] = call.tts(ev["provider"], ev["text"], ev.get("model"))
             elif op == "bargein":
-                spans[ev["span"]] = call.bargein(ev["cancelled_text"])
+                spans[ev["span"]] = call.bargein(ev["cancelled_text"], **opt(ev, "audio_played_ms", num))
             elif op == "tool":
-                spans[ev["span"]] = call.tool(ev["name"], **opt(ev, "transport"), **opt(ev, "arguments"))
+                spans[ev["span"]] = call.tool(ev["name"], **opt(ev, "transport"), **opt(ev, "arguments"),
+                                              **opt(ev, "tool_call_id"))
             elif op == "transcript":
                 spans[ev["span"]].transcript(ev["text"], **opt(ev, "confidence", num), **opt(ev, "audio_seconds", num))
             elif op == "silence":

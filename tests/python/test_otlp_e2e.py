@@ -151,3 +151,52 @@ def test_disabled_by_default_sends_nothing(receiver):
     assert proc.stdout.split() == ["False", "False"]
     time.sleep(0.3)
     assert receiver.spans() == []
+
+
+def test_init_options_switch_metrics_and_call_record_logs(receiver):
+    # The Python keyword arguments reach the core: logs on, metrics off, texts off.
+    proc = run_py(
+        """
+        import json, sim
+        from patter.observability import init_tracing, shutdown_tracing, tracing_stats
+        assert init_tracing(service_name="py-logs", otel_logs=True, metrics=False)
+        assert tracing_stats()["telemetry"]["logs_enabled"] is True
+        sim.run_call("CA-py-logs")
+        shutdown_tracing()
+        print(json.dumps(tracing_stats()))
+        """,
+        env={"PATTER_OTEL_ENABLED": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint},
+    )
+    tel = last_json(proc)["telemetry"]
+    assert tel["log_records_emitted"] > 0 and tel["log_records_exported"] == tel["log_records_emitted"], tel
+    assert tel["metric_exports"] == 0
+    logs = receiver.wait_for("logs", tel["log_records_exported"])
+    assert {"patter.call.start", "patter.call.end", "patter.transcript"} <= {r["event_name"] for r in logs}
+    assert all(r["attributes"]["gen_ai.conversation.id"] == ("string", "CA-py-logs") for r in logs)
+    assert all(r["body"] is None for r in logs)
+    dump = json.dumps(logs)
+    for secret in sim.SECRETS + ["+15555550123"]:
+        assert secret not in dump
+    assert receiver.metric_requests == []
+
+
+def test_log_texts_option_and_metrics_on_with_tracing(receiver):
+    proc = run_py(
+        """
+        import json, sim
+        from patter.observability import init_tracing, shutdown_tracing, tracing_stats
+        assert init_tracing(service_name="py-texts", otel_logs=True, otel_log_texts=True)
+        sim.run_call("CA-py-texts")
+        shutdown_tracing()
+        print(json.dumps(tracing_stats()))
+        """,
+        env={"PATTER_OTEL_ENABLED": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint},
+    )
+    tel = last_json(proc)["telemetry"]
+    assert tel["metric_exports"] == 1, tel
+    logs = receiver.wait_for("logs", tel["log_records_exported"])
+    bodies = [r["body"] for r in logs if r["event_name"] == "patter.transcript"]
+    assert sim.USER[0] in bodies
+    metrics = receiver.wait_for("metrics", 1)
+    calls = [p for m in metrics if m["name"] == "patter.calls" for p in m["points"]]
+    assert [p["value"] for p in calls] == [1]

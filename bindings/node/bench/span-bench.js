@@ -55,8 +55,10 @@ function sdkSpan() {
   const s = tracer.startSpan('getpatter.llm', {
     attributes: {
       'getpatter.call.id': 'CA-bench',
+      'gen_ai.conversation.id': 'CA-bench',
       'patter.call_id': 'CA-bench',
       'patter.side': 'uut',
+      'openinference.span.kind': 'LLM',
       'getpatter.llm.iteration': ++iteration,
       'getpatter.llm.history_size': 4,
       'patter.llm.provider': 'openai',
@@ -71,6 +73,7 @@ function sdkSpan() {
     'patter.cost.llm_output_tokens': 30,
     'gen_ai.usage.input_tokens': 120,
     'gen_ai.usage.output_tokens': 30,
+    'patter.cost.usd': 0.000036,
   })
   s.end()
 }

@@ -15,7 +15,8 @@ function installSpans(native, Call) {
   const {
     __spanTranscript: nTranscript, __spanSilenceMs: nSilenceMs, __spanFirstToken: nFirstToken, __spanUsage: nUsage,
     __spanFirstByte: nFirstByte, __spanToolResult: nToolResult, __spanFail: nFail, __spanEnd: nEnd, __spanTurn: nTurn,
-    __spanIsEnded: nIsEnded,
+    __spanIsEnded: nIsEnded, __spanAudioPlayedMs: nAudioPlayedMs, __spanToolCallId: nToolCallId,
+    __spanTraceparent: nTraceparent,
   } = native
   const HANDLE = Symbol('patter.span')
   const NO_OPTIONS = Object.freeze({})
@@ -115,6 +116,36 @@ function installSpans(native, Call) {
       }
     }
 
+    /** Barge-in: how much of the agent's audio the caller heard (ms). */
+    audioPlayedMs(ms) {
+      try {
+        nAudioPlayedMs(this._h, ms)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /** Tool: the id the model gave this tool call (`gen_ai.tool.call.id`). */
+    toolCallId(toolCallId) {
+      try {
+        nToolCallId(this._h, toolCallId)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
+    /**
+     * The W3C `traceparent` header of this span, for the request it measures (null once the span
+     * has ended; a span that is not recorded gives the call's `traceparent()`).
+     */
+    traceparent() {
+      try {
+        return nTraceparent(this._h)
+      } catch (err) {
+        throw mapError(err)
+      }
+    }
+
     /** Marks the span failed with an error code (no user content in it). */
     fail(code) {
       try {
@@ -199,19 +230,19 @@ function installSpans(native, Call) {
     }
     return new Span(HANDLE, h, SPAN_TTS)
   })
-  defineMethod('bargein', function bargein(cancelledText) {
+  defineMethod('bargein', function bargein(cancelledText, opts) {
     let h
     try {
-      h = nBargein(keyOf(this), cancelledText)
+      h = nBargein(keyOf(this), cancelledText, options(opts, 'options').audioPlayedMs)
     } catch (err) {
       throw mapError(err)
     }
     return new Span(HANDLE, h, SPAN_BARGEIN)
   })
-  defineMethod('tool', function tool(name, transport, args) {
+  defineMethod('tool', function tool(name, transport, args, opts) {
     let h
     try {
-      h = nTool(keyOf(this), name, transport, args)
+      h = nTool(keyOf(this), name, transport, args, options(opts, 'options').toolCallId)
     } catch (err) {
       throw mapError(err)
     }

@@ -12,6 +12,7 @@ use napi::bindgen_prelude::Reference;
 use napi_derive::napi;
 use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOutcome};
 use patter_core::records::{AgentInfo as CoreAgentInfo, Direction};
+use patter_core::tracing::traceparent::HostContext;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -69,6 +70,23 @@ pub struct CallOptions {
     pub clock: Option<Reference<ManualClock>>,
     /// Deterministic mode: the id source (see {@link SequentialIds}).
     pub ids: Option<Reference<SequentialIds>>,
+    /// W3C `traceparent` of the host's span (e.g. the incoming request's header): the call span
+    /// becomes its child. Without it, a call started inside an active span of the host's
+    /// `@opentelemetry/api` joins that span's trace. A parent that is not sampled: no span of
+    /// the call is exported (costs and records are unaffected).
+    pub traceparent: Option<String>,
+    /// W3C `tracestate` carried on the call's spans (needs `traceparent`).
+    pub tracestate: Option<String>,
+}
+
+/// The host's current span context as lib/otel.js read it from `@opentelemetry/api`
+/// (`{ traceId, spanId, traceFlags, traceState }`); the core decides whether it is a parent.
+fn host_context(v: &serde_json::Value) -> Option<HostContext> {
+    let trace_id = v.get("traceId")?.as_str()?;
+    let span_id = v.get("spanId")?.as_str()?;
+    let flags = v.get("traceFlags").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let state = v.get("traceState").and_then(serde_json::Value::as_str).map(str::to_string);
+    Some(HostContext::from_hex(trace_id, span_id, flags.min(u32::MAX as u64) as u32, state))
 }
 
 /// Options of {@link Call.end}.
@@ -131,15 +149,15 @@ fn live(key: f64) -> Result<CoreCall> {
 #[napi]
 impl Call {
     /// Same as {@link Call.start}.
-    #[napi(constructor, catch_unwind)]
-    pub fn new(options: CallOptions) -> Result<Self> {
-        Self::start(options)
+    #[napi(constructor, catch_unwind, ts_args_type = "options: CallOptions")]
+    pub fn new(options: CallOptions, host: Option<serde_json::Value>) -> Result<Self> {
+        Self::start(options, host)
     }
 
     /// Starts a call: opens the root `getpatter.call` span (when tracing records) and the
     /// call's record. Throws `PATTER_INVALID_ARGUMENT` for a bad id or direction.
-    #[napi(factory, catch_unwind, writable = true, configurable = true)]
-    pub fn start(options: CallOptions) -> Result<Call> {
+    #[napi(factory, catch_unwind, writable = true, configurable = true, ts_args_type = "options: CallOptions")]
+    pub fn start(options: CallOptions, host: Option<serde_json::Value>) -> Result<Call> {
         let direction = Direction::parse(&options.direction).js()?;
         let mut o = CoreCallOptions::new(options.call_id, direction, options.provider_mode);
         o.side = options.side;
@@ -174,6 +192,9 @@ impl Call {
         if let Some(ids) = &options.ids {
             o.ids = Some(ids.inner.clone());
         }
+        o.traceparent = options.traceparent;
+        o.tracestate = options.tracestate;
+        o.host_context = host.as_ref().and_then(host_context);
         let inner = CoreCall::start(o).js()?;
         let key = NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         LIVE.with(|l| l.borrow_mut().insert(key, inner.clone()));
@@ -196,6 +217,14 @@ impl Call {
     #[napi(getter, catch_unwind)]
     pub fn trace_id(&self) -> Option<String> {
         self.inner.trace_id().map(str::to_string)
+    }
+
+    /// The W3C `traceparent` header of the call span, for outgoing requests (STT, LLM, TTS HTTP
+    /// calls) so providers' spans join the call's trace. When the call records no spans
+    /// (tracing off, or a parent that is not sampled): the parent's header, or null.
+    #[napi(catch_unwind)]
+    pub fn traceparent(&self) -> Option<String> {
+        self.inner.traceparent().map(str::to_string)
     }
 
     /// Whether this call records spans (decided when it started).
@@ -294,16 +323,22 @@ impl Call {
 
 /// Starts a `getpatter.bargein` span.
 #[napi(js_name = "__callBargein", skip_typescript, catch_unwind)]
-pub fn call_bargein(call: f64, cancelled_text: Option<String>) -> Result<f64> {
+pub fn call_bargein(call: f64, cancelled_text: Option<String>, audio_played_ms: Option<f64>) -> Result<f64> {
     let c = live(call)?;
-    let s = c.bargein(cancelled_text.as_deref().unwrap_or("")).js()?;
+    let s = c.bargein_with(cancelled_text.as_deref().unwrap_or(""), audio_played_ms).js()?;
     Ok(span::register(call as u64, s))
 }
 
 /// Starts a `getpatter.tool` span.
 #[napi(js_name = "__callTool", skip_typescript, catch_unwind)]
-pub fn call_tool(call: f64, name: String, transport: Option<String>, args: Option<String>) -> Result<f64> {
+pub fn call_tool(
+    call: f64,
+    name: String,
+    transport: Option<String>,
+    args: Option<String>,
+    tool_call_id: Option<String>,
+) -> Result<f64> {
     let c = live(call)?;
-    let s = c.tool(&name, transport.as_deref(), args.as_deref().unwrap_or("")).js()?;
+    let s = c.tool_with(&name, transport.as_deref(), args.as_deref().unwrap_or(""), tool_call_id.as_deref()).js()?;
     Ok(span::register(call as u64, s))
 }

@@ -60,5 +60,12 @@ names! {
     GEN_AI_REQUEST_MODEL => "OTel GenAI: `gen_ai.request.model`.",
     GEN_AI_USAGE_INPUT_TOKENS => "OTel GenAI: `gen_ai.usage.input_tokens`.",
     GEN_AI_USAGE_OUTPUT_TOKENS => "OTel GenAI: `gen_ai.usage.output_tokens`.",
+    GEN_AI_CONVERSATION_ID => "`gen_ai.conversation.id` (= the call id) on every span.",
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS => "OTel GenAI: `gen_ai.usage.cache_read.input_tokens`.",
+    GEN_AI_TOOL_NAME => "OTel GenAI: `gen_ai.tool.name`.",
+    GEN_AI_TOOL_CALL_ID => "OTel GenAI: `gen_ai.tool.call.id`.",
+    OPENINFERENCE_SPAN_KIND => "OpenInference: `openinference.span.kind`.",
+    BARGEIN_AUDIO_PLAYED_MS => "Barge-in span: `getpatter.bargein.audio_played_ms`.",
+    COST_USD => "Billable, turn and call spans: `patter.cost.usd`.",
     SCOPE_NAME => "Instrumentation scope of every libpatter span: `getpatter`.",
 }

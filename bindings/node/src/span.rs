@@ -144,6 +144,25 @@ pub fn span_tool_result(id: f64, result: String) -> Result<()> {
     with_span(id, "toolResult", |s| s.tool_result(&result).js())
 }
 
+/// Barge-in: how much of the agent's audio the caller heard (ms).
+#[napi(js_name = "__spanAudioPlayedMs", skip_typescript, catch_unwind)]
+pub fn span_audio_played_ms(id: f64, ms: f64) -> Result<()> {
+    with_span(id, "audioPlayedMs", |s| s.audio_played_ms(ms).js())
+}
+
+/// Tool: the id the model gave the tool call.
+#[napi(js_name = "__spanToolCallId", skip_typescript, catch_unwind)]
+pub fn span_tool_call_id(id: f64, tool_call_id: String) -> Result<()> {
+    with_span(id, "toolCallId", |s| s.tool_call_id(&tool_call_id).js())
+}
+
+/// The span's W3C traceparent (null once it has ended, or when neither it nor its call has one).
+#[napi(js_name = "__spanTraceparent", skip_typescript, strict, catch_unwind)]
+pub fn span_traceparent(id: f64) -> Result<Option<String>> {
+    let id = handle(id)?;
+    Ok(SPANS.with(|t| t.borrow().get(id).and_then(|e| e.span.traceparent())))
+}
+
 /// Marks the span failed with an error code.
 #[napi(js_name = "__spanFail", skip_typescript, catch_unwind)]
 pub fn span_fail(id: f64, code: String) -> Result<()> {

@@ -31,6 +31,12 @@ pub struct TracingOptions {
     pub file: Option<String>,
     /// Disable the OTLP/HTTP exporter (console/file/attached exporters only).
     pub disable_otlp: Option<bool>,
+    /// OTLP metrics on/off (default `OTEL_METRICS_EXPORTER`; on with tracing unless `none`).
+    pub metrics: Option<bool>,
+    /// Call records as OTLP logs (default `PATTER_OTEL_LOGS`; off).
+    pub otel_logs: Option<bool>,
+    /// Transcript texts and event payloads in those logs (default `PATTER_OTEL_LOG_TEXTS`; off).
+    pub otel_log_texts: Option<bool>,
 }
 
 fn sorted(m: Option<Checked<HashMap<String, String>>>) -> Vec<(String, String)> {
@@ -53,6 +59,9 @@ pub fn init_tracing(options: Option<TracingOptions>) -> Result<bool> {
         console: None,
         file: None,
         disable_otlp: None,
+        metrics: None,
+        otel_logs: None,
+        otel_log_texts: None,
     });
     let opts = CoreTracingOptions {
         service_name: o.service_name,
@@ -62,6 +71,9 @@ pub fn init_tracing(options: Option<TracingOptions>) -> Result<bool> {
         console: o.console,
         file: o.file.map(Into::into),
         disable_otlp: o.disable_otlp.unwrap_or(false),
+        metrics: o.metrics,
+        otel_logs: o.otel_logs,
+        otel_log_texts: o.otel_log_texts,
     };
     t::init_tracing(&opts).js()
 }
@@ -157,6 +169,35 @@ pub struct TracingStats {
     pub pending: f64,
     /// The current sinks.
     pub sinks: Vec<SinkStats>,
+    /// OTLP metrics and call-record logs export.
+    pub telemetry: TelemetryStats,
+}
+
+/// Counters of the OTLP metrics and logs export (see `docs/metrics.md`).
+#[napi(object, object_from_js = false)]
+pub struct TelemetryStats {
+    /// Calls record metrics.
+    pub metrics_enabled: bool,
+    /// Calls emit log records.
+    pub logs_enabled: bool,
+    /// Log records carry texts.
+    pub log_texts: bool,
+    /// Successful metric exports.
+    pub metric_exports: f64,
+    /// Failed metric exports.
+    pub metric_export_failures: f64,
+    /// Log records emitted by calls.
+    pub log_records_emitted: f64,
+    /// Log records dropped because the queue was full.
+    pub log_records_dropped: f64,
+    /// Log records the collector accepted.
+    pub log_records_exported: f64,
+    /// Log records in batches the collector did not accept.
+    pub log_records_failed: f64,
+    /// Log records given up at shutdown.
+    pub log_records_discarded: f64,
+    /// The latest export failure, if any.
+    pub last_error: Option<String>,
 }
 
 /// A snapshot of the span pipeline's counters (drops and export failures are counted here,
@@ -183,5 +224,18 @@ pub fn tracing_stats() -> TracingStats {
                 last_error: k.last_error,
             })
             .collect(),
+        telemetry: TelemetryStats {
+            metrics_enabled: s.telemetry.metrics_enabled,
+            logs_enabled: s.telemetry.logs_enabled,
+            log_texts: s.telemetry.log_texts,
+            metric_exports: s.telemetry.metric_exports as f64,
+            metric_export_failures: s.telemetry.metric_export_failures as f64,
+            log_records_emitted: s.telemetry.log_records_emitted as f64,
+            log_records_dropped: s.telemetry.log_records_dropped as f64,
+            log_records_exported: s.telemetry.log_records_exported as f64,
+            log_records_failed: s.telemetry.log_records_failed as f64,
+            log_records_discarded: s.telemetry.log_records_discarded as f64,
+            last_error: s.telemetry.last_error,
+        },
     }
 }

@@ -1,8 +1,9 @@
 """Benchmark (not a test): the cost of libpatter's Python binding against pure-Python references,
 both measured in the same run.
 
-1. One ``getpatter.llm`` span with the same 14 attributes (call id, routing tags, iteration,
-   history size, provider, gen_ai.* names and usage, TTFT) under a turn span:
+1. One ``getpatter.llm`` span with the same 17 attributes (call id, conversation id, routing tags,
+   span kind, iteration, history size, provider, gen_ai.* names and usage, TTFT, cost) under a
+   turn span:
    ``patter`` (Rust core, tracing on, spans queued to the export thread, no exporter attached)
    versus the OpenTelemetry Python SDK (``BatchSpanProcessor`` with a no-op exporter).
 
@@ -102,8 +103,10 @@ def otel_spans() -> Callable[[int], None]:
                 context=turn_ctx,
                 attributes={
                     "getpatter.call.id": "bench-call",
+                    "gen_ai.conversation.id": "bench-call",
                     "patter.call_id": "bench-call",
                     "patter.side": "uut",
+                    "openinference.span.kind": "LLM",
                     "getpatter.llm.iteration": state["iteration"],
                     "getpatter.llm.history_size": 3,
                     "patter.llm.provider": "openai",
@@ -118,6 +121,7 @@ def otel_spans() -> Callable[[int], None]:
                     "patter.cost.llm_output_tokens": 36,
                     "gen_ai.usage.input_tokens": 412,
                     "gen_ai.usage.output_tokens": 36,
+                    "patter.cost.usd": 0.000083,
                 })
 
     run.provider = provider  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ use crate::span::Span;
 use crate::store::MetricsStore;
 use patter_core::call::{CallOptions, CallOutcome};
 use patter_core::records::{AgentInfo, Direction};
+use patter_core::tracing::traceparent::HostContext;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyString};
@@ -66,6 +67,21 @@ fn agent_from_dict(py: Python<'_>, agent: Option<&Bound<'_, PyAny>>) -> PyResult
     Ok(info)
 }
 
+/// The host's current OpenTelemetry span context, when `opentelemetry.trace` is loaded (a host
+/// that never imported it has no current span): its ids, flags and tracestate as the API holds
+/// them. The core decides whether they make a parent. Nothing here ever fails a call.
+fn host_context(py: Python<'_>) -> Option<HostContext> {
+    let modules = py.import("sys").ok()?.getattr("modules").ok()?;
+    let trace = modules.cast::<PyDict>().ok()?.get_item("opentelemetry.trace").ok()??;
+    let ctx = trace.call_method0("get_current_span").ok()?.call_method0("get_span_context").ok()?;
+    let trace_id: u128 = ctx.getattr("trace_id").ok()?.extract().ok()?;
+    let span_id: u64 = ctx.getattr("span_id").ok()?.extract().ok()?;
+    let flags: u32 = ctx.getattr("trace_flags").ok()?.extract().ok()?;
+    let tracestate: Option<String> =
+        ctx.getattr("trace_state").ok().and_then(|t| t.call_method0("to_header").ok()).and_then(|h| h.extract().ok());
+    Some(HostContext::from_ints(trace_id, span_id, flags, tracestate))
+}
+
 fn owned(s: Option<PyBackedStr>) -> Option<String> {
     s.map(|s| s.to_string())
 }
@@ -80,7 +96,8 @@ impl Call {
     #[pyo3(signature = (
         call_id, *, direction, provider_mode, side = None, caller = None, callee = None,
         telephony_provider = None, realtime_provider = None, realtime_model = None, agent = None,
-        logger = None, store = None, pricing = None, clock = None, ids = None
+        logger = None, store = None, pricing = None, clock = None, ids = None, traceparent = None,
+        tracestate = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -100,6 +117,8 @@ impl Call {
         pricing: Option<PyRef<'_, Pricing>>,
         clock: Option<PyRef<'_, ManualClock>>,
         ids: Option<PyRef<'_, SequentialIds>>,
+        traceparent: Option<PyBackedStr>,
+        tracestate: Option<PyBackedStr>,
     ) -> PyResult<Self> {
         let direction = Direction::parse(&direction).py_err(py)?;
         let mut opts = CallOptions::new(call_id.to_string(), direction, provider_mode.to_string());
@@ -119,6 +138,9 @@ impl Call {
         if let Some(i) = ids {
             opts.ids = Some(i.inner.clone());
         }
+        opts.traceparent = owned(traceparent);
+        opts.tracestate = owned(tracestate);
+        opts.host_context = host_context(py);
         let inner = patter_core::call::Call::start(opts).py_err(py)?;
         Ok(Call { inner })
     }
@@ -139,6 +161,13 @@ impl Call {
     #[getter]
     fn trace_id(&self) -> Option<&str> {
         self.inner.trace_id()
+    }
+
+    /// The W3C ``traceparent`` header of the call span, for outgoing requests (STT, LLM, TTS
+    /// HTTP calls) so providers' spans join the call's trace. When the call records no spans
+    /// (tracing off, or a parent that is not sampled): the parent's header, or None.
+    fn traceparent(&self) -> Option<&str> {
+        self.inner.traceparent()
     }
 
     /// Whether this call records spans (decided when it started).
@@ -210,23 +239,33 @@ impl Call {
 
     /// Starts a ``getpatter.bargein`` span: the caller talked over the agent. Ending it (when
     /// the agent's audio stopped) ends the turn as interrupted.
-    #[pyo3(signature = (cancelled_text = None))]
-    fn bargein(&self, py: Python<'_>, cancelled_text: Option<PyBackedStr>) -> PyResult<Span> {
-        Ok(Span::new(self.inner.bargein(cancelled_text.as_deref().unwrap_or("")).py_err(py)?))
+    /// ``audio_played_ms``: how much of the agent's audio the caller heard, when known.
+    #[pyo3(signature = (cancelled_text = None, audio_played_ms = None))]
+    fn bargein(
+        &self,
+        py: Python<'_>,
+        cancelled_text: Option<PyBackedStr>,
+        audio_played_ms: Option<f64>,
+    ) -> PyResult<Span> {
+        let text = cancelled_text.as_deref().unwrap_or("");
+        Ok(Span::new(self.inner.bargein_with(text, audio_played_ms).py_err(py)?))
     }
 
     /// Starts a ``getpatter.tool`` span. ``arguments`` (a str, or any JSON-compatible value)
-    /// goes to events.jsonl only, never to the span.
-    #[pyo3(signature = (name, transport = None, arguments = None))]
+    /// goes to events.jsonl only, never to the span. ``tool_call_id``: the id the model gave the
+    /// call (``gen_ai.tool.call.id``).
+    #[pyo3(signature = (name, transport = None, arguments = None, tool_call_id = None))]
     fn tool(
         &self,
         py: Python<'_>,
         name: PyBackedStr,
         transport: Option<PyBackedStr>,
         arguments: Option<&Bound<'_, PyAny>>,
+        tool_call_id: Option<PyBackedStr>,
     ) -> PyResult<Span> {
         let args = json_text(py, "arguments", arguments)?;
-        Ok(Span::new(self.inner.tool(&name, transport.as_deref(), &args).py_err(py)?))
+        let span = self.inner.tool_with(&name, transport.as_deref(), &args, tool_call_id.as_deref()).py_err(py)?;
+        Ok(Span::new(span))
     }
 
     /// Records an ``error`` event. With ``fatal=True`` the code becomes the call's error even

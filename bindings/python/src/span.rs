@@ -113,6 +113,22 @@ impl Span {
         self.inner.tool_result(&result).py_err(py)
     }
 
+    /// Barge-in: how much of the agent's audio the caller heard (ms; finite and >= 0).
+    fn audio_played_ms(&mut self, py: Python<'_>, ms: f64) -> PyResult<()> {
+        self.inner.audio_played_ms(ms).py_err(py)
+    }
+
+    /// Tool: the id the model gave this tool call (``gen_ai.tool.call.id``).
+    fn tool_call_id(&mut self, py: Python<'_>, tool_call_id: PyBackedStr) -> PyResult<()> {
+        self.inner.tool_call_id(&tool_call_id).py_err(py)
+    }
+
+    /// The W3C ``traceparent`` header of this span, for the request it measures; a span that is
+    /// not recorded gives the call's ``traceparent()``.
+    fn traceparent(&self) -> Option<String> {
+        self.inner.traceparent()
+    }
+
     /// Marks the span failed with an error code (no user content in it, please).
     fn fail(&mut self, py: Python<'_>, code: PyBackedStr) -> PyResult<()> {
         self.inner.fail(&code).py_err(py)

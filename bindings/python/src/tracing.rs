@@ -14,11 +14,14 @@ use std::sync::Arc;
 
 /// Starts tracing (OTLP/HTTP protobuf to ``otlp_endpoint``, else ``OTEL_EXPORTER_OTLP_ENDPOINT``,
 /// else ``http://localhost:4318``). Returns False, and records nothing, unless
-/// ``PATTER_OTEL_ENABLED`` is 1/true/yes. Idempotent while enabled.
+/// ``PATTER_OTEL_ENABLED`` is 1/true/yes. Idempotent while enabled. ``metrics`` (else
+/// ``OTEL_METRICS_EXPORTER``), ``otel_logs`` (else ``PATTER_OTEL_LOGS``) and ``otel_log_texts``
+/// (else ``PATTER_OTEL_LOG_TEXTS``) switch OTLP metrics and call-record logs.
 #[pyfunction]
 #[pyo3(signature = (
     service_name = None, otlp_endpoint = None, resource_attributes = None, *,
-    headers = None, console = None, file = None, disable_otlp = false
+    headers = None, console = None, file = None, disable_otlp = false,
+    metrics = None, otel_logs = None, otel_log_texts = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn init_tracing(
@@ -30,6 +33,9 @@ fn init_tracing(
     console: Option<bool>,
     file: Option<PathBuf>,
     disable_otlp: bool,
+    metrics: Option<bool>,
+    otel_logs: Option<bool>,
+    otel_log_texts: Option<bool>,
 ) -> PyResult<bool> {
     let opts = TracingOptions {
         service_name: service_name.map(|s| s.to_string()),
@@ -39,6 +45,9 @@ fn init_tracing(
         console,
         file,
         disable_otlp,
+        metrics,
+        otel_logs,
+        otel_log_texts,
     };
     py.detach(|| core::init_tracing(&opts)).py_err(py)
 }
@@ -147,6 +156,13 @@ fn catalogue(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         ("GEN_AI_REQUEST_MODEL", names::GEN_AI_REQUEST_MODEL),
         ("GEN_AI_USAGE_INPUT_TOKENS", names::GEN_AI_USAGE_INPUT_TOKENS),
         ("GEN_AI_USAGE_OUTPUT_TOKENS", names::GEN_AI_USAGE_OUTPUT_TOKENS),
+        ("GEN_AI_CONVERSATION_ID", names::GEN_AI_CONVERSATION_ID),
+        ("GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS", names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+        ("GEN_AI_TOOL_NAME", names::GEN_AI_TOOL_NAME),
+        ("GEN_AI_TOOL_CALL_ID", names::GEN_AI_TOOL_CALL_ID),
+        ("OPENINFERENCE_SPAN_KIND", names::OPENINFERENCE_SPAN_KIND),
+        ("BARGEIN_AUDIO_PLAYED_MS", names::BARGEIN_AUDIO_PLAYED_MS),
+        ("COST_USD", names::COST_USD),
         ("SCOPE_NAME", names::SCOPE_NAME),
         ("DEFAULT_SIDE", core::DEFAULT_SIDE),
         ("DEFAULT_SERVICE_NAME", patter_core::config::DEFAULT_SERVICE_NAME),

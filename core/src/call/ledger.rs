@@ -112,6 +112,29 @@ impl Ledger {
         e.cached += cached;
     }
 
+    /// Each entry priced on its own, for `patter.call.cost`: (category, provider, model, USD).
+    /// Usage covered by the realtime minutes (`included_in`) is left out, as in [`Self::price`].
+    pub(crate) fn priced_entries(
+        &self,
+        table: &Arc<PricingTable>,
+        included_in: Option<&str>,
+    ) -> Vec<(&'static str, &str, Option<&str>, f64)> {
+        let mut m = CostMeter::new(table.clone());
+        self.entries
+            .iter()
+            .filter(|e| Some(&*e.provider) != included_in)
+            .map(|e| {
+                let model = e.model.as_deref();
+                let (category, usd) = match e.service {
+                    Service::Stt => ("stt", m.add_stt(&e.provider, model, e.amount)),
+                    Service::Tts => ("tts", m.add_tts(&e.provider, model, e.amount as u64)),
+                    Service::Llm => ("llm", m.add_llm(&e.provider, model, e.input, e.output, e.cached)),
+                };
+                (category, &*e.provider, model, usd)
+            })
+            .collect()
+    }
+
     /// Prices everything into a fresh meter (to which telephony/realtime can still be added).
     /// Usage reported under `included_in` (the realtime provider of a realtime call) is covered
     /// by the realtime minutes, so it is counted but not priced again.

@@ -11,6 +11,7 @@ mod live;
 mod options;
 mod otel;
 mod span;
+mod telemetry;
 mod turn;
 
 pub use options::CallOptions;
@@ -24,12 +25,13 @@ use crate::records::{CallEnd, CallStart, CallStatus, CostBreakdown, EventLine, R
 use crate::rules;
 use crate::store::MetricsStore;
 use crate::tracing::names as n;
+use crate::tracing::traceparent::{self, ParentContext};
 use crate::{PatterError, Result};
 use ledger::Ledger;
 use live::LiveClaim;
 use opentelemetry::trace::Status;
 use opentelemetry::KeyValue;
-use otel::OtelSpan;
+use otel::{OtelSpan, Parent};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use turn::{round1, TurnState};
 
@@ -60,6 +62,10 @@ pub(crate) struct CallInner {
     /// `call_id` and `side` as shared attribute values (cloning is a refcount increment).
     pub(crate) call_id_value: opentelemetry::StringValue,
     pub(crate) side_value: opentelemetry::StringValue,
+    /// The call span's `traceparent` (or the propagated parent's when not recording).
+    pub(crate) traceparent: Option<String>,
+    /// The call's link to the metrics/logs pipeline.
+    pub(crate) telemetry: telemetry::CallTelemetry,
     pub(crate) state: Mutex<CallState>,
 }
 
@@ -127,6 +133,11 @@ pub fn warm_up() {
 fn default_logger() -> CallLogger {
     static LOGGER: OnceLock<CallLogger> = OnceLock::new();
     LOGGER.get_or_init(CallLogger::from_env).clone()
+}
+
+/// The `traceparent` header of a recording span.
+pub(crate) fn span_header(c: &opentelemetry::trace::SpanContext) -> String {
+    traceparent::format(&c.trace_id().to_bytes(), &c.span_id().to_bytes(), c.trace_flags().to_u8())
 }
 
 fn check_opt(name: &'static str, v: &Option<String>) -> Result<()> {
@@ -209,6 +220,25 @@ impl CallInner {
         self.realtime.as_ref().map(|(p, _)| p.as_str())
     }
 
+    /// Whether turns keep their usage and ledger: for the transcript lines (call log, store)
+    /// or for the turn span's `patter.cost.usd`.
+    pub(crate) fn turn_costs(&self) -> bool {
+        self.records_turns || self.recorder.is_some()
+    }
+
+    /// USD of one report on a recording span (6 decimals): 0 for usage inside the realtime
+    /// minutes, None when the provider or model has no price (listed in `unpriced` at the end).
+    pub(crate) fn span_usd(
+        &self,
+        provider: &str,
+        price: impl FnOnce(&PricingTable) -> std::result::Result<f64, String>,
+    ) -> Option<f64> {
+        if self.realtime_provider() == Some(provider) {
+            return Some(0.0);
+        }
+        price(&self.pricing).ok().map(crate::pricing::round_usd)
+    }
+
     /// The clock when timings are consumed; a zero timestamp otherwise.
     pub(crate) fn now_if_timed(&self) -> Timestamp {
         if self.timed {
@@ -218,9 +248,11 @@ impl CallInner {
         }
     }
 
-    /// Adds `getpatter.call.id` plus, for cost/latency spans, the routing tags.
+    /// Adds `getpatter.call.id` and `gen_ai.conversation.id` plus, for cost/latency spans, the
+    /// routing tags.
     pub(crate) fn push_base_attrs(&self, v: &mut Vec<KeyValue>, routing: bool) {
         v.push(KeyValue::new(n::CALL_ID, self.call_id_value.clone()));
+        v.push(KeyValue::new(n::GEN_AI_CONVERSATION_ID, self.call_id_value.clone()));
         if routing {
             v.push(KeyValue::new(n::PATTER_CALL_ID, self.call_id_value.clone()));
             v.push(KeyValue::new(n::PATTER_SIDE, self.side_value.clone()));
@@ -229,6 +261,7 @@ impl CallInner {
 
     pub(crate) fn event(&self, kind: &str, ts: Timestamp, data: serde_json::Map<String, serde_json::Value>) {
         let ev = EventLine { kind: kind.to_string(), ts, data };
+        self.event_log(&ev);
         self.log.event(&ev);
         if let Some(store) = &self.store {
             store.record_event(&self.start.call_id, &ev);
@@ -246,8 +279,9 @@ impl CallInner {
             (Some(queue), Some(parent)) => {
                 let mut record = queue.record();
                 self.push_base_attrs(&mut record.attributes, true);
+                record.attributes.push(KeyValue::new(n::OPENINFERENCE_SPAN_KIND, n::KIND_CHAIN));
                 record.attributes.push(KeyValue::new(n::TURN_NUMBER, number as i64));
-                Some(OtelSpan::start(queue, record, self.ids.as_ref(), n::SPAN_TURN, Some(parent), at))
+                Some(OtelSpan::start(queue, record, self.ids.as_ref(), n::SPAN_TURN, Parent::Local(parent), at))
             }
             _ => None,
         };
@@ -267,9 +301,14 @@ impl CallInner {
     pub(crate) fn close_turn(&self, st: &mut CallState, at: Timestamp) {
         let Some(mut t) = st.turn.take() else { return };
         t.latency.turn_ms = Some(round1(at.millis_since(t.started_at)));
+        self.turn_metrics(&t.latency);
+        let turn_span = t.otel.as_ref().map(|o| o.context().span_id().to_bytes());
         if let Some(ttfb) = t.latency.ttfb_ms {
             st.ttfbs.push(ttfb);
         }
+        // The turn's services priced once, for its span and its transcript line.
+        let cost = (self.records_turns || t.otel.is_some())
+            .then(|| t.ledger.price(&self.pricing, self.realtime_provider()).breakdown());
         if let Some(mut o) = t.otel.take() {
             o.set_attribute(KeyValue::new(n::TURN_INTERRUPTED, t.interrupted));
             if let Some(v) = t.latency.ttfb_ms {
@@ -277,6 +316,9 @@ impl CallInner {
             }
             if let Some(v) = t.latency.turn_ms {
                 o.set_attribute(KeyValue::new(n::LATENCY_TURN_MS, v));
+            }
+            if let Some(c) = &cost {
+                o.set_attribute(KeyValue::new(n::COST_USD, c.total));
             }
             o.end(at);
         }
@@ -305,10 +347,11 @@ impl CallInner {
                 interrupted: t.interrupted,
                 latency: Some(t.latency),
                 usage: Some(t.usage),
-                cost: Some(t.ledger.price(&self.pricing, self.realtime_provider()).breakdown()),
+                cost,
             });
         }
         for line in &lines {
+            self.transcript_log(turn_span, line);
             self.log.transcript(line);
             if let Some(store) = &self.store {
                 store.record_transcript(&self.start.call_id, line);
@@ -358,12 +401,14 @@ impl CallInner {
                 call_attrs.push(KeyValue::new(n::PATTER_SIDE, self.start.side.clone()));
             }
             call_attrs.push(KeyValue::new(n::CALL_STATUS, outcome.as_str()));
+            call_attrs.push(KeyValue::new(n::COST_USD, end.cost.total));
             o.set_attributes(call_attrs);
             if outcome != CallStatus::Completed {
                 o.set_status(Status::error(error.clone().unwrap_or_else(|| outcome.as_str().to_string())));
             }
             o.end(at);
         }
+        self.end_telemetry(&st.ledger, &end);
         self.log.end(&end);
         if let Some(store) = &self.store {
             store.record_call_end(&self.start, &end);
@@ -412,21 +457,37 @@ impl Call {
             (None, Some(_)) => return Err(PatterError::invalid("realtime_model", "needs realtime_provider")),
             (None, None) => None,
         };
+        let parent = traceparent::resolve_parent(
+            opts.traceparent.as_deref(),
+            opts.tracestate.as_deref(),
+            opts.host_context.as_ref(),
+        )?;
         let clock = opts.clock.clone().unwrap_or_else(crate::clock::system_clock);
         let ids: Arc<dyn IdSource> = opts.ids.clone().unwrap_or_else(|| Arc::new(RandomIds));
-        let recorder = crate::tracing::recorder();
+        // A parent that is not sampled: nothing of this call is exported.
+        let recorder = crate::tracing::recorder().filter(|_| parent.as_ref().is_none_or(|p| p.is_sampled()));
         let side = opts.side.clone().unwrap_or_else(crate::tracing::default_side);
         let claim = LiveClaim::claim(&opts.call_id, &side)?;
         let started_at = clock.now();
+        let call_id_value = opentelemetry::StringValue::from(Arc::<str>::from(opts.call_id.as_str()));
         let call_span = recorder.map(|q| {
             let mut record = q.record();
             record.attributes.extend([
-                KeyValue::new(n::CALL_ID, opts.call_id.clone()),
+                KeyValue::new(n::CALL_ID, call_id_value.clone()),
+                KeyValue::new(n::GEN_AI_CONVERSATION_ID, call_id_value.clone()),
+                KeyValue::new(n::OPENINFERENCE_SPAN_KIND, n::KIND_CHAIN),
                 KeyValue::new(n::CALL_DIRECTION, opts.direction.as_str()),
                 KeyValue::new(n::CALL_PROVIDER_MODE, opts.provider_mode.clone()),
             ]);
-            OtelSpan::start(q, record, ids.as_ref(), n::SPAN_CALL, None, started_at)
+            let under = parent.as_ref().map_or(Parent::Root, Parent::Remote);
+            OtelSpan::start(q, record, ids.as_ref(), n::SPAN_CALL, under, started_at)
         });
+        // What `traceparent()` returns: the call span's header, else (not recording) the parent's
+        // unchanged, as a no-op tracer propagates it.
+        let traceparent = match &call_span {
+            Some(s) => Some(span_header(s.context())),
+            None => parent.as_ref().map(ParentContext::header),
+        };
         let start = CallStart {
             call_id: opts.call_id.clone(),
             direction: opts.direction,
@@ -445,15 +506,17 @@ impl Call {
             store.record_call_start(&start);
         }
         let pricing = opts.pricing.clone().unwrap_or_else(default_pricing);
-        let records_turns = log.enabled() || opts.store.is_some();
+        let records_turns = log.enabled() || opts.store.is_some() || crate::telemetry::logs_on();
+        let telemetry = telemetry::CallTelemetry::start(&start, call_span.as_ref().map(|s| s.context()));
         let timed = recorder.is_some() || records_turns;
-        let call_id_value = opentelemetry::StringValue::from(Arc::<str>::from(start.call_id.as_str()));
         let side_value = opentelemetry::StringValue::from(Arc::<str>::from(start.side.as_str()));
         let inner = CallInner {
+            traceparent,
             timed,
             records_turns,
             call_id_value,
             side_value,
+            telemetry,
             start,
             clock,
             ids,
@@ -480,6 +543,14 @@ impl Call {
     /// Hex trace id of the call's trace, when spans are recorded.
     pub fn trace_id(&self) -> Option<&str> {
         self.inner.start.trace_id.as_deref()
+    }
+
+    /// The W3C `traceparent` header of the call span, for outgoing requests (STT, LLM, TTS HTTP
+    /// calls) so their spans join the call's trace. When the call records no spans (tracing
+    /// off, or a parent that is not sampled) it is the parent's header as given (version 00),
+    /// the way a no-op tracer propagates it, or None when the call has no parent.
+    pub fn traceparent(&self) -> Option<&str> {
+        self.inner.traceparent.as_deref()
     }
 
     /// Whether this call records spans (decided when it started).
@@ -555,18 +626,50 @@ impl Call {
     /// is what the agent did not get to say (its length goes on the span). Ending the span
     /// (when the agent's audio has stopped) ends the turn as interrupted.
     pub fn bargein(&self, cancelled_text: &str) -> Result<Span> {
+        self.bargein_with(cancelled_text, None)
+    }
+
+    /// [`bargein`](Self::bargein) with what the caller heard: `audio_played_ms` (omitted, or
+    /// finite and `>= 0`) of the agent's audio before the barge-in, as
+    /// `getpatter.bargein.audio_played_ms` (see [`Span::audio_played_ms`]). A bad value is
+    /// `InvalidArgument` and starts nothing.
+    pub fn bargein_with(&self, cancelled_text: &str, audio_played_ms: Option<f64>) -> Result<Span> {
         check_text("cancelled_text", cancelled_text)?;
-        Span::start_with_text(self, SpanKind::Bargein, "", None, cancelled_text)
+        let played = audio_played_ms.map(|ms| rules::non_negative("audio_played_ms", ms)).transpose()?;
+        let mut span = Span::start_with_text(self, SpanKind::Bargein, "", None, cancelled_text)?;
+        if let Some(ms) = played {
+            span.audio_played_ms(ms)?;
+        }
+        Ok(span)
     }
 
     /// Starts a `getpatter.tool` span over `transport` (omitted:
     /// [`rules::DEFAULT_TOOL_TRANSPORT`], `handler`). `arguments` goes to events.jsonl only.
     pub fn tool<'a>(&self, name: &str, transport: impl Into<Option<&'a str>>, arguments: &str) -> Result<Span> {
+        self.tool_with(name, transport, arguments, None)
+    }
+
+    /// [`tool`](Self::tool) with the id the model gave the tool call (`tool_call_id`, e.g.
+    /// `call_abc123`; omitted, or a non-empty id), as `gen_ai.tool.call.id` (see
+    /// [`Span::tool_call_id`]). A bad value is `InvalidArgument` and starts nothing.
+    pub fn tool_with<'a>(
+        &self,
+        name: &str,
+        transport: impl Into<Option<&'a str>>,
+        arguments: &str,
+        tool_call_id: Option<&str>,
+    ) -> Result<Span> {
         let transport = rules::tool_transport(transport.into());
         check_id("name", name)?;
         check_id("transport", transport)?;
         check_text("arguments", arguments)?;
-        let span = Span::start_tool(self, name, transport)?;
+        if let Some(id) = tool_call_id {
+            check_id("tool_call_id", id)?;
+        }
+        let mut span = Span::start_tool(self, name, transport)?;
+        if let Some(id) = tool_call_id {
+            span.tool_call_id(id)?;
+        }
         let mut data = serde_json::Map::new();
         data.insert("name".into(), name.into());
         data.insert("transport".into(), transport.into());

@@ -5,6 +5,7 @@ use crate::clock::{Clock, IdSource};
 use crate::pricing::PricingTable;
 use crate::records::{AgentInfo, Direction};
 use crate::store::MetricsStore;
+use crate::tracing::traceparent::HostContext;
 use std::sync::Arc;
 
 /// Options of [`Call::start`](super::Call::start). Only `call_id`, `direction` and
@@ -42,6 +43,15 @@ pub struct CallOptions {
     pub clock: Option<Arc<dyn Clock>>,
     /// Span id source; default: random.
     pub ids: Option<Arc<dyn IdSource>>,
+    /// W3C `traceparent` of the host's span: the call span becomes its child (same trace, the
+    /// remote flag set); a parent that is not sampled means no span of the call is exported
+    /// (costs, records and the store are unaffected). Rules: [`crate::tracing::traceparent`].
+    pub traceparent: Option<String>,
+    /// W3C `tracestate` to carry on the call's spans (needs `traceparent`).
+    pub tracestate: Option<String>,
+    /// The host's current OpenTelemetry span context, read by a binding; used when no
+    /// `traceparent` is given (and ignored when it is not valid).
+    pub host_context: Option<HostContext>,
 }
 
 impl CallOptions {
@@ -63,6 +73,9 @@ impl CallOptions {
             pricing: None,
             clock: None,
             ids: None,
+            traceparent: None,
+            tracestate: None,
+            host_context: None,
         }
     }
 }
@@ -75,6 +88,7 @@ impl std::fmt::Debug for CallOptions {
             .field("provider_mode", &self.provider_mode)
             .field("side", &self.side)
             .field("telephony_provider", &self.telephony_provider)
+            .field("traceparent", &self.traceparent)
             .finish_non_exhaustive()
     }
 }

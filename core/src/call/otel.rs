@@ -9,6 +9,7 @@
 //! as dropped) and a status that only moves up (`Unset < Error < Ok`).
 
 use crate::clock::{IdSource, Timestamp};
+use crate::tracing::traceparent::ParentContext;
 use crate::tracing::SpanQueue;
 use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
 use opentelemetry::KeyValue;
@@ -17,6 +18,18 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 /// The SDK's default limit of attributes per span.
 pub(crate) const ATTRIBUTE_LIMIT: usize = 128;
 
+/// Where a span hangs: a new trace, a span of the host's trace (from a `traceparent`), or a
+/// span of this call.
+#[derive(Clone, Copy)]
+pub(crate) enum Parent<'a> {
+    /// The first span of a new trace.
+    Root,
+    /// A remote parent: the call joins its trace.
+    Remote(&'a ParentContext),
+    /// A span of this call.
+    Local(&'a OtelSpan),
+}
+
 /// A span being recorded. Ending it queues it for export.
 pub(crate) struct OtelSpan {
     data: Box<SpanData>,
@@ -24,29 +37,41 @@ pub(crate) struct OtelSpan {
 }
 
 impl OtelSpan {
-    /// Starts `name` under `parent` (a new trace when None) at `start`. `record` comes from
-    /// [`SpanQueue::record`] with the span's attributes already pushed.
+    /// Starts `name` under `parent` at `start`. `record` comes from [`SpanQueue::record`] with
+    /// the span's attributes already pushed.
     pub(crate) fn start(
         queue: &'static SpanQueue,
         mut record: Box<SpanData>,
         ids: &dyn IdSource,
         name: &'static str,
-        parent: Option<&OtelSpan>,
+        parent: Parent<'_>,
         start: Timestamp,
     ) -> OtelSpan {
         let span_id = SpanId::from_bytes(ids.span_id());
-        let (trace_id, parent_span_id) = match parent {
-            Some(p) => (p.context().trace_id(), p.context().span_id()),
-            None => (TraceId::from_bytes(ids.trace_id()), SpanId::INVALID),
+        let (trace_id, parent_span_id, remote, flags, trace_state) = match parent {
+            Parent::Local(p) => {
+                let c = p.context();
+                (c.trace_id(), c.span_id(), false, c.trace_flags(), c.trace_state().clone())
+            }
+            Parent::Remote(p) => (
+                TraceId::from_bytes(p.trace_id),
+                SpanId::from_bytes(p.span_id),
+                true,
+                TraceFlags::new(p.flags) | TraceFlags::SAMPLED,
+                p.trace_state.clone(),
+            ),
+            Parent::Root => {
+                (TraceId::from_bytes(ids.trace_id()), SpanId::INVALID, false, TraceFlags::SAMPLED, TraceState::NONE)
+            }
         };
         let mut attributes = std::mem::take(&mut record.attributes);
         let dropped = attributes.len().saturating_sub(ATTRIBUTE_LIMIT);
         attributes.truncate(ATTRIBUTE_LIMIT);
         let at = start.to_system_time();
         *record = SpanData {
-            span_context: SpanContext::new(trace_id, span_id, TraceFlags::SAMPLED, false, TraceState::NONE),
+            span_context: SpanContext::new(trace_id, span_id, flags, false, trace_state),
             parent_span_id,
-            parent_span_is_remote: false,
+            parent_span_is_remote: remote,
             span_kind: SpanKind::Internal,
             name: name.into(),
             start_time: at,
@@ -108,6 +133,7 @@ mod tests {
     fn start(ids: &SequentialIds, name: &'static str, parent: Option<&OtelSpan>, attrs: Vec<KeyValue>) -> OtelSpan {
         let mut record = queue().record();
         record.attributes.extend(attrs);
+        let parent = parent.map_or(Parent::Root, Parent::Local);
         OtelSpan::start(queue(), record, ids, name, parent, Timestamp(5))
     }
 
@@ -121,6 +147,25 @@ mod tests {
         assert_eq!(child.context().trace_id(), root.context().trace_id());
         assert_ne!(child.context().span_id(), root.context().span_id());
         assert!(child.context().is_sampled() && !child.context().is_remote());
+    }
+
+    #[test]
+    fn a_remote_parent_gives_trace_flags_and_state_to_the_whole_call() {
+        let ids = SequentialIds::new(4);
+        let mut p =
+            crate::tracing::traceparent::parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03")
+                .unwrap();
+        p.trace_state = crate::tracing::traceparent::parse_tracestate("congo=t61").unwrap();
+        let root = OtelSpan::start(queue(), queue().record(), &ids, "call", Parent::Remote(&p), Timestamp(5));
+        let child = start(&ids, "turn", Some(&root), vec![]);
+        assert_eq!(root.context().trace_id(), TraceId::from_bytes(p.trace_id));
+        assert_eq!(root.data.parent_span_id, SpanId::from_bytes(p.span_id));
+        assert!(root.data.parent_span_is_remote && !child.data.parent_span_is_remote);
+        for s in [&root, &child] {
+            assert_eq!(s.context().trace_flags().to_u8(), 0x03);
+            assert_eq!(s.context().trace_state().header(), "congo=t61");
+        }
+        assert_eq!(child.context().trace_id(), root.context().trace_id());
     }
 
     #[test]

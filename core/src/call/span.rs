@@ -4,7 +4,7 @@
 //! Texts handed to a span go to the transcript or events on disk; the span itself only ever
 //! gets their lengths.
 
-use super::otel::OtelSpan;
+use super::otel::{OtelSpan, Parent};
 use super::turn::{add_ms, append_text, round1};
 use super::{Call, CallInner};
 use crate::clock::Timestamp;
@@ -45,6 +45,16 @@ impl SpanKind {
             SpanKind::Tool => n::SPAN_TOOL,
         }
     }
+
+    /// The `openinference.span.kind` GenAI backends classify the span by (OpenInference has
+    /// no speech kind: speech stages are pipeline steps, `CHAIN`).
+    pub fn openinference_kind(self) -> &'static str {
+        match self {
+            SpanKind::Llm => n::KIND_LLM,
+            SpanKind::Tool => n::KIND_TOOL,
+            SpanKind::Stt | SpanKind::Endpoint | SpanKind::Tts | SpanKind::Bargein => n::KIND_CHAIN,
+        }
+    }
 }
 
 /// A service span of a call. End it with [`end`](Span::end); dropping it ends it as well.
@@ -55,6 +65,8 @@ pub struct Span {
     started_at: Timestamp,
     /// Slot of the recording span in the call's state (None when not recording or ended).
     otel: Option<usize>,
+    /// The recording span's ids, for [`Span::traceparent`].
+    ids: Option<(opentelemetry::trace::TraceId, opentelemetry::trace::SpanId, opentelemetry::trace::TraceFlags)>,
     ended: bool,
     /// Provider and model of STT and LLM spans (priced when usage arrives).
     provider: Option<opentelemetry::StringValue>,
@@ -92,6 +104,20 @@ fn chars(s: &str) -> u64 {
     }
 }
 
+/// The OTel GenAI keys of a service span: operation, provider and (when given) model.
+fn push_gen_ai(
+    attrs: &mut Vec<KeyValue>,
+    operation: &'static str,
+    provider: &opentelemetry::StringValue,
+    model: Option<&opentelemetry::StringValue>,
+) {
+    attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, operation));
+    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, provider.clone()));
+    if let Some(m) = model {
+        attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.clone()));
+    }
+}
+
 fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterError {
     PatterError::invalid("span", format!("{method}() is for {} spans, not {}", wanted.span_name(), kind.span_name()))
 }
@@ -107,7 +133,7 @@ impl Span {
     ) -> Result<Span> {
         let inner = &call.inner;
         let mut st = call.live()?;
-        let (provider_value, model_value) = if matches!(kind, SpanKind::Stt | SpanKind::Llm) {
+        let (provider_value, model_value) = if matches!(kind, SpanKind::Stt | SpanKind::Llm | SpanKind::Tts) {
             (Some(st.shared_value(provider)), model.map(|m| st.shared_value(m)))
         } else {
             (None, None)
@@ -122,12 +148,14 @@ impl Span {
                 &mut r.attributes,
                 !matches!(kind, SpanKind::Endpoint | SpanKind::Bargein | SpanKind::Tool),
             );
+            r.attributes.push(KeyValue::new(n::OPENINFERENCE_SPAN_KIND, kind.openinference_kind()));
         }
         let mut detail = Detail::None;
         match kind {
             SpanKind::Stt => {
                 if let (Some(r), Some(v)) = (record.as_mut(), &provider_value) {
                     r.attributes.push(KeyValue::new(n::STT_PROVIDER, v.clone()));
+                    push_gen_ai(&mut r.attributes, n::OPERATION_STT, v, model_value.as_ref());
                 }
             }
             SpanKind::Llm => {
@@ -139,11 +167,7 @@ impl Span {
                     attrs.push(KeyValue::new(n::LLM_ITERATION, iteration as i64));
                     attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
                     attrs.push(KeyValue::new(n::LLM_PROVIDER, v.clone()));
-                    attrs.push(KeyValue::new(n::GEN_AI_OPERATION_NAME, "chat"));
-                    attrs.push(KeyValue::new(n::GEN_AI_PROVIDER_NAME, v.clone()));
-                    if let Some(m) = &model_value {
-                        attrs.push(KeyValue::new(n::GEN_AI_REQUEST_MODEL, m.clone()));
-                    }
+                    push_gen_ai(attrs, n::OPERATION_CHAT, v, model_value.as_ref());
                 }
             }
             SpanKind::Tts => {
@@ -154,17 +178,22 @@ impl Span {
                 turn.agent_activity = true;
                 if inner.records_turns {
                     append_text(&mut turn.agent_text, text);
+                }
+                if inner.turn_costs() {
                     turn.usage.tts_chars += len;
                     turn.ledger.add_tts(provider, model, len);
                 }
                 st.usage.tts_chars = total;
                 st.ledger.add_tts(provider, model, len);
-                if let Some(r) = record.as_mut() {
-                    let v = st.shared_value(provider);
+                if let (Some(r), Some(v)) = (record.as_mut(), &provider_value) {
                     let attrs = &mut r.attributes;
                     attrs.push(KeyValue::new(n::TTS_TEXT_LEN, len as i64));
                     attrs.push(KeyValue::new(n::COST_TTS_CHARS, len as i64));
-                    attrs.push(KeyValue::new(n::TTS_PROVIDER, v));
+                    attrs.push(KeyValue::new(n::TTS_PROVIDER, v.clone()));
+                    push_gen_ai(attrs, n::OPERATION_TTS, v, model_value.as_ref());
+                    if let Some(usd) = inner.span_usd(provider, |t| t.price_tts(provider, model, len)) {
+                        attrs.push(KeyValue::new(n::COST_USD, usd));
+                    }
                 }
             }
             SpanKind::Bargein => {
@@ -180,9 +209,12 @@ impl Span {
             SpanKind::Endpoint => detail = Detail::Silence(None),
             SpanKind::Tool => {}
         }
+        let mut ids = None;
         let otel = match (inner.recorder, record, st.turn.as_ref().and_then(|t| t.otel.as_ref())) {
             (Some(queue), Some(record), Some(parent)) => {
-                let o = OtelSpan::start(queue, record, inner.ids.as_ref(), kind.span_name(), Some(parent), at);
+                let o = OtelSpan::start(queue, record, inner.ids.as_ref(), kind.span_name(), Parent::Local(parent), at);
+                let c = o.context();
+                ids = Some((c.trace_id(), c.span_id(), c.trace_flags()));
                 Some(st.park(o))
             }
             _ => None,
@@ -194,6 +226,7 @@ impl Span {
             turn: number,
             started_at: at,
             otel,
+            ids,
             ended: false,
             provider: provider_value,
             model: model_value,
@@ -231,11 +264,44 @@ impl Span {
     pub(crate) fn start_tool(call: &Call, name: &str, transport: &str) -> Result<Span> {
         let mut span = Self::open(call, SpanKind::Tool, "", None, 0, None)?;
         span.detail = Detail::Tool(Box::new(ToolDetail { name: name.to_string(), result: None, error: None }));
-        span.set_attrs([
-            KeyValue::new(n::TOOL_NAME, name.to_string()),
-            KeyValue::new(n::TOOL_TRANSPORT, transport.to_string()),
-        ]);
+        if span.otel.is_some() {
+            let name = opentelemetry::StringValue::from(name.to_string());
+            span.set_attrs([
+                KeyValue::new(n::TOOL_NAME, name.clone()),
+                KeyValue::new(n::TOOL_TRANSPORT, transport.to_string()),
+                KeyValue::new(n::GEN_AI_OPERATION_NAME, n::OPERATION_EXECUTE_TOOL),
+                KeyValue::new(n::GEN_AI_TOOL_NAME, name),
+            ]);
+        }
         Ok(span)
+    }
+
+    /// The W3C `traceparent` header of this span, for the request it measures (an STT, LLM or
+    /// TTS HTTP call, a tool's webhook) so the provider's spans join the call's trace. A span
+    /// that is not recorded gives what [`Call::traceparent`] gives.
+    pub fn traceparent(&self) -> Option<String> {
+        match self.ids {
+            Some((t, s, f)) => Some(crate::tracing::traceparent::format(&t.to_bytes(), &s.to_bytes(), f.to_u8())),
+            None => self.call.traceparent.clone(),
+        }
+    }
+
+    /// Barge-in: how much of the agent's audio the caller heard before talking over it
+    /// (milliseconds; finite and `>= 0`). Sets `getpatter.bargein.audio_played_ms`.
+    pub fn audio_played_ms(&mut self, ms: f64) -> Result<()> {
+        self.check("audio_played_ms", SpanKind::Bargein)?;
+        let ms = rules::non_negative("audio_played_ms", ms)?;
+        self.set_attrs([KeyValue::new(n::BARGEIN_AUDIO_PLAYED_MS, ms)]);
+        Ok(())
+    }
+
+    /// Tool: the id the model gave this tool call (e.g. `call_abc123`). Sets
+    /// `gen_ai.tool.call.id`.
+    pub fn tool_call_id(&mut self, id: &str) -> Result<()> {
+        self.check("tool_call_id", SpanKind::Tool)?;
+        crate::error::check_id("tool_call_id", id)?;
+        self.set_attrs([KeyValue::new(n::GEN_AI_TOOL_CALL_ID, id.to_string())]);
+        Ok(())
     }
 
     /// Which service this span measures.
@@ -309,6 +375,8 @@ impl Span {
         let turn = call.ensure_turn(&mut st, at);
         if call.records_turns {
             append_text(&mut turn.user_text, text);
+        }
+        if call.turn_costs() {
             turn.usage.stt_seconds += secs;
             turn.ledger.add_stt(self.provider_name(), self.model_name(), secs);
         }
@@ -317,10 +385,13 @@ impl Span {
         drop(st);
         if self.otel.is_some() {
             let confidence = confidence.map(|c| KeyValue::new(n::STT_CONFIDENCE, c));
+            let (p, m) = (self.provider_name(), self.model_name());
+            let usd = call.span_usd(p, |t| t.price_stt(p, m, secs)).map(|usd| KeyValue::new(n::COST_USD, usd));
             self.set_attrs(
                 [KeyValue::new(n::STT_TEXT_LEN, chars(text) as i64), KeyValue::new(n::COST_STT_SECONDS, secs)]
                     .into_iter()
-                    .chain(confidence),
+                    .chain(confidence)
+                    .chain(usd),
             );
         }
         Ok(())
@@ -353,6 +424,7 @@ impl Span {
                 }
             }
         }
+        super::telemetry::llm_ttft(self.provider_name(), self.model_name(), ttft);
         self.set_attrs([KeyValue::new(n::LLM_TTFT_MS, ttft)]);
         Ok(())
     }
@@ -382,22 +454,42 @@ impl Span {
             st.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
             (st.usage.llm_input_tokens, st.usage.llm_output_tokens, st.usage.llm_cached_input_tokens) = totals;
             // A turn's totals are part of the call's, so they cannot pass the limit either.
-            if let Some(t) = st.turn.as_mut().filter(|t| call.records_turns && t.number == self.turn) {
+            if let Some(t) = st.turn.as_mut().filter(|t| call.turn_costs() && t.number == self.turn) {
                 t.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
                 t.usage.llm_input_tokens += input_tokens;
                 t.usage.llm_output_tokens += output_tokens;
                 t.usage.llm_cached_input_tokens += cached_input_tokens;
             }
         }
+        super::telemetry::llm_tokens(
+            self.provider_name(),
+            self.model_name(),
+            input_tokens + cached_input_tokens,
+            output_tokens,
+        );
         if self.otel.is_none() {
             return Ok(());
         }
-        self.set_attrs([
-            KeyValue::new(n::COST_LLM_INPUT_TOKENS, input_tokens as i64),
-            KeyValue::new(n::COST_LLM_OUTPUT_TOKENS, output_tokens as i64),
-            KeyValue::new(n::GEN_AI_USAGE_INPUT_TOKENS, (input_tokens + cached_input_tokens) as i64),
-            KeyValue::new(n::GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens as i64),
-        ]);
+        // `gen_ai.usage.input_tokens` counts every input token, cached ones included (the OTel
+        // GenAI meaning); the cached part is `gen_ai.usage.cache_read.input_tokens`.
+        let cached = (cached_input_tokens > 0)
+            .then(|| KeyValue::new(n::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cached_input_tokens as i64));
+        let (p, m) = (self.provider_name(), self.model_name());
+        let usd = self
+            .call
+            .span_usd(p, |t| t.price_llm(p, m, input_tokens, output_tokens, cached_input_tokens))
+            .map(|usd| KeyValue::new(n::COST_USD, usd));
+        self.set_attrs(
+            [
+                KeyValue::new(n::COST_LLM_INPUT_TOKENS, input_tokens as i64),
+                KeyValue::new(n::COST_LLM_OUTPUT_TOKENS, output_tokens as i64),
+                KeyValue::new(n::GEN_AI_USAGE_INPUT_TOKENS, (input_tokens + cached_input_tokens) as i64),
+                KeyValue::new(n::GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens as i64),
+            ]
+            .into_iter()
+            .chain(cached)
+            .chain(usd),
+        );
         Ok(())
     }
 
@@ -496,6 +588,7 @@ impl Span {
                 if let Some(t) = st.turn.as_mut().filter(|_| same_turn) {
                     add_ms(&mut t.latency.llm_ms, dur);
                 }
+                super::telemetry::llm_duration(self.provider_name(), self.model_name(), dur);
             }
             SpanKind::Tts => {}
             SpanKind::Bargein => {

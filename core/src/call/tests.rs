@@ -3,6 +3,7 @@
 use super::*;
 use crate::clock::{ManualClock, SequentialIds};
 use crate::records::Direction;
+use crate::tracing::traceparent::HostContext;
 use crate::tracing::{attach_span_exporter, force_flush, SpanBatch, SpanCallback};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
@@ -361,4 +362,151 @@ fn llm_spans_name_their_own_model_when_models_vary() {
         .collect();
     let expected: Vec<String> = (0..(SHARED_VALUES + 3)).map(|i| format!("gpt-x-{i}")).collect();
     assert_eq!(models, expected);
+}
+
+#[test]
+fn genai_keys_and_dollars_on_spans() {
+    collector();
+    let (opts, clock) = manual("genai-1", 31);
+    let end = scripted_call(opts, &clock);
+    let spans = spans_of("genai-1");
+    for s in &spans {
+        assert_eq!(attr(s, n::GEN_AI_CONVERSATION_ID), Some(&Value::from("genai-1")), "{}", s.name);
+        let want = match s.name.as_ref() {
+            n::SPAN_LLM => n::KIND_LLM,
+            n::SPAN_TOOL => n::KIND_TOOL,
+            _ => n::KIND_CHAIN,
+        };
+        assert_eq!(attr(s, n::OPENINFERENCE_SPAN_KIND), Some(&Value::from(want)), "{}", s.name);
+    }
+    let stt = spans.iter().find(|s| s.name == n::SPAN_STT).unwrap();
+    assert_eq!(attr(stt, n::GEN_AI_OPERATION_NAME), Some(&Value::from("stt")));
+    assert_eq!(attr(stt, n::GEN_AI_PROVIDER_NAME), Some(&Value::from("deepgram")));
+    assert_eq!(attr(stt, n::GEN_AI_REQUEST_MODEL), Some(&Value::from("nova-3")));
+    let price = |f: &dyn Fn(&mut crate::pricing::CostMeter) -> f64| {
+        crate::pricing::round_usd(f(&mut crate::pricing::CostMeter::new(PricingTable::defaults())))
+    };
+    assert_eq!(attr(stt, n::COST_USD), Some(&Value::F64(price(&|m| m.add_stt("deepgram", Some("nova-3"), 2.5)))));
+    let tts: Vec<_> = spans.iter().filter(|s| s.name == n::SPAN_TTS).collect();
+    assert_eq!(attr(tts[0], n::GEN_AI_OPERATION_NAME), Some(&Value::from("tts")));
+    assert_eq!(attr(tts[0], n::GEN_AI_REQUEST_MODEL), Some(&Value::from("eleven_flash_v2_5")));
+    assert_eq!(attr(tts[1], n::GEN_AI_REQUEST_MODEL), None);
+    let chars = SECRET_AGENT.chars().count() as u64;
+    let tts_usd = price(&|m| m.add_tts("elevenlabs", Some("eleven_flash_v2_5"), chars));
+    assert!(tts_usd > 0.0);
+    assert_eq!(attr(tts[0], n::COST_USD), Some(&Value::F64(tts_usd)));
+    let llms: Vec<_> = spans.iter().filter(|s| s.name == n::SPAN_LLM).collect();
+    assert_eq!(attr(llms[0], n::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS), None, "no cached input, no key");
+    assert_eq!(attr(llms[1], n::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS), Some(&Value::I64(64)));
+    assert_eq!(attr(llms[1], n::GEN_AI_USAGE_INPUT_TOKENS), Some(&Value::I64(214)));
+    let llm_usd = price(&|m| m.add_llm("openai", Some("gpt-4o-mini"), 150, 30, 64));
+    assert_eq!(attr(llms[1], n::COST_USD), Some(&Value::F64(llm_usd)));
+    let tool = spans.iter().find(|s| s.name == n::SPAN_TOOL).unwrap();
+    assert_eq!(attr(tool, n::GEN_AI_OPERATION_NAME), Some(&Value::from("execute_tool")));
+    assert_eq!(attr(tool, n::GEN_AI_TOOL_NAME), Some(&Value::from("get_balance")));
+    assert_eq!(attr(tool, n::GEN_AI_TOOL_CALL_ID), None);
+    assert_eq!(attr(tool, n::COST_USD), None, "a tool is not billed");
+    let call = spans.iter().find(|s| s.name == n::SPAN_CALL).unwrap();
+    assert_eq!(attr(call, n::COST_USD), Some(&Value::F64(end.cost.total)));
+    let turns: Vec<_> = spans.iter().filter(|s| s.name == n::SPAN_TURN).collect();
+    let turn_sum: f64 = turns
+        .iter()
+        .map(|t| attr(t, n::COST_USD).and_then(|v| if let Value::F64(f) = v { Some(*f) } else { None }).unwrap())
+        .sum();
+    // The turns' services plus telephony make the call's total.
+    assert!(
+        (turn_sum + end.cost.telephony - end.cost.total).abs() < 2e-6,
+        "{turn_sum} + {} vs {}",
+        end.cost.telephony,
+        end.cost.total
+    );
+}
+
+#[test]
+fn optional_bargein_and_tool_arguments() {
+    collector();
+    let (opts, _clock) = manual("genai-2", 32);
+    let call = Call::start(opts).unwrap();
+    let bad = call.bargein_with("x", Some(f64::NAN)).unwrap_err();
+    assert_eq!(bad, PatterError::invalid("audio_played_ms", "must be a finite number >= 0, got NaN"));
+    assert_eq!(call.current_turn(), None, "a bad argument starts nothing");
+    assert!(matches!(
+        call.tool_with("t", None, "", Some("")),
+        Err(PatterError::InvalidArgument { name: "tool_call_id", .. })
+    ));
+    let mut tool = call.tool_with("lookup", None, "{}", Some("call_abc123")).unwrap();
+    assert!(matches!(tool.audio_played_ms(1.0), Err(PatterError::InvalidArgument { name: "span", .. })));
+    tool.end();
+    assert!(matches!(tool.tool_call_id("x"), Err(PatterError::State(_))));
+    let mut b = call.bargein_with("and then", Some(1250.0)).unwrap();
+    assert!(matches!(b.tool_call_id("x"), Err(PatterError::InvalidArgument { name: "span", .. })));
+    b.end();
+    call.end(CallOutcome::Completed).unwrap();
+    let spans = spans_of("genai-2");
+    let tool = spans.iter().find(|s| s.name == n::SPAN_TOOL).unwrap();
+    assert_eq!(attr(tool, n::GEN_AI_TOOL_CALL_ID), Some(&Value::from("call_abc123")));
+    let b = spans.iter().find(|s| s.name == n::SPAN_BARGEIN).unwrap();
+    assert_eq!(attr(b, n::BARGEIN_AUDIO_PLAYED_MS), Some(&Value::F64(1250.0)));
+}
+
+const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+#[test]
+fn a_traceparent_makes_the_call_a_remote_child() {
+    collector();
+    let (mut opts, _clock) = manual("tp-1", 33);
+    opts.traceparent = Some(PARENT.into());
+    opts.tracestate = Some("congo=t61rcWkgMzE".into());
+    let call = Call::start(opts).unwrap();
+    let header = call.traceparent().unwrap().to_string();
+    assert!(header.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-") && header.ends_with("-01"), "{header}");
+    assert_eq!(call.trace_id(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+    let stt = call.stt("deepgram", None).unwrap();
+    let stt_header = stt.traceparent().unwrap();
+    drop(stt);
+    call.end(CallOutcome::Completed).unwrap();
+    let spans = spans_of("tp-1");
+    let root = spans.iter().find(|s| s.name == n::SPAN_CALL).unwrap();
+    assert_eq!(root.parent_span_id, opentelemetry::trace::SpanId::from_hex("00f067aa0ba902b7").unwrap());
+    assert!(root.parent_span_is_remote);
+    assert_eq!(header, span_header(&root.span_context));
+    let stt = spans.iter().find(|s| s.name == n::SPAN_STT).unwrap();
+    assert_eq!(stt_header, span_header(&stt.span_context));
+    for s in &spans {
+        assert_eq!(s.span_context.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(s.span_context.trace_state().header(), "congo=t61rcWkgMzE");
+        assert!(s.name == n::SPAN_CALL || !s.parent_span_is_remote);
+    }
+}
+
+#[test]
+fn a_parent_not_sampled_records_nothing_but_costs() {
+    collector();
+    let unsampled = PARENT.replace("-01", "-00");
+    let (mut opts, _clock) = manual("tp-2", 34);
+    opts.traceparent = Some(unsampled.clone());
+    let call = Call::start(opts).unwrap();
+    assert!(!call.is_recording());
+    assert_eq!(call.trace_id(), None);
+    assert_eq!(call.traceparent(), Some(unsampled.as_str()));
+    let tts = call.tts("elevenlabs", "Hello there.", None).unwrap();
+    assert_eq!(tts.traceparent().as_deref(), Some(unsampled.as_str()));
+    drop(tts);
+    let end = call.end(CallOutcome::Completed).unwrap();
+    assert_eq!(end.cost.tts, 0.0006);
+    assert!(spans_of("tp-2").is_empty());
+    // The host's context is used only without an explicit header, and only when valid.
+    let (mut opts, _clock) = manual("tp-3", 35);
+    opts.host_context = Some(HostContext::from_hex("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 0, None));
+    let call = Call::start(opts).unwrap();
+    assert!(!call.is_recording());
+    call.end(CallOutcome::Completed).unwrap();
+    let (mut opts, _clock) = manual("tp-4", 36);
+    opts.host_context = Some(HostContext::from_ints(0, 0, 1, None));
+    let call = Call::start(opts).unwrap();
+    assert!(call.is_recording() && call.traceparent().is_some());
+    call.end(CallOutcome::Completed).unwrap();
+    let (mut opts, _clock) = manual("tp-5", 37);
+    opts.traceparent = Some("00-bad".into());
+    assert!(matches!(Call::start(opts), Err(PatterError::InvalidArgument { name: "traceparent", .. })));
 }

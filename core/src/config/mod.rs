@@ -5,6 +5,7 @@
 
 mod calllog;
 mod pricing;
+mod telemetry;
 mod tracing;
 
 pub use self::calllog::{
@@ -13,6 +14,9 @@ pub use self::calllog::{
     ENV_LOG_DIR, ENV_REDACT_PHONE, ENV_RETENTION_DAYS,
 };
 pub use self::pricing::{load_pricing, resolve_pricing_file, PricingOptions, PRICING_FILE_ENV};
+pub use self::telemetry::{
+    LogsConfig, MetricsConfig, TelemetryConfig, Temporality, DEFAULT_LOG_QUEUE_SIZE, DEFAULT_METRIC_EXPORT_INTERVAL,
+};
 pub use self::tracing::{
     parse_headers, parse_resource_attributes, traces_url, TracingConfig, TracingOptions, DEFAULT_OTLP_ENDPOINT,
     DEFAULT_SERVICE_NAME,

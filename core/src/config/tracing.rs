@@ -25,6 +25,12 @@ pub struct TracingOptions {
     pub file: Option<PathBuf>,
     /// Disable the OTLP/HTTP exporter (only console/file/callback sinks).
     pub disable_otlp: bool,
+    /// OTLP metrics on or off (else `OTEL_METRICS_EXPORTER`; default on with tracing).
+    pub metrics: Option<bool>,
+    /// Call records as OTLP logs (else `PATTER_OTEL_LOGS`; default off).
+    pub otel_logs: Option<bool>,
+    /// Transcript texts and event payloads in those logs (else `PATTER_OTEL_LOG_TEXTS`; default off).
+    pub otel_log_texts: Option<bool>,
 }
 
 /// Fully resolved tracing configuration.

@@ -8,10 +8,11 @@
 
 pub mod encode;
 pub mod names;
-mod otlp_http;
+pub(crate) mod otlp_http;
 mod pipeline;
 mod queue;
 mod sinks;
+pub mod traceparent;
 pub mod wire;
 
 pub(crate) use pipeline::recorder;

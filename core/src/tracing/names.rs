@@ -99,3 +99,37 @@ pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
 
 /// Instrumentation scope name of every span libpatter makes.
 pub const SCOPE_NAME: &str = "getpatter";
+
+/// OTel GenAI: the conversation (= the call id) on every span; backends group sessions by it.
+pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
+/// OTel GenAI: input tokens read from the provider's cache (a part of `gen_ai.usage.input_tokens`).
+pub const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+/// OTel GenAI: tool name (tool spans, with `gen_ai.operation.name=execute_tool`).
+pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+/// OTel GenAI: the tool call id the model gave (tool spans, when the host reports it).
+pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
+/// `gen_ai.operation.name` of LLM spans.
+pub const OPERATION_CHAT: &str = "chat";
+/// `gen_ai.operation.name` of STT spans (as Pipecat names the stage).
+pub const OPERATION_STT: &str = "stt";
+/// `gen_ai.operation.name` of TTS spans (as Pipecat names the stage).
+pub const OPERATION_TTS: &str = "tts";
+/// `gen_ai.operation.name` of tool spans (OTel GenAI).
+pub const OPERATION_EXECUTE_TOOL: &str = "execute_tool";
+
+/// OpenInference: the span kind GenAI backends (Arize Phoenix, Arize AX) classify spans by.
+pub const OPENINFERENCE_SPAN_KIND: &str = "openinference.span.kind";
+/// OpenInference kind of call, turn, STT, TTS, endpoint and barge-in spans (a pipeline step;
+/// OpenInference has no speech kind).
+pub const KIND_CHAIN: &str = "CHAIN";
+/// OpenInference kind of LLM spans.
+pub const KIND_LLM: &str = "LLM";
+/// OpenInference kind of tool spans.
+pub const KIND_TOOL: &str = "TOOL";
+
+/// Barge-in span: milliseconds of the agent's audio the caller heard before talking over it
+/// (when the host reports it).
+pub const BARGEIN_AUDIO_PLAYED_MS: &str = "getpatter.bargein.audio_played_ms";
+/// USD cost (6 decimals, as in metadata.json) of a billable span (STT, TTS, LLM), of a turn
+/// (its services) and of the call (everything, telephony and realtime included).
+pub const COST_USD: &str = "patter.cost.usd";

@@ -1,14 +1,16 @@
-//! The OTLP/HTTP protobuf sink: POSTs the batch's protobuf bytes (encoded once per batch by
-//! [`super::wire`]) to `/v1/traces` with a blocking client, so no async runtime is needed in the
-//! host and no span is cloned.
+//! OTLP/HTTP protobuf: POSTs already encoded request bytes (spans encoded once per batch by
+//! [`super::wire`], metrics and log records by [`crate::telemetry`]) to a collector URL
+//! (`/v1/traces`, `/v1/metrics`, `/v1/logs`) with a blocking client, so no async runtime is
+//! needed in the host and nothing is cloned.
 //!
 //! Behaves as the OTLP specification asks of an exporter and as the official
 //! `opentelemetry-otlp` 0.33 exporter it replaces did: `Content-Type: application/x-protobuf`,
 //! the configured headers; a 2xx answer is success (a partial success is reported as a
 //! diagnostic, the batch still counts as exported); 429, 502, 503, 504 and network errors are
 //! retried — at most 3 times, exponential backoff from 100 ms to 1.6 s with up to 100 ms of
-//! jitter, a `Retry-After` (seconds) from the server respected — all within the export timeout;
-//! any other status fails the batch at once.
+//! jitter, a `Retry-After` (seconds) from the server respected — all within the deadline of the
+//! export; any other status fails the batch at once. One [`OtlpHttp`] client serves any path:
+//! the span sink ([`OtlpHttpSink`]) and the metrics/logs exporter share these rules.
 
 use super::sinks::{Sink, SpanBatch};
 use std::time::{Duration, Instant};
@@ -24,13 +26,18 @@ const MAX_JITTER_MS: u64 = 100;
 /// Most of an answer's body read (to decode a partial success).
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 
-/// OTLP/HTTP protobuf to one collector URL.
-pub(crate) struct OtlpHttpSink {
+/// An OTLP/HTTP protobuf client: headers, timeout and the retry rules, for any signal's URL.
+pub(crate) struct OtlpHttp {
     client: reqwest::blocking::Client,
-    url: String,
     headers: reqwest::header::HeaderMap,
     timeout: Duration,
     rng: u64,
+}
+
+/// OTLP/HTTP protobuf spans to one collector URL.
+pub(crate) struct OtlpHttpSink {
+    http: OtlpHttp,
+    url: String,
 }
 
 /// One failed attempt: whether it may be retried, after how long the server asked, and why.
@@ -40,9 +47,10 @@ struct Failure {
     message: String,
 }
 
-impl OtlpHttpSink {
-    /// A sink for `url` (the full `/v1/traces` URL). Errors for a header that is not valid HTTP.
-    pub(crate) fn new(url: &str, headers: &[(String, String)], timeout: Duration) -> Result<Self, String> {
+impl OtlpHttp {
+    /// A client sending `headers`, each export bounded by `timeout`. Errors for a header that
+    /// is not valid HTTP.
+    pub(crate) fn new(headers: &[(String, String)], timeout: Duration) -> Result<Self, String> {
         let mut map = reqwest::header::HeaderMap::new();
         for (k, v) in headers {
             let name =
@@ -56,7 +64,7 @@ impl OtlpHttpSink {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1);
-        Ok(OtlpHttpSink { client, url: url.to_string(), headers: map, timeout, rng: seed | 1 })
+        Ok(OtlpHttp { client, headers: map, timeout, rng: seed | 1 })
     }
 
     fn jitter(&mut self) -> Duration {
@@ -67,8 +75,8 @@ impl OtlpHttpSink {
     }
 
     /// One POST, bounded by `budget`.
-    fn attempt(&self, body: &[u8], budget: Duration) -> Result<Vec<u8>, Failure> {
-        let sent = self.client.post(&self.url).headers(self.headers.clone()).timeout(budget).body(body.to_vec()).send();
+    fn attempt(&self, url: &str, body: &[u8], budget: Duration) -> Result<Vec<u8>, Failure> {
+        let sent = self.client.post(url).headers(self.headers.clone()).timeout(budget).body(body.to_vec()).send();
         let resp = match sent {
             Ok(r) => r,
             Err(e) => {
@@ -99,27 +107,12 @@ impl OtlpHttpSink {
             message: format!("OTLP export failed with HTTP status {status}"),
         })
     }
-}
 
-/// Reports a collector's partial success (spans it rejected) as a diagnostic.
-fn check_partial_success(body: &[u8], url: &str) {
-    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
-    use prost::Message;
-    let Ok(resp) = ExportTraceServiceResponse::decode(body) else { return };
-    if let Some(p) = resp.partial_success {
-        if p.rejected_spans > 0 || !p.error_message.is_empty() {
-            crate::diagnostics::report(
-                crate::diagnostics::Level::Warn,
-                crate::diagnostics::Code::TracingExportFailed,
-                || format!("{url} rejected {} spans: {}", p.rejected_spans, p.error_message),
-            );
-        }
-    }
-}
-
-impl Sink for OtlpHttpSink {
-    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
-        let deadline = Instant::now() + self.timeout;
+    /// POSTs `body` to `url` with the retry rules, giving up at `deadline` (at the latest
+    /// `timeout` from now). `what` names the items in a partial-success diagnostic (`spans`,
+    /// `data points`, `log records`).
+    pub(crate) fn post(&mut self, url: &str, body: &[u8], deadline: Instant, what: &str) -> Result<(), String> {
+        let deadline = deadline.min(Instant::now() + self.timeout);
         let mut delay = INITIAL_DELAY;
         let mut retries = 0;
         loop {
@@ -127,9 +120,9 @@ impl Sink for OtlpHttpSink {
             if budget.is_zero() {
                 return Err("OTLP export gave up: the export timeout passed".into());
             }
-            let failure = match self.attempt(batch.protobuf(), budget) {
-                Ok(body) => {
-                    check_partial_success(&body, &self.url);
+            let failure = match self.attempt(url, body, budget) {
+                Ok(resp) => {
+                    check_partial_success(&resp, url, what);
                     return Ok(());
                 }
                 Err(f) => f,
@@ -145,6 +138,38 @@ impl Sink for OtlpHttpSink {
             delay = (delay * 2).min(MAX_DELAY);
             retries += 1;
         }
+    }
+}
+
+impl OtlpHttpSink {
+    /// A sink for `url` (the full `/v1/traces` URL). Errors for a header that is not valid HTTP.
+    pub(crate) fn new(url: &str, headers: &[(String, String)], timeout: Duration) -> Result<Self, String> {
+        Ok(OtlpHttpSink { http: OtlpHttp::new(headers, timeout)?, url: url.to_string() })
+    }
+}
+
+/// Reports a collector's partial success (items it rejected) as a diagnostic. The three export
+/// responses (traces, metrics, logs) share one wire shape — `partial_success` (1) holding the
+/// rejected count (1) and a message (2) — so the trace response decodes all of them.
+fn check_partial_success(body: &[u8], url: &str, what: &str) {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
+    use prost::Message;
+    let Ok(resp) = ExportTraceServiceResponse::decode(body) else { return };
+    if let Some(p) = resp.partial_success {
+        if p.rejected_spans > 0 || !p.error_message.is_empty() {
+            crate::diagnostics::report(
+                crate::diagnostics::Level::Warn,
+                crate::diagnostics::Code::TracingExportFailed,
+                || format!("{url} rejected {} {what}: {}", p.rejected_spans, p.error_message),
+            );
+        }
+    }
+}
+
+impl Sink for OtlpHttpSink {
+    fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
+        let deadline = Instant::now() + self.http.timeout;
+        self.http.post(&self.url, batch.protobuf(), deadline, "spans")
     }
 }
 
@@ -253,6 +278,22 @@ mod tests {
         let e = export(&url, Duration::from_millis(800)).unwrap_err();
         assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
         assert!(e.contains("no time left"), "{e}");
+    }
+
+    #[test]
+    fn any_signal_path_shares_the_retry_rules_and_the_deadline() {
+        let (url, seen) = collector(vec![(503, "", vec![]), (200, "", vec![])]);
+        let url = url.replace("/v1/traces", "/v1/metrics");
+        let mut http = OtlpHttp::new(&[], Duration::from_secs(5)).unwrap();
+        assert_eq!(http.post(&url, b"x", Instant::now() + Duration::from_secs(5), "data points"), Ok(()));
+        let heads: Vec<String> = seen.lock().unwrap().iter().map(|(h, _)| h.to_ascii_lowercase()).collect();
+        assert_eq!(heads.len(), 2, "one retry after the 503");
+        assert!(heads.iter().all(|h| h.starts_with("post /v1/metrics http/1.1")), "{heads:?}");
+        // A deadline shorter than the client's timeout bounds the export.
+        let (url, _) = collector(vec![(503, "Retry-After: 30\r\n", vec![]); 2]);
+        let t = Instant::now();
+        assert!(http.post(&url, b"x", Instant::now() + Duration::from_millis(300), "log records").is_err());
+        assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
     }
 
     #[test]

@@ -514,7 +514,9 @@ pub fn init_tracing_with_env(opts: &TracingOptions, env: &dyn Env) -> Result<boo
     if sinks.enabled {
         return Ok(true);
     }
+    let telemetry = crate::config::TelemetryConfig::resolve(opts, &cfg, env)?;
     sinks.configured = configured_sinks(&cfg)?;
+    crate::telemetry::start(telemetry);
     sinks.resource =
         SpanResource { service_name: cfg.service_name.clone(), attributes: cfg.resource_attributes.clone() };
     sinks.enabled = true;
@@ -573,9 +575,12 @@ pub fn shutdown_tracing() {
         Ok(s) => s.config.as_ref().map_or(p.export_timeout, |c| c.export_timeout),
         Err(_) => p.export_timeout,
     };
-    // Stop new spans first (they are counted as discarded from now on), then drain the queue.
+    // Stop new spans first (they are counted as discarded from now on), then drain the queue;
+    // the final metrics/logs export runs meanwhile, within the same deadline.
+    let deadline = Instant::now() + export_timeout + SHUTDOWN_GRACE;
+    let telemetry = crate::telemetry::begin_shutdown(deadline);
     RECORDING.store(false, Ordering::Release);
-    if !flush_until(p, Instant::now() + export_timeout + SHUTDOWN_GRACE) {
+    if !flush_until(p, deadline) {
         let n = p.discard_pending();
         crate::diagnostics::report(
             crate::diagnostics::Level::Warn,
@@ -598,6 +603,7 @@ pub fn shutdown_tracing() {
     for slot in removed {
         slot.shutdown();
     }
+    crate::telemetry::finish_shutdown(telemetry, deadline);
 }
 
 fn callback_key(cb: &Arc<dyn SpanCallback>) -> u64 {
@@ -691,6 +697,8 @@ pub struct TracingStats {
     pub pending: u64,
     /// The current sinks.
     pub sinks: Vec<SinkStats>,
+    /// OTLP metrics and logs export (see `docs/metrics.md`).
+    pub telemetry: crate::telemetry::TelemetryStats,
 }
 
 /// A snapshot of the pipeline's counters.
@@ -716,6 +724,7 @@ pub fn stats() -> TracingStats {
         failed,
         discarded,
         pending: ended.saturating_sub(dropped + exported + failed + discarded),
+        telemetry: crate::telemetry::stats(),
         ..Default::default()
     };
     if let Ok(s) = p.sinks.lock() {

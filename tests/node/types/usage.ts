@@ -29,10 +29,13 @@ async function main(): Promise<void> {
     agent: { provider: 'pipeline', voice: 'nova' },
     clock,
     ids: new SequentialIds(7),
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    tracestate: 'congo=t61rcWkgMzE',
   }
   const call: Call = Call.start(options)
   const id: string = call.callId
   const trace: string | null = call.traceId
+  const header: string | null = call.traceparent()
 
   const answer: number = await call.run(async (n: number) => {
     const c = currentCall()
@@ -52,11 +55,17 @@ async function main(): Promise<void> {
     const tts = c.tts('elevenlabs', 'hi', { model: 'eleven_flash_v2_5' })
     tts.firstByte()
     tts.end()
-    const tool = c.tool('lookup', 'handler', JSON.stringify({ q: 1 }))
+    const tool = c.tool('lookup', 'handler', JSON.stringify({ q: 1 }), { toolCallId: 'call_1' })
+    const toolHeader: string | null = tool.traceparent()
+    void toolHeader
+    tool.toolCallId('call_2')
     tool.toolResult('{}')
     tool.fail('not_found')
     tool.end()
     c.bargein('cut').end()
+    const b = c.bargein('cut', { audioPlayedMs: 1250 })
+    b.audioPlayedMs(1300)
+    b.end()
     c.event('custom', { any: ['json', 1] })
     c.error('stt_timeout', 'slow', { fatal: false })
     clock.advance(1000)
@@ -109,7 +118,7 @@ async function main(): Promise<void> {
     }
   }
   const names: string[] = [patter.SPAN_CALL, patter.SPAN_TURN, patter.SPAN_LLM, patter.CALL_ID, patter.PATTER_SIDE]
-  void [enabled, on, attached, id, trace, answer, cost, status, p95, again, flushed, detached, dropped, names]
+  void [enabled, on, attached, id, trace, header, answer, cost, status, p95, again, flushed, detached, dropped, names]
 }
 
 // Wrong uses must not type-check.

@@ -17,7 +17,10 @@ class Call(_native.Call):
 
     ``Call(call_id, *, direction, provider_mode, side=None, caller=None, callee=None,
     telephony_provider=None, realtime_provider=None, realtime_model=None, agent=None,
-    logger=None, store=None, pricing=None, clock=None, ids=None)`` starts the call.
+    logger=None, store=None, pricing=None, clock=None, ids=None, traceparent=None,
+    tracestate=None)`` starts the call. Without ``traceparent``, a call started inside a span of
+    the host's OpenTelemetry (``opentelemetry.trace`` loaded, a valid current span) joins that
+    span's trace.
 
     Used as a context manager it is bound as the current call for the block and ended when the
     block exits (as failed, with the exception's class name as error code, if an exception

@@ -44,14 +44,16 @@ def tts(provider: str, text: str, model: Optional[str] = None) -> _native.Span:
     return require_call().tts(provider, text, model)
 
 
-def bargein(cancelled_text: Optional[str] = None) -> _native.Span:
+def bargein(cancelled_text: Optional[str] = None, audio_played_ms: Optional[float] = None) -> _native.Span:
     """A ``getpatter.bargein`` span on the current call."""
-    return require_call().bargein(cancelled_text)
+    return require_call().bargein(cancelled_text, audio_played_ms)
 
 
-def tool(name: str, transport: Optional[str] = None, arguments: Any = None) -> _native.Span:
+def tool(
+    name: str, transport: Optional[str] = None, arguments: Any = None, tool_call_id: Optional[str] = None
+) -> _native.Span:
     """A ``getpatter.tool`` span on the current call."""
-    return require_call().tool(name, transport, arguments)
+    return require_call().tool(name, transport, arguments, tool_call_id)
 
 
 def event(kind: str, data: Optional[Mapping[str, Any]] = None) -> None:

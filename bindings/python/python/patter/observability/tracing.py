@@ -54,6 +54,9 @@ def init_tracing(
     console: Optional[bool] = None,
     file: Optional[str] = None,
     disable_otlp: bool = False,
+    metrics: Optional[bool] = None,
+    otel_logs: Optional[bool] = None,
+    otel_log_texts: Optional[bool] = None,
 ) -> bool:
     """Starts tracing; call it once at process start.
 
@@ -62,6 +65,10 @@ def init_tracing(
     (``OTEL_SERVICE_NAME``, ``OTEL_EXPORTER_OTLP_ENDPOINT`` — ``/v1/traces`` is appended —,
     ``OTEL_EXPORTER_OTLP_HEADERS``, ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_CONSOLE_EXPORT``,
     ``PATTER_OTEL_FILE``), which win over the defaults (``patter``, ``http://localhost:4318``).
+    OTLP metrics (``/v1/metrics``) are on with tracing unless ``metrics=False`` or
+    ``OTEL_METRICS_EXPORTER=none``; call records as OTLP logs (``/v1/logs``) only with
+    ``otel_logs=True`` or ``PATTER_OTEL_LOGS=1``, their texts only with ``otel_log_texts=True``
+    or ``PATTER_OTEL_LOG_TEXTS=1`` (see docs/metrics.md).
     Calling it again while enabled keeps the running configuration and returns True.
     Raises :class:`~patter.errors.ConfigError` for an unusable endpoint.
     """
@@ -73,6 +80,9 @@ def init_tracing(
         console=console,
         file=file,
         disable_otlp=disable_otlp,
+        metrics=metrics,
+        otel_logs=otel_logs,
+        otel_log_texts=otel_log_texts,
     )
 
 
