@@ -64,9 +64,9 @@ def test_persistence_names_of_the_docs():
                 assert inspect.getdoc(member), f"{cls.__name__}.{name} has no docstring"
 
 
-def test_wheel_is_one_abi3_wheel_for_cpython_39_and_later():
+def test_wheel_is_one_abi3_wheel_for_cpython_310_and_later():
     from importlib.metadata import distribution
 
     wheel = distribution("patter").read_text("WHEEL")
     tags = [line.split(":", 1)[1].strip() for line in wheel.splitlines() if line.startswith("Tag:")]
-    assert tags and all(t.startswith("cp39-abi3-") for t in tags), tags
+    assert tags and all(t.startswith("cp310-abi3-") for t in tags), tags
