@@ -17,7 +17,7 @@ $(BROWSER_DIR)/node_modules/.stamp: $(BROWSER_DIR)/package.json $(BROWSER_DIR)/p
 ## test-browser: the dashboard page in headless Chromium (screenshots in target/dashboard/)
 test-browser: browser-deps
 	@command -v chromium >/dev/null || { echo "test-browser: chromium is missing (apt-get install chromium; bash .ci/run does it)" >&2; exit 1; }
-	$(CARGO) build -p patter-core --bin patter --example dashboard_fixture
-	cd $(BROWSER_DIR) && PATTER_BIN=$(CARGO_TARGET_DIR)/debug/patter \
-	  PATTER_FIXTURE=$(CARGO_TARGET_DIR)/debug/examples/dashboard_fixture PATTER_SHOTS=$(BROWSER_SHOTS) \
+	$(CARGO) build --release -p patter-core --bin patter --example dashboard_fixture
+	cd $(BROWSER_DIR) && PATTER_BIN=$(CARGO_TARGET_DIR)/release/patter \
+	  PATTER_FIXTURE=$(CARGO_TARGET_DIR)/release/examples/dashboard_fixture PATTER_SHOTS=$(BROWSER_SHOTS) PATTER_TREES=$(BROWSER_SHOTS)/trees \
 	  node --test --test-concurrency=1 dashboard.test.js

@@ -104,6 +104,12 @@ fn main() {
             clock.advance_ms(80 + rng.below(250));
             s.transcript(USER[k], Some(0.9), 1.5 + t as f64).expect("span");
             s.end();
+            if t == 0 {
+                let mut tool = call.tool("lookup_account", "handler", "{\"account\":\"4111-2222\"}").expect("live");
+                clock.advance_ms(60 + rng.below(200));
+                tool.tool_result("{\"balance\":1234.56}").expect("span");
+                tool.end();
+            }
             let mut l = call.llm(&llm, Some(model), 2 + 2 * t).expect("live");
             clock.advance_ms(200 + rng.below(600) + if rng.below(20) == 0 { 1500 } else { 0 });
             l.first_token().expect("span");

@@ -39,7 +39,8 @@ fn raw(port: u16, request: &str) -> Reply {
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let mut body = body.to_string();
     if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         body = dechunk(&body);
@@ -129,7 +130,10 @@ fn security_checks_over_tcp() {
     assert_eq!(get(port, "/", &[("Host", &host)]).status, 401);
     assert_eq!(get(port, "/api/calls?token=0000", &[("Host", &host)]).status, 401);
     assert_eq!(get(port, "/api/calls", &[("Host", &host), ("Authorization", "Bearer nope")]).status, 401);
-    assert_eq!(get(port, "/api/calls", &[("Host", &host), ("Cookie", &format!("patter_dashboard_{port}=x"))]).status, 401);
+    assert_eq!(
+        get(port, "/api/calls", &[("Host", &host), ("Cookie", &format!("patter_dashboard_{port}=x"))]).status,
+        401
+    );
 
     // Wrong Host (DNS rebinding): 421, even with the token.
     for h in ["evil.example", "evil.example:80", &format!("attacker.test:{port}"), "127.0.0.1:1"] {
@@ -159,7 +163,13 @@ fn security_checks_over_tcp() {
     }
 
     // Path traversal and unknown paths: 404, no file content.
-    for p in ["/../Cargo.toml", "/..%2f..%2fCargo.toml", "/app.js/../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/assets/app.js"] {
+    for p in [
+        "/../Cargo.toml",
+        "/..%2f..%2fCargo.toml",
+        "/app.js/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/app.js",
+    ] {
         let r = get(port, p, &[("Host", &host), ("Cookie", &cookie)]);
         assert!(r.status == 404 || r.status == 400, "{p}: {}", r.status);
         assert!(!r.body.contains("[package]") && !r.body.contains("root:"), "{p}");
@@ -170,7 +180,10 @@ fn security_checks_over_tcp() {
     assert_eq!(r.status, 303);
     assert_eq!(r.header("Location"), Some("/"));
     let set = r.header("Set-Cookie").unwrap();
-    assert!(set.starts_with(&format!("{cookie};")) && set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.starts_with(&format!("{cookie};")) && set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
 
     // Happy path: the page and the JSON, with the security headers and no CORS.
     let page = get(port, "/", &[("Host", &host), ("Cookie", &cookie)]);
@@ -238,7 +251,8 @@ fn the_api_pages_filters_and_streams() {
     assert_eq!(one["call"]["transcript"][0]["text"], "hello number 2");
     let turns = one["waterfall"]["turns"].as_array().unwrap();
     assert_eq!(turns.len(), 1);
-    let stages: Vec<&str> = turns[0]["stages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let stages: Vec<&str> =
+        turns[0]["stages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert!(stages.contains(&"llm ttft") && stages.contains(&"tts first byte"), "{stages:?}");
     assert_eq!(get(port, "/api/call?id=nope", &h).status, 404);
     assert_eq!(get(port, "/api/call", &h).status, 400);

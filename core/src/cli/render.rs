@@ -176,8 +176,7 @@ pub(super) fn cost_rows(calls: &[CallSummary], by: CostBy) -> Vec<(String, f64, 
             CostBy::Day => add(c.started_at.get(..10).unwrap_or("unknown").to_string(), cost.total),
         }
     }
-    let mut rows: Vec<(String, f64, usize)> =
-        m.into_iter().map(|(k, (v, n))| (k, round6(v), n)).collect();
+    let mut rows: Vec<(String, f64, usize)> = m.into_iter().map(|(k, (v, n))| (k, round6(v), n)).collect();
     if by != CostBy::Day {
         rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }

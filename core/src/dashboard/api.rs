@@ -1,7 +1,7 @@
 //! The dashboard's routes: the embedded page and the read-only JSON API over a MetricsStore.
 //!
 //! ```text
-//! GET /                  the page (index.html); /app.js, /app.css
+//! GET /                  the page (index.html); /app.js, /app.css, /favicon.svg
 //! GET /api/info          mode (live or snapshot), version, counts, store generation
 //! GET /api/calls         ?offset=&limit=&direction=&status=&q=  one page of the call list
 //! GET /api/call          ?id=  one call, its transcript, events and turn waterfall
@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 pub(crate) const INDEX_HTML: &str = include_str!("assets/index.html");
 pub(crate) const APP_JS: &str = include_str!("assets/app.js");
 pub(crate) const APP_CSS: &str = include_str!("assets/app.css");
+pub(crate) const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
 
 /// Default page size of `/api/calls`.
 pub const DEFAULT_PAGE: usize = 50;
@@ -148,7 +149,11 @@ pub(crate) fn percent_decode(s: &str) -> Option<String> {
 
 /// The decoded value of query parameter `name` (the first one), None when absent or malformed.
 pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').filter_map(|kv| kv.split_once('=').or(Some((kv, "")))).find(|(k, _)| *k == name).and_then(|(_, v)| percent_decode(v))
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
+        .find(|(k, _)| *k == name)
+        .and_then(|(_, v)| percent_decode(v))
 }
 
 fn nonempty(v: Option<String>) -> Option<String> {
@@ -166,6 +171,7 @@ impl Api {
             "/" | "/index.html" => Answer::asset("text/html; charset=utf-8", INDEX_HTML),
             "/app.js" => Answer::asset("text/javascript; charset=utf-8", APP_JS),
             "/app.css" => Answer::asset("text/css; charset=utf-8", APP_CSS),
+            "/favicon.svg" => Answer::asset("image/svg+xml", FAVICON_SVG),
             "/api/info" => self.info(),
             "/api/calls" => self.calls(query),
             "/api/call" => self.call(query),
@@ -232,7 +238,10 @@ impl Api {
                 return Answer { status: 200, content_type: "application/json", body: body.to_vec() };
             }
         }
-        let stats = Stats { aggregates: self.store.get_aggregates(), timeline: self.store.with_summaries(|it| view::timeline(it)) };
+        let stats = Stats {
+            aggregates: self.store.get_aggregates(),
+            timeline: self.store.with_summaries(|it| view::timeline(it)),
+        };
         let a = Answer::json(&stats);
         if a.status == 200 {
             *cache = Some((generation, Arc::new(a.body.clone())));
@@ -279,7 +288,9 @@ mod tests {
     #[test]
     fn unknown_paths_and_traversal_are_not_found() {
         let api = Api::new(Arc::new(MetricsStore::new(10)), Mode::Live, None);
-        for p in ["/../Cargo.toml", "/app.js/../../etc/passwd", "/%2e%2e/etc/passwd", "/api", "/api/calls/x", "//etc/passwd"] {
+        for p in
+            ["/../Cargo.toml", "/app.js/../../etc/passwd", "/%2e%2e/etc/passwd", "/api", "/api/calls/x", "//etc/passwd"]
+        {
             match api.route(p, "") {
                 Route::Answer(a) => assert_eq!(a.status, 404, "{p}"),
                 Route::Live => panic!("{p}"),

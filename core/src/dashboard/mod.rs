@@ -125,9 +125,14 @@ impl Drop for DashboardServer {
     }
 }
 
-fn start(store: Arc<MetricsStore>, opts: &DashboardOptions, mode: Mode, root: Option<PathBuf>) -> Result<DashboardServer> {
-    let token = security::new_token()
-        .map_err(|e| PatterError::State(format!("no randomness for the dashboard token: {e}")))?;
+fn start(
+    store: Arc<MetricsStore>,
+    opts: &DashboardOptions,
+    mode: Mode,
+    root: Option<PathBuf>,
+) -> Result<DashboardServer> {
+    let token =
+        security::new_token().map_err(|e| PatterError::State(format!("no randomness for the dashboard token: {e}")))?;
     let port = opts.port.unwrap_or(DEFAULT_PORT);
     let listener = std::net::TcpListener::bind((BIND_ADDRESS, port))
         .map_err(|e| PatterError::io(format!("{BIND_ADDRESS}:{port}"), &e))?;
@@ -139,7 +144,8 @@ fn start(store: Arc<MetricsStore>, opts: &DashboardOptions, mode: Mode, root: Op
     let shared = Arc::new(Shared::new(security::Guard::new(token, port), api));
     let http = Arc::new(http);
     let dash = DashboardServer { shared: Arc::clone(&shared), server: Mutex::new(Some(Arc::clone(&http))), url, port };
-    server::start_workers(&shared, &http).map_err(|e| PatterError::State(format!("cannot start the dashboard's threads: {e}")))?;
+    server::start_workers(&shared, &http)
+        .map_err(|e| PatterError::State(format!("cannot start the dashboard's threads: {e}")))?;
     if let Some(root) = root {
         let s = Arc::clone(&shared);
         let h = std::thread::Builder::new()
@@ -174,7 +180,8 @@ pub fn serve_dir(root: &Path, opts: &DashboardOptions) -> Result<DashboardServer
     if !root.is_dir() {
         return Err(PatterError::Io { path: root.display().to_string(), reason: "not a directory".into() });
     }
-    let store = Arc::new(MetricsStore::with_config(StoreConfig { capacity: SNAPSHOT_CAPACITY, ..StoreConfig::default() }));
+    let store =
+        Arc::new(MetricsStore::with_config(StoreConfig { capacity: SNAPSHOT_CAPACITY, ..StoreConfig::default() }));
     store.hydrate(root);
     start(store, opts, Mode::Snapshot, Some(root.to_path_buf()))
 }

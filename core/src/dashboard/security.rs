@@ -80,8 +80,7 @@ impl Guard {
 
     fn host_ok(&self, host: &str) -> bool {
         let Some((name, port)) = host.rsplit_once(':') else { return false };
-        port.parse::<u16>().ok() == Some(self.port)
-            && (name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost"))
+        port.parse::<u16>().ok() == Some(self.port) && (name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost"))
     }
 
     fn origin_ok(&self, origin: &str) -> bool {
@@ -101,7 +100,10 @@ impl Guard {
         query_token: Option<&str>,
     ) -> Result<Auth, Refusal> {
         if !header("host").is_some_and(|h| self.host_ok(h.trim())) {
-            return Err(Refusal { status: 421, reason: "this server answers only to its own address (127.0.0.1 or localhost with its port)" });
+            return Err(Refusal {
+                status: 421,
+                reason: "this server answers only to its own address (127.0.0.1 or localhost with its port)",
+            });
         }
         if let Some(o) = header("origin") {
             if !self.origin_ok(o.trim()) {

@@ -145,8 +145,7 @@ struct Acc {
 /// Buckets `calls` by start time (see [`Timeline`]).
 pub fn timeline<'a>(calls: impl Iterator<Item = &'a CallSummary>) -> Timeline {
     let calls: Vec<&CallSummary> = calls.collect();
-    let (Some(lo), Some(hi)) =
-        (calls.iter().map(|c| c.started_ns).min(), calls.iter().map(|c| c.started_ns).max())
+    let (Some(lo), Some(hi)) = (calls.iter().map(|c| c.started_ns).min(), calls.iter().map(|c| c.started_ns).max())
     else {
         return Timeline { bucket: "day", points: Vec::new(), providers: Vec::new() };
     };
@@ -243,15 +242,19 @@ mod tests {
 
     #[test]
     fn stages_skip_what_was_not_measured() {
-        let l = TurnLatency { ttfb_ms: Some(900.0), stt_ms: Some(f64::NAN), llm_ttft_ms: Some(-1.0), ..Default::default() };
+        let l =
+            TurnLatency { ttfb_ms: Some(900.0), stt_ms: Some(f64::NAN), llm_ttft_ms: Some(-1.0), ..Default::default() };
         assert_eq!(turn_stages(&l), vec![Stage { name: "ttfb (heard)", ms: 900.0 }]);
     }
 
     #[test]
     fn timeline_buckets_by_day_with_empty_days_and_percentiles() {
         let d = DAY_NS;
-        let calls =
-            [summary("a", 10 * d + 5, 0.01, 100.0), summary("b", 10 * d + 9, 0.02, 300.0), summary("c", 13 * d, 0.5, 50.0)];
+        let calls = [
+            summary("a", 10 * d + 5, 0.01, 100.0),
+            summary("b", 10 * d + 9, 0.02, 300.0),
+            summary("c", 13 * d, 0.5, 50.0),
+        ];
         let t = timeline(calls.iter());
         assert_eq!(t.bucket, "day");
         assert_eq!(t.points.len(), 4);

@@ -8,7 +8,7 @@ const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948'
 const CATEGORIES = ['telephony', 'stt', 'tts', 'llm', 'realtime']
 const MAX_PROVIDERS = 6
 
-const state = { offset: 0, limit: 50, total: 0, direction: '', status: '', q: '', selected: null, generation: null }
+const state = { offset: 0, limit: 50, total: 0, direction: '', status: '', q: '', selected: null, generation: null, mode: null }
 
 function $(id) { return document.getElementById(id) }
 
@@ -293,7 +293,9 @@ function refreshSoon() {
 function connectLive() {
   if (!window.EventSource) return
   const es = new EventSource('/api/live')
-  es.addEventListener('active', (ev) => renderActive(JSON.parse(ev.data)))
+  // Calls in progress exist only in a live store (a snapshot shows another process's running
+  // calls as they are on disk).
+  es.addEventListener('active', (ev) => { if (state.mode === 'live') renderActive(JSON.parse(ev.data)) })
   es.addEventListener('changed', (ev) => {
     const g = Number(ev.data)
     if (state.generation !== null && g !== state.generation) refreshSoon()
@@ -327,6 +329,7 @@ async function main() {
     const info = await api('/api/info')
     state.limit = info.page_size
     state.generation = info.generation
+    state.mode = info.mode
     $('mode').textContent = info.mode === 'live' ? 'live' : 'from ' + (info.root || 'disk')
     if (info.mode === 'live') renderActive(await api('/api/active'))
     await Promise.all([loadStats(), loadCalls(), route()])
