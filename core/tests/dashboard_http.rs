@@ -302,3 +302,37 @@ fn ports_are_checked_and_a_busy_port_is_an_error() {
     assert!(matches!(again, Err(patter_core::PatterError::Io { .. })), "{again:?}");
     assert!(dashboard::serve_dir(std::path::Path::new("/nonexistent/patter"), &DashboardOptions::default()).is_err());
 }
+
+#[test]
+fn a_directory_is_served_and_new_calls_appear() {
+    let root = std::env::temp_dir().join(format!("patter-dash-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let persist = patter_core::config::Persist::Path(root.display().to_string());
+    let logger = CallLogger::new(&persist, &patter_core::config::MapEnv::default()).unwrap();
+    let write = |id: &str| {
+        let mut o = CallOptions::new(id, Direction::Inbound, "pipeline");
+        o.logger = Some(logger.clone());
+        Call::start(o).unwrap().end(CallOutcome::Completed).unwrap();
+        assert!(logger.flush_timeout(Duration::from_secs(10)));
+    };
+    write("CA-dir-1");
+    write("CA-dir-2");
+    let d = dashboard::serve_dir(&root, &DashboardOptions::default()).unwrap();
+    let (port, bearer) = (d.port(), format!("Bearer {}", token_of(&d)));
+    let host = format!("127.0.0.1:{port}");
+    let total = || get(port, "/api/calls", &[("Host", &host), ("Authorization", &bearer)]).json()["total"].clone();
+    assert_eq!(total(), 2);
+    let info = get(port, "/api/info", &[("Host", &host), ("Authorization", &bearer)]).json();
+    assert_eq!(info["mode"], "snapshot");
+    assert_eq!(info["capacity"], dashboard::SNAPSHOT_CAPACITY);
+    write("CA-dir-3");
+    let t = std::time::Instant::now();
+    while total() != 3 {
+        assert!(t.elapsed() < dashboard::REFRESH_INTERVAL * 3, "the new call appears after a refresh");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let one = get(port, "/api/call?id=CA-dir-3", &[("Host", &host), ("Authorization", &bearer)]);
+    assert_eq!(one.status, 200);
+    drop(d);
+    let _ = std::fs::remove_dir_all(&root);
+}
