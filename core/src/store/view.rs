@@ -186,7 +186,10 @@ pub fn timeline<'a>(calls: impl Iterator<Item = &'a CallSummary>) -> Timeline {
         .enumerate()
         .map(|(i, a)| {
             let start = Timestamp((first + i as u64) * width).to_iso8601();
-            let start = if bucket == "day" { start[..10].to_string() } else { format!("{}Z", &start[..16]) };
+            let start = match bucket {
+                "day" => start.get(..10).unwrap_or(&start).to_string(),
+                _ => format!("{}Z", start.get(..16).unwrap_or(&start)),
+            };
             let c = a.cost;
             TimePoint {
                 start,
