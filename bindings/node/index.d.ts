@@ -422,6 +422,18 @@ export declare class CallLogger {
   sweep(): Promise<SweepReport>
 }
 
+/** A running dashboard: open `url` (it carries the access token); `close()` stops it. */
+export declare class DashboardServer {
+  /** `http://127.0.0.1:<port>/?token=<token>`. */
+  get url(): string
+  /** The port it listens on. */
+  get port(): number
+  /** Whether `close()` was called. */
+  get closed(): boolean
+  /** Stops the server and joins its threads (within about half a second). Idempotent. */
+  close(): void
+}
+
 /**
  * A clock that only moves when told. Pass it as `clock` in {@link CallOptions} (together with
  * `idSeed`) to make a call's spans and records identical on every run and in every language.
@@ -635,6 +647,12 @@ export interface CliResult {
 
 /** Call span at end: `patter.direction`. */
 export const DIRECTION: string
+
+/** Options of {@link serveDashboard}. */
+export interface DashboardOptions {
+  /** TCP port on 127.0.0.1 (default 0: a free port). */
+  port?: number
+}
 
 /**
  * One diagnostic of the core: a stable `code` (e.g. `calllog.write_failed`), a one-line
@@ -921,6 +939,12 @@ export interface TracingStats {
  */
 export declare function attachSpanExporter(exporter: (batchJson: string) => boolean | void, options?: AttachOptions): boolean
 
+/**
+ * Runs the `patter` command line, writing to the process's stdout/stderr as it goes, and
+ * returns the exit status (`npx patter`). `dashboard` blocks until the process is interrupted.
+ */
+export declare function cliMain(args: Array<string>): number
+
 /** Runs the `patter` command line (`calls`, `show`, `cost`) with `args` (`npx patter` calls it). */
 export declare function cliRun(args: Array<string>): CliResult
 
@@ -958,6 +982,12 @@ export declare function isEnabled(): boolean
 
 /** Whether new calls record spans right now (tracing enabled or an exporter attached). */
 export declare function isRecording(): boolean
+
+/**
+ * Serves the dashboard over `store` on 127.0.0.1, on threads of the core's own (never the JS
+ * thread). Calls of this process appear live.
+ */
+export declare function serveDashboard(store: MetricsStore, options?: DashboardOptions | undefined | null): DashboardServer
 
 /**
  * Sends the core's diagnostics to `handler` (called on the JS thread), or back to stderr with

@@ -85,6 +85,7 @@ codes! {
     CallLogRetentionFailed = "calllog.retention_failed": "Retention could not remove an expired call.",
     CallLogUnavailable = "calllog.unavailable": "The call log is off: its root is unusable or its writer could not start.",
     StoreReadSkipped = "store.read_skipped": "Parts of a call's files on disk could not be read and were skipped.",
+    DashboardRequestFailed = "dashboard.request_failed": "A dashboard request failed unexpectedly; the server goes on.",
     CallAbandoned = "call.abandoned": "A call was dropped without end(): recorded as abandoned.",
     PricingOverridesIgnored = "pricing.overrides_ignored": "Pricing overrides were invalid: the built-in rates are used.",
     ForkUnwatched = "fork.unwatched": "pthread_atfork failed: a forked child will not restart tracing or logging.",

@@ -11,6 +11,7 @@ pub mod calllog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod diagnostics;
 pub mod error;
 pub mod fork;

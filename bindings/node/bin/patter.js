@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 'use strict'
-// `npx patter calls|show|cost …`: the patter command line, run by the core.
-const { cliRun } = require('..')
+// `npx patter calls|show|cost|dashboard …`: the patter command line, run by the core (it writes
+// to stdout/stderr itself; `dashboard` serves until Ctrl-C).
+const { cliMain } = require('..')
 
-const r = cliRun(process.argv.slice(2))
-process.stdout.write(r.stdout)
-process.stderr.write(r.stderr)
-process.exitCode = r.code
+process.exitCode = cliMain(process.argv.slice(2))

@@ -12,6 +12,7 @@ mod call;
 mod calllog;
 mod cli;
 mod clock;
+mod dashboard;
 mod diagnostics;
 mod error;
 mod exporter;

@@ -11,6 +11,7 @@ mod call;
 mod calllog;
 mod clock;
 mod convert;
+mod dashboard;
 mod diagnostics;
 mod errors;
 mod exporter;
@@ -33,6 +34,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pricing::Pricing>()?;
     m.add_function(wrap_pyfunction!(calllog::flush_default_logger, m)?)?;
     m.add_function(wrap_pyfunction!(cli_run, m)?)?;
+    m.add_class::<dashboard::Dashboard>()?;
+    m.add_function(wrap_pyfunction!(dashboard::serve_dashboard, m)?)?;
+    m.add_function(wrap_pyfunction!(dashboard::cli_main, m)?)?;
     tracing::register(m)?;
     diagnostics::register(m)?;
     Ok(())

@@ -4,12 +4,14 @@
 //! patter calls [--dir D] [--since 1d] [--limit N] [--json]
 //! patter show CALL_ID [--dir D] [--json]
 //! patter cost [--dir D] [--since 7d] [--by category|provider|model|day] [--json]
+//! patter dashboard [--dir D] [--port P]
 //! ```
 //!
 //! `--dir` defaults to the call log the environment configures (`PATTER_LOG_DIR`). Everything
 //! is read through the MetricsStore's `hydrate` (ours and the reference SDK's layout). [`run`]
 //! is the whole program: the `patter` binary, `python -m patter` and `npx patter` call it with
-//! their arguments and print what it writes.
+//! their arguments and print what it writes. `dashboard` serves until interrupted: [`run_until`]
+//! lets a host say when (Python checks its signals), and writes (and flushes) the URL first.
 
 mod render;
 
@@ -38,6 +40,9 @@ commands:
   show CALL_ID [--dir D] [--json]                       one call: turns, cost, transcript
   cost [--dir D] [--since 7d] [--by category|provider|model|day] [--json]
                                                         cost totals
+  dashboard [--dir D] [--port P]                        the local dashboard page (127.0.0.1,
+                                                        token in the printed URL; --port 0
+                                                        picks a free port, the default)
 
 --dir defaults to PATTER_LOG_DIR; --since takes 30m, 12h, 7d, 2w.
 ";
@@ -48,6 +53,7 @@ enum Command {
     Calls { limit: usize },
     Show { call_id: String },
     Cost { by: CostBy },
+    Dashboard { port: Option<u16> },
     Help,
 }
 
@@ -71,6 +77,17 @@ struct Args {
 /// Runs the command line `args` (without the program name), writing results to `out` and
 /// errors to `err`. Returns the exit status.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    run_until(args, out, err, &mut || false)
+}
+
+/// [`run`], where a long-running command (`dashboard`) also stops when `interrupted` returns
+/// true (it is asked a few times a second).
+pub fn run_until(
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> i32 {
     let parsed = match parse(args) {
         Ok(a) => a,
         Err(msg) => {
@@ -82,7 +99,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = write!(out, "{USAGE}");
         return EXIT_OK;
     }
-    match execute(&parsed, out) {
+    match execute(&parsed, out, interrupted) {
         Ok(()) => EXIT_OK,
         Err(msg) => {
             let _ = writeln!(err, "patter: {msg}");
@@ -96,7 +113,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let cmd = it.next().ok_or("no command given")?;
     let mut a = Args { command: Command::Help, dir: None, since_ms: None, json: false };
     let mut positional = Vec::new();
-    let (mut limit, mut by) = (50usize, CostBy::Category);
+    let (mut limit, mut by, mut port) = (50usize, CostBy::Category, None);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
@@ -119,6 +136,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     other => return Err(format!("--by: {other:?} is not one of category, provider, model, day")),
                 }
             }
+            "--port" => {
+                let v = value("--port")?;
+                port = Some(v.parse::<u16>().map_err(|_| format!("--port: {v:?} is not a port number (0-65535)"))?);
+            }
             "--json" => a.json = true,
             "-h" | "--help" => return Ok(Args { command: Command::Help, ..a }),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
@@ -135,6 +156,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             Command::Show { call_id: id }
         }
         "cost" => Command::Cost { by },
+        "dashboard" => Command::Dashboard { port },
         "help" | "-h" | "--help" => Command::Help,
         other => return Err(format!("unknown command {other:?}")),
     };
@@ -192,7 +214,7 @@ fn load(a: &Args, capacity: usize) -> Result<(MetricsStore, Vec<CallSummary>), S
     Ok((store, calls))
 }
 
-fn execute(a: &Args, out: &mut dyn Write) -> Result<(), String> {
+fn execute(a: &Args, out: &mut dyn Write, interrupted: &mut dyn FnMut() -> bool) -> Result<(), String> {
     let io = |e: std::io::Error| e.to_string();
     match &a.command {
         Command::Calls { limit } => {
@@ -226,6 +248,26 @@ fn execute(a: &Args, out: &mut dyn Write) -> Result<(), String> {
                 out.write_all(render::cost_table(&rows, *by, calls.len()).as_bytes()).map_err(io)
             }
         }
+        Command::Dashboard { port } => {
+            let root = root(a)?;
+            let server = crate::dashboard::serve_dir(&root, &crate::dashboard::DashboardOptions { port: *port })
+                .map_err(|e| e.to_string())?;
+            writeln!(out, "{}", server.url()).map_err(io)?;
+            writeln!(
+                out,
+                "patter dashboard: calls from {}; open the URL above (it carries the access token). Ctrl-C stops it.",
+                root.display()
+            )
+            .map_err(io)?;
+            out.flush().map_err(io)?;
+            while !server.wait_timeout(std::time::Duration::from_millis(200)) {
+                if interrupted() {
+                    break;
+                }
+            }
+            server.close();
+            Ok(())
+        }
         Command::Help => Ok(()),
     }
 }
@@ -248,6 +290,8 @@ mod tests {
         assert_eq!(parse(&args("show CA1")).unwrap().command, Command::Show { call_id: "CA1".into() });
         assert_eq!(parse(&args("cost --by day --since 2w")).unwrap().command, Command::Cost { by: CostBy::Day });
         assert_eq!(parse(&args("cost --since 30m")).unwrap().since_ms, Some(1_800_000));
+        assert_eq!(parse(&args("dashboard --port 0")).unwrap().command, Command::Dashboard { port: Some(0) });
+        assert_eq!(parse(&args("dashboard")).unwrap().command, Command::Dashboard { port: None });
     }
 
     #[test]
@@ -264,6 +308,9 @@ mod tests {
             "show A B",
             "calls --dir",
             "calls --wat",
+            "dashboard --port 70000",
+            "dashboard --port -1",
+            "dashboard --port",
         ] {
             let mut out = Vec::new();
             let mut err = Vec::new();

@@ -2,7 +2,7 @@
 //! with its cost and transcript, and cost totals.
 
 use super::CostBy;
-use crate::records::TurnLatency;
+use crate::store::view::{self, round6};
 use crate::store::{CallRecord, CallSummary};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -49,23 +49,6 @@ pub(super) fn calls_table(calls: &[CallSummary]) -> String {
         s.push_str("(no calls)\n");
     }
     s
-}
-
-/// The measures of a turn, in the order they happen, with their durations: the time to first
-/// byte the caller hears, then the stages (which overlap it and each other, so each is drawn
-/// from zero on the same scale rather than stacked).
-fn stages(l: &TurnLatency) -> Vec<(&'static str, f64)> {
-    [
-        ("ttfb (heard)", l.ttfb_ms),
-        ("endpoint", l.endpoint_ms),
-        ("stt", l.stt_ms),
-        ("llm ttft", l.llm_ttft_ms),
-        ("llm total", l.llm_ms),
-        ("tts first byte", l.tts_ttfb_ms),
-    ]
-    .into_iter()
-    .filter_map(|(n, v)| v.filter(|v| v.is_finite() && *v >= 0.0).map(|v| (n, v)))
-    .collect()
 }
 
 const BAR: usize = 40;
@@ -126,23 +109,22 @@ pub(super) fn call_detail(r: &CallRecord) -> String {
     }
 
     // Waterfall: one block per turn that has latency, bars on one scale for the whole call.
-    let turns: Vec<(u32, bool, &TurnLatency)> =
-        r.transcript.iter().filter_map(|t| t.latency.as_ref().map(|l| (t.turn_index, t.interrupted, l))).collect();
-    if !turns.is_empty() {
-        let scale = turns.iter().flat_map(|(_, _, l)| stages(l).into_iter().map(|(_, v)| v)).fold(1.0_f64, f64::max);
+    let w = view::waterfall(r);
+    if !w.turns.is_empty() {
+        let scale = w.scale_ms;
         let _ = writeln!(
             s,
             "\nturns (time to first byte and the stages behind it; bars from 0 on one scale, {scale:.0} ms wide)"
         );
-        for (turn, interrupted, l) in turns {
-            let head = match l.ttfb_ms {
-                Some(t) => format!("turn {turn}: ttfb {t:.0} ms"),
-                None => format!("turn {turn}"),
+        for t in &w.turns {
+            let head = match t.ttfb_ms {
+                Some(v) => format!("turn {}: ttfb {v:.0} ms", t.turn),
+                None => format!("turn {}", t.turn),
             };
-            let tail = if interrupted { "  (barge-in)" } else { "" };
+            let tail = if t.interrupted { "  (barge-in)" } else { "" };
             let _ = writeln!(s, "  {head}{tail}");
-            for (name, v) in stages(l) {
-                let _ = writeln!(s, "    {name:<15}|{}| {v:7.0} ms", bar(0.0, v, scale));
+            for st in &t.stages {
+                let _ = writeln!(s, "    {:<15}|{}| {:7.0} ms", st.name, bar(0.0, st.ms, scale), st.ms);
             }
         }
     }
@@ -181,29 +163,20 @@ pub(super) fn cost_rows(calls: &[CallSummary], by: CostBy) -> Vec<(String, f64, 
         let a = &c.agent;
         match by {
             CostBy::Category => {
-                for (k, v) in [
-                    ("telephony", cost.telephony),
-                    ("stt", cost.stt),
-                    ("tts", cost.tts),
-                    ("llm", cost.llm),
-                    ("realtime", cost.realtime),
-                ] {
+                for (k, _, v) in view::cost_parts(c, cost) {
                     add(k.into(), v);
                 }
             }
             CostBy::Provider => {
-                add(format!("{} (telephony)", name(&c.telephony_provider)), cost.telephony);
-                add(format!("{} (stt)", name(&a.stt_provider)), cost.stt);
-                add(format!("{} (tts)", name(&a.tts_provider)), cost.tts);
-                add(format!("{} (llm)", name(&a.llm_provider)), cost.llm);
-                add(format!("{} (realtime)", name(&a.provider)), cost.realtime);
+                for (_, k, v) in view::cost_parts(c, cost) {
+                    add(k, v);
+                }
             }
             CostBy::Model => add(name(&a.model), cost.llm + cost.realtime),
             CostBy::Day => add(c.started_at.get(..10).unwrap_or("unknown").to_string(), cost.total),
         }
     }
-    let mut rows: Vec<(String, f64, usize)> =
-        m.into_iter().map(|(k, (v, n))| (k, (v * 1e6).round() / 1e6, n)).collect();
+    let mut rows: Vec<(String, f64, usize)> = m.into_iter().map(|(k, (v, n))| (k, round6(v), n)).collect();
     if by != CostBy::Day {
         rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }

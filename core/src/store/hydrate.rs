@@ -377,13 +377,14 @@ fn read_day(
     day
 }
 
-/// Walks `root` newest day first and returns up to about `want` call records (newest first)
-/// whose ids `is_present` does not know. Present ids count towards `want` (they occupy the
-/// ring), which keeps a repeated hydrate O(ring) too. Within a day only the calls that can be
-/// among the newest are read (see [`read_day`]).
+/// Walks `root` newest day first (at most `max_days` day directories when given) and returns
+/// up to about `want` call records (newest first) whose ids `is_present` does not know. Present
+/// ids count towards `want` (they occupy the ring), which keeps a repeated hydrate O(ring) too.
+/// Within a day only the calls that can be among the newest are read (see [`read_day`]).
 pub(crate) fn collect(
     root: &Path,
     want: usize,
+    max_days: Option<usize>,
     redaction: &PhoneRedaction,
     is_present: &dyn Fn(&str) -> bool,
     report: &mut HydrateReport,
@@ -398,7 +399,7 @@ pub(crate) fn collect(
     'walk: for (_, ydir) in numeric_subdirs(&calls, 4, 0..=9999) {
         for (_, mdir) in numeric_subdirs(&ydir, 2, 1..=12) {
             for (_, ddir) in numeric_subdirs(&mdir, 2, 1..=31) {
-                if counted >= want {
+                if counted >= want || max_days.is_some_and(|m| report.days_scanned >= m) {
                     report.stopped_early = true;
                     break 'walk;
                 }

@@ -9,11 +9,14 @@
 mod aggregates;
 mod hydrate;
 mod parse;
+mod query;
 mod record;
 mod ring;
+pub mod view;
 
 pub use self::hydrate::{read_call_files, HydrateReport, JsonlReport, MAX_JSONL_BYTES, MAX_METADATA_BYTES};
 pub use self::parse::{event_entry, parse_instant, summary_from_metadata, transcript_entries, MetaError};
+pub use self::query::{CallFilter, CallPage, MAX_PAGE};
 pub use self::record::{Aggregates, CallRecord, CallSummary, EventEntry, RecordSource, TranscriptEntry};
 
 use self::ring::Ring;
@@ -21,6 +24,7 @@ use crate::config::PhoneRedaction;
 use crate::records::{CallEnd, CallStart, EventLine, TranscriptLine};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Default number of finished calls kept.
@@ -58,6 +62,9 @@ struct Inner {
 pub struct MetricsStore {
     inner: Mutex<Inner>,
     redaction: PhoneRedaction,
+    /// Bumped by every change (a call started, a line or event recorded, a call ended, calls
+    /// hydrated): readers cache what they derive from the store by this number.
+    generation: AtomicU64,
 }
 
 impl Default for MetricsStore {
@@ -115,7 +122,18 @@ impl MetricsStore {
         MetricsStore {
             inner: Mutex::new(Inner { ring: Ring::new(config.capacity), active: HashMap::new() }),
             redaction: config.redaction,
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// A number that changes whenever the store's content does (see the field); equal numbers
+    /// mean nothing changed in between.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -147,6 +165,7 @@ impl MetricsStore {
             disk_dir: None,
         };
         self.lock().active.insert(start.call_id.clone(), rec);
+        self.changed();
     }
 
     /// A transcript line of a live call (ignored for unknown ids).
@@ -157,6 +176,8 @@ impl MetricsStore {
                 a.transcript.push(entry_from_line(line));
             }
         }
+        drop(g);
+        self.changed();
     }
 
     /// An event of a live call (ignored for unknown ids).
@@ -171,6 +192,8 @@ impl MetricsStore {
                 });
             }
         }
+        drop(g);
+        self.changed();
     }
 
     /// A call ended: it leaves the active set and enters the ring (replacing a finished record
@@ -194,6 +217,8 @@ impl MetricsStore {
         s.unpriced = end.unpriced.clone();
         s.order_ns = end.ended_at.0;
         g.ring.insert(rec);
+        drop(g);
+        self.changed();
     }
 
     /// Finished calls, newest first, without transcripts; `limit` after skipping `offset`.
@@ -258,13 +283,24 @@ impl MetricsStore {
     /// report and skipped), O(ring) (newest day first, stops once the ring is full). Disk I/O
     /// happens without holding the store's lock.
     pub fn hydrate_report(&self, root: impl AsRef<Path>) -> HydrateReport {
+        self.hydrate_days(root.as_ref(), None)
+    }
+
+    /// Like [`hydrate_report`](Self::hydrate_report) but reads only the newest `days` day
+    /// directories: a cheap way to pick up the calls written since the last hydrate (calls
+    /// already held are not read again).
+    pub fn hydrate_recent(&self, root: impl AsRef<Path>, days: usize) -> HydrateReport {
+        self.hydrate_days(root.as_ref(), Some(days.max(1)))
+    }
+
+    fn hydrate_days(&self, root: &Path, max_days: Option<usize>) -> HydrateReport {
         let mut report = HydrateReport::default();
         let want = self.capacity();
         let present: std::collections::HashSet<String> = {
             let g = self.lock();
             g.ring.iter().map(|r| r.summary.call_id.clone()).chain(g.active.keys().cloned()).collect()
         };
-        let found = hydrate::collect(root.as_ref(), want, &self.redaction, &|id| present.contains(id), &mut report);
+        let found = hydrate::collect(root, want, max_days, &self.redaction, &|id| present.contains(id), &mut report);
         let mut g = self.lock();
         for rec in found {
             let id = rec.summary.call_id.as_str();
@@ -278,6 +314,26 @@ impl MetricsStore {
                 report.not_retained += 1;
             }
         }
+        drop(g);
+        if report.loaded > 0 {
+            self.changed();
+        }
         report
+    }
+
+    /// One page of the finished calls that match `filter`, newest first, with the number of
+    /// matches: for a dashboard's list. Runs over the summaries in memory (no disk access),
+    /// cloning only the page; `limit` is capped at [`MAX_PAGE`].
+    pub fn query_calls(&self, filter: &CallFilter, offset: usize, limit: usize) -> CallPage {
+        let g = self.lock();
+        query::page(g.ring.iter().map(|r| &r.summary), filter, offset, limit)
+    }
+
+    /// Runs `f` over the summaries of the finished calls held, newest first, under the store's
+    /// lock (no clone): for aggregates a caller computes itself. Keep `f` short.
+    pub fn with_summaries<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &CallSummary>) -> T) -> T {
+        let g = self.lock();
+        let mut it = g.ring.iter().map(|r| &r.summary);
+        f(&mut it)
     }
 }

@@ -1,4 +1,5 @@
-"""``python -m patter calls|show|cost …``: the ``patter`` command line (run by the core)."""
+"""``python -m patter calls|show|cost|dashboard …``: the ``patter`` command line (run by the core,
+which writes to stdout/stderr as it goes; ``dashboard`` serves until Ctrl-C)."""
 
 import sys
 
@@ -6,10 +7,10 @@ from . import _native
 
 
 def main() -> int:
-    code, out, err = _native.cli_run(sys.argv[1:])
-    sys.stdout.write(out)
-    sys.stderr.write(err)
-    return code
+    try:
+        return _native.cli_main(sys.argv[1:])
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":
