@@ -43,8 +43,8 @@ def write(res: dict, path: str) -> None:
 
     if "patter" in mem and "otel" in mem:
         rows.append(("RSS growth after a 1M-span burst, 2 s after flush (Python)",
-                     f"+{mib(mem['patter'], 'rss_after_flush_kib'):.0f} MiB",
-                     f"+{mib(mem['otel'], 'rss_after_flush_kib'):.0f} MiB", "—", "≤ queue bound"))
+                     f"{mib(mem['patter'], 'rss_after_flush_kib'):+.0f} MiB",
+                     f"{mib(mem['otel'], 'rss_after_flush_kib'):+.0f} MiB", "—", "≤ queue bound"))
 
     L = []
     L.append("# Benchmarks\n")
@@ -68,14 +68,20 @@ def write(res: dict, path: str) -> None:
              f"{pv.get('opentelemetry-exporter-otlp-proto-http')}), plain `tracer.start_span` + `end()`. Both: OTLP/HTTP "
              "protobuf to their own loopback collector process (decodes and counts spans), queue 65,536, batch 512, "
              "delay 500 ms, force-flush at the end of every round (charged to that round's CPU). Same span name, "
-             "parent and 17 attributes. Caller time = the calling thread's CPU time over the loop (`time.thread_time()`, immune to other load); process CPU = `time.process_time()` over loop and "
+             "parent and 17 attributes. libpatter runs with its defaults, so it also does work the SDK side "
+             "does not: it prices each usage report (`patter.cost.usd`) and records its OTLP metrics "
+             "(token usage, operation duration, cost; on by default with tracing, exported every 60 s). Caller time = the calling thread's CPU time over the loop (`time.thread_time()`, immune to other load); process CPU = `time.process_time()` over loop and "
              f"flush. Spans delivered: {ps['delivered']}; libpatter dropped {ps['patter_dropped']}.")
     L.append(f"* **Node spans** (`bindings/node/bench/compare-spans.js`): {ns['rounds']} rounds × {ns['n_per_round']:,} "
              f"spans. patter addon {nv.get('patter')} (release); reference @opentelemetry/sdk-trace-base "
              f"{nv.get('@opentelemetry/sdk-trace-base')} `BasicTracerProvider` + `BatchSpanProcessor` + "
              f"`OTLPTraceExporter` (@opentelemetry/exporter-trace-otlp-proto {nv.get('@opentelemetry/exporter-trace-otlp-proto')}), "
-             "same queue/batch/delay, same collectors, `tracer.startSpan`. The loop yields to the event loop every "
-             "1,000 spans (the SDK exports on the event loop). Process CPU = `process.cpuUsage()` (all threads) over "
+             "same queue/batch/delay, same collectors, `tracer.startSpan`; libpatter with its defaults (cost and "
+             "OTLP metrics recorded too, as above). The loop yields to the event loop every "
+             "1,000 spans (the SDK exports on the event loop). Caller time is the loop's wall time (Node 20 has no "
+             "per-thread CPU clock): libpatter's export thread and the collector processes compete with the caller "
+             "for the machine's cores while the loop runs, whereas the SDK's export work runs between chunks, "
+             "outside the caller's time. Process CPU = `process.cpuUsage()` (all threads) over "
              f"loop and flush. Spans delivered: {ns.get('delivered')}; libpatter dropped {ns.get('patter_dropped')}.")
     L.append(f"* **Node, tracing off**: patter with `PATTER_OTEL_ENABLED` unset versus `@opentelemetry/api` "
              f"{nv.get('@opentelemetry/api')} `trace.getTracer()` with no provider registered (the no-op tracer); "
