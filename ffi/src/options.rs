@@ -140,10 +140,8 @@ pub unsafe extern "C" fn patter_call_options_set_traceparent(
 ) -> patter_status {
     guard(|| {
         let o = OPTIONS.get(token(opts), "opts")?;
-        let v = unsafe { opt_str_arg(value, value_len, "traceparent") }?.filter(|v| !v.is_empty());
-        if let Some(v) = v {
-            patter_core::tracing::traceparent::parse_traceparent(v)?;
-        }
+        let v = unsafe { opt_str_arg(value, value_len, "traceparent") }?;
+        patter_core::tracing::traceparent::check_traceparent_option(v)?;
         o.lock().unwrap_or_else(|p| p.into_inner()).traceparent = v.map(str::to_string);
         Ok(())
     })
@@ -161,10 +159,8 @@ pub unsafe extern "C" fn patter_call_options_set_tracestate(
 ) -> patter_status {
     guard(|| {
         let o = OPTIONS.get(token(opts), "opts")?;
-        let v = unsafe { opt_str_arg(value, value_len, "tracestate") }?.filter(|v| !v.is_empty());
-        if let Some(v) = v {
-            patter_core::tracing::traceparent::parse_tracestate(v)?;
-        }
+        let v = unsafe { opt_str_arg(value, value_len, "tracestate") }?;
+        patter_core::tracing::traceparent::check_tracestate_option(v)?;
         o.lock().unwrap_or_else(|p| p.into_inner()).tracestate = v.map(str::to_string);
         Ok(())
     })

@@ -263,6 +263,22 @@ pub fn parse_tracestate(header: &str) -> Result<TraceState> {
     TraceState::from_key_value(members).map_err(|e| bad_tracestate(e.to_string()))
 }
 
+/// An optional header option as the rules read it: an empty string is "not given".
+fn given(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| !s.is_empty())
+}
+
+/// Checks a `traceparent` option when it is set (bindings that take options one at a time, like
+/// the C setters, report a bad header at once; `resolve_parent` applies the same rules).
+pub fn check_traceparent_option(v: Option<&str>) -> Result<()> {
+    given(v).map_or(Ok(()), |v| parse_traceparent(v).map(|_| ()))
+}
+
+/// Checks a `tracestate` option when it is set (see [`check_traceparent_option`]).
+pub fn check_tracestate_option(v: Option<&str>) -> Result<()> {
+    given(v).map_or(Ok(()), |v| parse_tracestate(v).map(|_| ()))
+}
+
 /// The parent of a call: an explicit `traceparent` (with its `tracestate`) first, else the
 /// host's context when it is valid, else none (the call is a new trace).
 pub fn resolve_parent(
@@ -270,8 +286,8 @@ pub fn resolve_parent(
     tracestate: Option<&str>,
     host: Option<&HostContext>,
 ) -> Result<Option<ParentContext>> {
-    let traceparent = traceparent.filter(|s| !s.is_empty());
-    let tracestate = tracestate.filter(|s| !s.is_empty());
+    let traceparent = given(traceparent);
+    let tracestate = given(tracestate);
     match (traceparent, tracestate) {
         (Some(tp), ts) => {
             let mut parent = parse_traceparent(tp)?;
