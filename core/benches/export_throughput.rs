@@ -74,7 +74,7 @@ fn collector() -> String {
 fn child(sink: &str, rate: f64) {
     let file = std::env::temp_dir().join(format!("patter-bench-spans-{}.jsonl", std::process::id()));
     let opts = match sink {
-        "file" => TracingOptions { disable_otlp: true, file: Some(file.clone()), ..Default::default() },
+        "file" => TracingOptions { disable_otlp: Some(true), file: Some(file.clone()), ..Default::default() },
         _ => TracingOptions { otlp_endpoint: Some(collector()), ..Default::default() },
     };
     let env = MapEnv::from_pairs(&[("PATTER_OTEL_ENABLED", "1"), ("PATTER_OTEL_QUEUE_SIZE", "65536")]);

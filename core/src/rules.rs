@@ -25,6 +25,8 @@ pub const MAX_COUNT: u64 = (1 << 53) - 1;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Transport of a tool span when none is given.
 pub const DEFAULT_TOOL_TRANSPORT: &str = "handler";
+/// Calls per page of a MetricsStore's `get_calls` when no limit is given.
+pub const DEFAULT_PAGE_LIMIT: u64 = 50;
 /// Finished calls a MetricsStore keeps when no capacity is given.
 pub const DEFAULT_STORE_CAPACITY: u64 = crate::store::DEFAULT_CAPACITY as u64;
 
@@ -115,21 +117,20 @@ pub fn add_seconds(name: &'static str, total: f64, v: f64) -> Result<f64> {
     }
 }
 
-/// A timeout in seconds (Python): omitted is [`DEFAULT_TIMEOUT`], else finite and `>= 0`.
-pub fn timeout_secs(name: &'static str, v: Option<f64>) -> Result<Duration> {
-    timeout(name, v, 1.0)
-}
-
-/// A timeout in milliseconds (Node, C): omitted is [`DEFAULT_TIMEOUT`], else finite, `>= 0`.
+/// A timeout in milliseconds (every language: `timeout_ms`): omitted is [`DEFAULT_TIMEOUT`],
+/// else finite and `>= 0`.
 pub fn timeout_ms(name: &'static str, v: Option<f64>) -> Result<Duration> {
-    timeout(name, v, 1000.0)
-}
-
-fn timeout(name: &'static str, v: Option<f64>, per_second: f64) -> Result<Duration> {
     let Some(v) = v else { return Ok(DEFAULT_TIMEOUT) };
     let v = non_negative(name, v)?;
-    Duration::try_from_secs_f64(v / per_second)
+    Duration::try_from_secs_f64(v / 1000.0)
         .map_err(|_| PatterError::invalid(name, format!("is too large: {}", show(v))))
+}
+
+/// A page of `get_calls` (`limit`, `offset`, already checked counts): omitted limit is
+/// [`DEFAULT_PAGE_LIMIT`], omitted offset 0.
+pub fn page(limit: Option<u64>, offset: Option<u64>) -> (usize, usize) {
+    let to_usize = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    (to_usize(limit.unwrap_or(DEFAULT_PAGE_LIMIT)), to_usize(offset.unwrap_or(0)))
 }
 
 /// A MetricsStore capacity: omitted is [`DEFAULT_STORE_CAPACITY`], else `1..=MAX_COUNT`.
@@ -254,15 +255,18 @@ mod tests {
 
     #[test]
     fn timeouts_default_once() {
-        assert_eq!(timeout_secs("timeout", None).unwrap(), DEFAULT_TIMEOUT);
         assert_eq!(timeout_ms("timeout_ms", None).unwrap(), DEFAULT_TIMEOUT);
         assert_eq!(timeout_ms("timeout_ms", Some(250.0)).unwrap(), Duration::from_millis(250));
-        assert_eq!(timeout_secs("timeout", Some(0.25)).unwrap(), Duration::from_millis(250));
         for v in [f64::NAN, f64::INFINITY, -1.0] {
-            is_invalid(timeout_secs("timeout", Some(v)), "timeout");
             is_invalid(timeout_ms("timeout_ms", Some(v)), "timeout_ms");
         }
-        is_invalid(timeout_secs("timeout", Some(1e300)), "timeout");
+        is_invalid(timeout_ms("timeout_ms", Some(1e300)), "timeout_ms");
+    }
+
+    #[test]
+    fn page_defaults() {
+        assert_eq!(page(None, None), (50, 0));
+        assert_eq!(page(Some(3), Some(7)), (3, 7));
     }
 
     #[test]

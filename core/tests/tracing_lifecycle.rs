@@ -48,7 +48,7 @@ fn lifecycle() {
     let file = dir.join("spans.jsonl");
     let opts = TracingOptions {
         service_name: Some("lifecycle".into()),
-        disable_otlp: true,
+        disable_otlp: Some(true),
         file: Some(file.clone()),
         resource_attributes: vec![("team".into(), "voice".into())],
         ..Default::default()

@@ -207,8 +207,8 @@ pub unsafe extern "C" fn patter_call_bargein(
     guard(|| {
         require_out(out_span, "out_span")?;
         let c = call_of(call)?;
-        let t = unsafe { opt_str_arg(cancelled_text, cancelled_text_len, "cancelled_text") }?.unwrap_or("");
-        let span = c.bargein(t)?;
+        let t = unsafe { opt_str_arg(cancelled_text, cancelled_text_len, "cancelled_text") }?;
+        let span = c.bargein_with(t, None)?;
         unsafe { give_span(out_span, span) }
     })
 }
@@ -234,8 +234,8 @@ pub unsafe extern "C" fn patter_call_tool(
         let c = call_of(call)?;
         let n = unsafe { str_arg(name, name_len, "name") }?;
         let tr = unsafe { opt_str_arg(transport, transport_len, "transport") }?;
-        let a = unsafe { opt_str_arg(arguments, arguments_len, "arguments") }?.unwrap_or("");
-        let span = c.tool(n, tr, a)?;
+        let a = unsafe { opt_str_arg(arguments, arguments_len, "arguments") }?;
+        let span = c.tool_with(n, tr, a, None)?;
         unsafe { give_span(out_span, span) }
     })
 }
@@ -256,7 +256,7 @@ pub unsafe extern "C" fn patter_call_error(
     guard(|| {
         let c = call_of(call)?;
         let code = unsafe { str_arg(code, code_len, "code") }?;
-        let msg = unsafe { opt_str_arg(message, message_len, "message") }?.unwrap_or("");
+        let msg = unsafe { opt_str_arg(message, message_len, "message") }?;
         Ok(c.error(code, msg, fatal)?)
     })
 }

@@ -154,7 +154,7 @@ pub extern "C" fn patter_tracing_options_set_disable_otlp(
     opts: *mut patter_tracing_options_t,
     disable: bool,
 ) -> patter_status {
-    guard(|| with_topts(opts, |o| o.disable_otlp = disable))
+    guard(|| with_topts(opts, |o| o.disable_otlp = Some(disable)))
 }
 
 /// Turns OTLP metrics (`/v1/metrics`) on or off, overriding `OTEL_METRICS_EXPORTER` (by

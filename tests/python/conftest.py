@@ -45,7 +45,7 @@ class Collector:
         self.shutdowns += 1
 
     def flushed(self) -> List[patter.ExportedSpan]:
-        assert force_flush(10.0)
+        assert force_flush(10_000)
         return list(self.spans)
 
     def of_call(self, call_id: str) -> List[patter.ExportedSpan]:

@@ -19,7 +19,7 @@ def test_python_dash_m_patter_lists_shows_and_totals(tmp_path):
                 llm.usage(1000, 200)
             with call.tts("elevenlabs", "Thanks for calling."):
                 pass
-    assert logger.flush(10)
+    assert logger.flush(10_000)
 
     out = _cli("calls", "--dir", str(tmp_path))
     assert out.returncode == 0, out.stderr

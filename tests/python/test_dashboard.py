@@ -71,7 +71,7 @@ def test_python_dash_m_patter_dashboard_prints_the_url_and_stops_on_ctrl_c(tmp_p
     logger = patter.CallLogger(str(tmp_path))
     with patter.Call("CA-pydash-cli", direction="inbound", provider_mode="pipeline", logger=logger):
         pass
-    assert logger.flush(10)
+    assert logger.flush(10_000)
     p = subprocess.Popen([sys.executable, "-m", "patter", "dashboard", "--dir", str(tmp_path), "--port", "0"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

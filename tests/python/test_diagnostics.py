@@ -26,8 +26,8 @@ def test_a_full_disk_style_failure_is_logged_once_per_interval_with_its_count(tm
     for i in range(200):
         with patter.Call(f"CA-{{i}}", direction="inbound", provider_mode="pipeline", logger=logger):
             pass
-    assert logger.flush(10)
-    assert flush_diagnostics(5)
+    assert logger.flush(10_000)
+    assert flush_diagnostics(5_000)
     print(json.dumps({{"records": records, "stats": diagnostics_stats(), "errors": logger.stats()["errors"]}}))
     """)
     out = last_json(proc)
@@ -47,9 +47,9 @@ def test_export_failures_reach_logging(tmp_path):
     assert init_tracing(otlp_endpoint="http://127.0.0.1:9")
     with patter.Call("CA-x", direction="inbound", provider_mode="pipeline"):
         pass
-    force_flush(10)
+    force_flush(10_000)
     shutdown_tracing()
-    assert flush_diagnostics(5)
+    assert flush_diagnostics(5_000)
     print(json.dumps(records))
     """, env={"PATTER_OTEL_ENABLED": "1", "PATTER_OTEL_EXPORT_TIMEOUT_MS": "500"})
     codes = {r["code"] for r in last_json(proc)}
@@ -63,7 +63,7 @@ def test_without_logging_configuration_warnings_still_reach_stderr(tmp_path):
     logger = patter.CallLogger({str(tmp_path)!r})
     with patter.Call("CA-1", direction="inbound", provider_mode="pipeline", logger=logger):
         pass
-    logger.flush(10)
+    logger.flush(10_000)
     """)
     # Python's last-resort handler prints WARNING records of an unconfigured logger.
     assert proc.stderr.count("[calllog.write_failed]") == 1, proc.stderr
@@ -81,8 +81,8 @@ def test_a_broken_handler_never_breaks_the_call_path(tmp_path):
     logger = patter.CallLogger({str(tmp_path)!r})
     with patter.Call("CA-1", direction="inbound", provider_mode="pipeline", logger=logger) as call:
         call.event("still fine")
-    logger.flush(10)
-    assert flush_diagnostics(5)
+    logger.flush(10_000)
+    assert flush_diagnostics(5_000)
     print(json.dumps(diagnostics_stats()))
     """)
     assert last_json(proc)["delivered"] >= 1

@@ -96,7 +96,7 @@ def test_multiprocessing_fork_pool_children_export_and_write(tmp_path):
                 with call.tts("elevenlabs", text="hello there"):
                     pass
             # Pool workers leave through os._exit (no atexit): flush explicitly, as documented.
-            return force_flush(10) and patter.CallLogger.default().flush(10)
+            return force_flush(10_000) and patter.CallLogger.default().flush(10_000)
 
         if __name__ == "__main__":
             assert init_tracing(service_name="pool", disable_otlp=True, file={str(span_file)!r})

@@ -45,7 +45,7 @@ def test_attach_is_idempotent_and_callables_work():
     try:
         with patter.Call("CA-callable", **REQ) as call:
             assert call.is_recording and len(call.trace_id) == 32
-        assert force_flush(10)
+        assert force_flush(10_000)
         assert [s.name for s in got if s.attributes["getpatter.call.id"] == "CA-callable"] == ["getpatter.call"]
     finally:
         assert detach_span_exporter(fn) is True
@@ -71,7 +71,7 @@ def test_failing_exporters_are_counted_not_raised():
     try:
         with patter.Call("CA-failing", **REQ):
             pass
-        assert force_flush(10)
+        assert force_flush(10_000)
         sinks = {s["name"]: s for s in tracing_stats()["sinks"]}
         mine = [s for s in sinks.values() if s["failed"]]
         assert len(mine) == 2, sinks
@@ -109,7 +109,7 @@ def test_flush_releases_the_gil_while_a_python_exporter_runs():
             pass
         t.start()
         before = len(ticks)
-        assert force_flush(10)
+        assert force_flush(10_000)
         assert len(ticks) - before > 5  # another Python thread ran meanwhile
     finally:
         stop.set()

@@ -53,7 +53,7 @@ def test_persist_semantics(tmp_path, monkeypatch):
 def test_a_full_call_is_written_to_disk(tmp_path):
     logger = CallLogger(tmp_path)
     end = sim.run_call("CA-disk", logger=logger, clock=patter.ManualClock(1_776_967_332_413))
-    assert logger.flush(timeout=10) is True
+    assert logger.flush(timeout_ms=10_000) is True
     assert logger.stats()["errors"] == 0 and logger.stats()["dropped"] == 0
     d = call_dir(tmp_path, "CA-disk")
     assert d.relative_to(tmp_path).parts[:4] == ("calls", "2026", "04", "23")

@@ -267,8 +267,7 @@ impl Call {
     /// Records an error event in events.jsonl; with `fatal`, the code becomes the call's error.
     #[napi(strict, catch_unwind)]
     pub fn error(&self, code: String, message: Option<String>, options: Option<ErrorOptions>) -> Result<()> {
-        let fatal = options.and_then(|o| o.fatal).unwrap_or(false);
-        self.inner.error(&code, message.as_deref().unwrap_or(""), fatal).js()
+        self.inner.error(&code, message.as_deref(), options.and_then(|o| o.fatal)).js()
     }
 
     /// Records a custom operational event in events.jsonl (`data` never becomes a span
@@ -325,7 +324,7 @@ impl Call {
 #[napi(js_name = "__callBargein", skip_typescript, catch_unwind)]
 pub fn call_bargein(call: f64, cancelled_text: Option<String>, audio_played_ms: Option<f64>) -> Result<f64> {
     let c = live(call)?;
-    let s = c.bargein_with(cancelled_text.as_deref().unwrap_or(""), audio_played_ms).js()?;
+    let s = c.bargein_with(cancelled_text.as_deref(), audio_played_ms).js()?;
     Ok(span::register(call as u64, s))
 }
 
@@ -339,6 +338,6 @@ pub fn call_tool(
     tool_call_id: Option<String>,
 ) -> Result<f64> {
     let c = live(call)?;
-    let s = c.tool_with(&name, transport.as_deref(), args.as_deref().unwrap_or(""), tool_call_id.as_deref()).js()?;
+    let s = c.tool_with(&name, transport.as_deref(), args.as_deref(), tool_call_id.as_deref()).js()?;
     Ok(span::register(call as u64, s))
 }

@@ -71,8 +71,9 @@ impl MetricsStore {
             Some(o) => (o.limit, o.offset),
             None => (None, None),
         };
-        let limit = limit.map(|v| to_u64("limit", v)).transpose()?.unwrap_or(50) as usize;
-        let offset = offset.map(|v| to_u64("offset", v)).transpose()?.unwrap_or(0) as usize;
+        let limit = limit.map(|v| to_u64("limit", v)).transpose()?;
+        let offset = offset.map(|v| to_u64("offset", v)).transpose()?;
+        let (limit, offset) = patter_core::rules::page(limit, offset);
         to_js_value(&self.inner.get_calls(limit, offset))
     }
 

@@ -70,7 +70,7 @@ pub fn init_tracing(options: Option<TracingOptions>) -> Result<bool> {
         headers: sorted(o.headers),
         console: o.console,
         file: o.file.map(Into::into),
-        disable_otlp: o.disable_otlp.unwrap_or(false),
+        disable_otlp: o.disable_otlp,
         metrics: o.metrics,
         otel_logs: o.otel_logs,
         otel_log_texts: o.otel_log_texts,

@@ -247,8 +247,7 @@ impl Call {
         cancelled_text: Option<PyBackedStr>,
         audio_played_ms: Option<f64>,
     ) -> PyResult<Span> {
-        let text = cancelled_text.as_deref().unwrap_or("");
-        Ok(Span::new(self.inner.bargein_with(text, audio_played_ms).py_err(py)?))
+        Ok(Span::new(self.inner.bargein_with(cancelled_text.as_deref(), audio_played_ms).py_err(py)?))
     }
 
     /// Starts a ``getpatter.tool`` span. ``arguments`` (a str, or any JSON-compatible value)
@@ -264,15 +263,22 @@ impl Call {
         tool_call_id: Option<PyBackedStr>,
     ) -> PyResult<Span> {
         let args = json_text(py, "arguments", arguments)?;
-        let span = self.inner.tool_with(&name, transport.as_deref(), &args, tool_call_id.as_deref()).py_err(py)?;
+        let span =
+            self.inner.tool_with(&name, transport.as_deref(), args.as_deref(), tool_call_id.as_deref()).py_err(py)?;
         Ok(Span::new(span))
     }
 
     /// Records an ``error`` event. With ``fatal=True`` the code becomes the call's error even
     /// if it later ends normally.
-    #[pyo3(signature = (code, message = None, fatal = false))]
-    fn error(&self, py: Python<'_>, code: PyBackedStr, message: Option<PyBackedStr>, fatal: bool) -> PyResult<()> {
-        self.inner.error(&code, message.as_deref().unwrap_or(""), fatal).py_err(py)
+    #[pyo3(signature = (code, message = None, fatal = None))]
+    fn error(
+        &self,
+        py: Python<'_>,
+        code: PyBackedStr,
+        message: Option<PyBackedStr>,
+        fatal: Option<bool>,
+    ) -> PyResult<()> {
+        self.inner.error(&code, message.as_deref(), fatal).py_err(py)
     }
 
     /// Records a custom operational event in events.jsonl (``data``: a JSON-compatible dict;
@@ -330,15 +336,15 @@ impl Call {
 }
 
 /// A str argument as is; any other JSON-compatible value as its JSON text; None as "".
-fn json_text(py: Python<'_>, name: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+fn json_text(py: Python<'_>, name: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
     match obj.filter(|o| !o.is_none()) {
-        None => Ok(String::new()),
+        None => Ok(None),
         Some(o) => {
             if let Ok(s) = o.cast::<PyString>() {
-                return Ok(s.to_cow()?.into_owned());
+                return Ok(Some(s.to_cow()?.into_owned()));
             }
             let v = py_to_json(py, name, o, 0)?;
-            Ok(serde_json::to_string(&v).unwrap_or_default())
+            Ok(Some(serde_json::to_string(&v).unwrap_or_default()))
         }
     }
 }

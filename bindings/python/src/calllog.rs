@@ -63,11 +63,11 @@ impl CallLogger {
         self.inner.root().map(|p| p.to_string_lossy().into_owned())
     }
 
-    /// Waits (GIL released) until everything queued so far is on disk, at most ``timeout``
-    /// seconds (default: the core's, 10 s). Returns whether it completed.
-    #[pyo3(signature = (timeout = None))]
-    fn flush(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        let d = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
+    /// Waits (GIL released) until everything queued so far is on disk, at most
+    /// ``timeout_ms`` milliseconds (default: the core's, 10000). Returns whether it completed.
+    #[pyo3(signature = (timeout_ms = None))]
+    fn flush(&self, py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
+        let d = patter_core::rules::timeout_ms("timeout_ms", timeout_ms).py_err(py)?;
         Ok(py.detach(|| self.inner.flush_timeout(d)))
     }
 
@@ -92,8 +92,8 @@ impl CallLogger {
 
 /// Flushes the process default logger (at interpreter exit), GIL released.
 #[pyfunction]
-#[pyo3(signature = (timeout = None))]
-pub(crate) fn flush_default_logger(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-    let d = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
+#[pyo3(signature = (timeout_ms = None))]
+pub(crate) fn flush_default_logger(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
+    let d = patter_core::rules::timeout_ms("timeout_ms", timeout_ms).py_err(py)?;
     Ok(py.detach(|| patter_core::calllog::CallLogger::from_env().flush_timeout(d)))
 }

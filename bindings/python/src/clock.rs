@@ -17,7 +17,6 @@ pub struct ManualClock {
 #[pymethods]
 impl ManualClock {
     #[new]
-    #[pyo3(signature = (start_ms = 0))]
     fn new(start_ms: u64) -> Self {
         ManualClock { inner: Arc::new(patter_core::clock::ManualClock::new(Timestamp::from_millis(start_ms))) }
     }

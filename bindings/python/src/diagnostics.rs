@@ -38,11 +38,12 @@ fn set_diagnostics_silent() {
     core::set_silent();
 }
 
-/// Waits (GIL released) until every diagnostic raised so far was delivered; False on timeout.
+/// Waits (GIL released) until every diagnostic raised so far was delivered, at most
+/// ``timeout_ms`` milliseconds (default: the core's, 10000); False on timeout.
 #[pyfunction]
-#[pyo3(signature = (timeout = None))]
-fn flush_diagnostics(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-    let t = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
+#[pyo3(signature = (timeout_ms = None))]
+fn flush_diagnostics(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
+    let t = patter_core::rules::timeout_ms("timeout_ms", timeout_ms).py_err(py)?;
     Ok(py.detach(|| core::flush(t)))
 }
 

@@ -24,7 +24,7 @@ impl MetricsStore {
     /// numbers are shown (``"mask"`` default, ``"full"``, ``"hash_only"``; ``hash_key`` makes
     /// ``hash_only`` a keyed HMAC). The core applies the rules and defaults.
     #[new]
-    #[pyo3(signature = (capacity = None, *, redact_phone = None, hash_key = None))]
+    #[pyo3(signature = (capacity = None, redact_phone = None, hash_key = None))]
     fn new(
         py: Python<'_>,
         capacity: Option<i64>,
@@ -43,6 +43,12 @@ impl MetricsStore {
         self.inner.capacity()
     }
 
+    /// Finished calls held now (also ``len(store)``).
+    #[getter]
+    fn size(&self) -> usize {
+        self.inner.len()
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }
@@ -50,19 +56,23 @@ impl MetricsStore {
     /// Loads the newest calls of a call-log root into the store; returns how many were added.
     /// Idempotent (ids already held are skipped); unparseable records are skipped and counted
     /// (see ``hydrate_report``). The GIL is released while it reads the disk.
-    fn hydrate(&self, py: Python<'_>, log_root: PathBuf) -> usize {
-        py.detach(|| self.inner.hydrate(&log_root))
+    fn hydrate(&self, py: Python<'_>, root: PathBuf) -> usize {
+        py.detach(|| self.inner.hydrate(&root))
     }
 
     /// ``hydrate`` returning the whole report (``loaded``, ``already_present``, ``corrupt``, …).
-    fn hydrate_report<'py>(&self, py: Python<'py>, log_root: PathBuf) -> PyResult<Bound<'py, PyAny>> {
-        let report = py.detach(|| self.inner.hydrate_report(&log_root));
+    fn hydrate_report<'py>(&self, py: Python<'py>, root: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+        let report = py.detach(|| self.inner.hydrate_report(&root));
         record_to_py(py, &report)
     }
 
-    /// Finished calls, newest first, without transcripts (``limit`` after skipping ``offset``).
-    #[pyo3(signature = (limit = 50, offset = 0))]
-    fn get_calls<'py>(&self, py: Python<'py>, limit: usize, offset: usize) -> PyResult<Bound<'py, PyList>> {
+    /// Finished calls, newest first, without transcripts (``limit`` after skipping ``offset``;
+    /// omitted: the core's defaults, 50 and 0).
+    #[pyo3(signature = (limit = None, offset = None))]
+    fn get_calls<'py>(&self, py: Python<'py>, limit: Option<i64>, offset: Option<i64>) -> PyResult<Bound<'py, PyList>> {
+        let limit = limit.map(|v| crate::span::count(py, "limit", v)).transpose()?;
+        let offset = offset.map(|v| crate::span::count(py, "offset", v)).transpose()?;
+        let (limit, offset) = rules::page(limit, offset);
         let calls = py.detach(|| self.inner.get_calls(limit, offset));
         let out = PyList::empty(py);
         for c in &calls {

@@ -19,8 +19,8 @@ use std::sync::Arc;
 /// (else ``PATTER_OTEL_LOG_TEXTS``) switch OTLP metrics and call-record logs.
 #[pyfunction]
 #[pyo3(signature = (
-    service_name = None, otlp_endpoint = None, resource_attributes = None, *,
-    headers = None, console = None, file = None, disable_otlp = false,
+    service_name = None, otlp_endpoint = None, resource_attributes = None,
+    headers = None, console = None, file = None, disable_otlp = None,
     metrics = None, otel_logs = None, otel_log_texts = None
 ))]
 #[allow(clippy::too_many_arguments)]
@@ -32,7 +32,7 @@ fn init_tracing(
     headers: Option<&Bound<'_, PyAny>>,
     console: Option<bool>,
     file: Option<PathBuf>,
-    disable_otlp: bool,
+    disable_otlp: Option<bool>,
     metrics: Option<bool>,
     otel_logs: Option<bool>,
     otel_log_texts: Option<bool>,
@@ -72,11 +72,11 @@ fn shutdown_tracing(py: Python<'_>) {
 }
 
 /// Waits (GIL released) until every span ended so far has been handed to the sinks, at most
-/// ``timeout`` seconds (default: the core's, 10 s). Returns False on timeout.
+/// ``timeout_ms`` milliseconds (default: the core's, 10000). Returns False on timeout.
 #[pyfunction]
-#[pyo3(signature = (timeout = None))]
-fn force_flush(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-    let t = patter_core::rules::timeout_secs("timeout", timeout).py_err(py)?;
+#[pyo3(signature = (timeout_ms = None))]
+fn force_flush(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
+    let t = patter_core::rules::timeout_ms("timeout_ms", timeout_ms).py_err(py)?;
     Ok(py.detach(|| core::force_flush(t)))
 }
 
@@ -85,7 +85,7 @@ fn force_flush(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
 /// ``PATTER_OTEL_ENABLED`` is set. Attaching the same object again returns False. ``side``
 /// becomes the default side of calls started without one.
 #[pyfunction]
-#[pyo3(signature = (exporter, *, side = None))]
+#[pyo3(signature = (exporter, side = None))]
 fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Option<PyBackedStr>) -> PyResult<bool> {
     let cb: Arc<dyn SpanCallback> = Arc::new(PyExporter::new(exporter)?);
     let side = side.map(|s| s.to_string());

@@ -37,7 +37,7 @@ fn main() {
     };
     // Big batches, so a killed writer is often in the middle of a ~1 MB line.
     let env = MapEnv::from_pairs(&[("PATTER_OTEL_ENABLED", "1"), ("PATTER_OTEL_MAX_BATCH", "512")]);
-    let opts = TracingOptions { disable_otlp: true, file: Some(path.into()), ..Default::default() };
+    let opts = TracingOptions { disable_otlp: Some(true), file: Some(path.into()), ..Default::default() };
     if !matches!(patter_core::tracing::init_tracing_with_env(&opts, &env), Ok(true)) {
         std::process::exit(3);
     }

@@ -632,8 +632,13 @@ impl Call {
     /// [`bargein`](Self::bargein) with what the caller heard: `audio_played_ms` (omitted, or
     /// finite and `>= 0`) of the agent's audio before the barge-in, as
     /// `getpatter.bargein.audio_played_ms` (see [`Span::audio_played_ms`]). A bad value is
-    /// `InvalidArgument` and starts nothing.
-    pub fn bargein_with(&self, cancelled_text: &str, audio_played_ms: Option<f64>) -> Result<Span> {
+    /// `InvalidArgument` and starts nothing. Omitted `cancelled_text`: empty.
+    pub fn bargein_with<'a>(
+        &self,
+        cancelled_text: impl Into<Option<&'a str>>,
+        audio_played_ms: Option<f64>,
+    ) -> Result<Span> {
+        let cancelled_text = cancelled_text.into().unwrap_or("");
         check_text("cancelled_text", cancelled_text)?;
         let played = audio_played_ms.map(|ms| rules::non_negative("audio_played_ms", ms)).transpose()?;
         let mut span = Span::start_with_text(self, SpanKind::Bargein, "", None, cancelled_text)?;
@@ -651,15 +656,17 @@ impl Call {
 
     /// [`tool`](Self::tool) with the id the model gave the tool call (`tool_call_id`, e.g.
     /// `call_abc123`; omitted, or a non-empty id), as `gen_ai.tool.call.id` (see
-    /// [`Span::tool_call_id`]). A bad value is `InvalidArgument` and starts nothing.
-    pub fn tool_with<'a>(
+    /// [`Span::tool_call_id`]). A bad value is `InvalidArgument` and starts nothing. Omitted
+    /// `arguments`: empty.
+    pub fn tool_with<'a, 'b>(
         &self,
         name: &str,
         transport: impl Into<Option<&'a str>>,
-        arguments: &str,
+        arguments: impl Into<Option<&'b str>>,
         tool_call_id: Option<&str>,
     ) -> Result<Span> {
         let transport = rules::tool_transport(transport.into());
+        let arguments = arguments.into().unwrap_or("");
         check_id("name", name)?;
         check_id("transport", transport)?;
         check_text("arguments", arguments)?;
@@ -680,8 +687,16 @@ impl Call {
     }
 
     /// Records an error event (`error` in events.jsonl). With `fatal`, the code becomes the
-    /// call's error even if it later ends normally.
-    pub fn error(&self, code: &str, message: &str, fatal: bool) -> Result<()> {
+    /// call's error even if it later ends normally. Omitted `message`: empty; omitted `fatal`:
+    /// false.
+    pub fn error<'a>(
+        &self,
+        code: &str,
+        message: impl Into<Option<&'a str>>,
+        fatal: impl Into<Option<bool>>,
+    ) -> Result<()> {
+        let message = message.into().unwrap_or("");
+        let fatal = fatal.into().unwrap_or(false);
         check_id("code", code)?;
         check_text("message", message)?;
         let mut st = self.live()?;

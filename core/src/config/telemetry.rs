@@ -138,7 +138,7 @@ impl TelemetryConfig {
     /// Resolves metrics/logs for a tracing configuration `tracing` built from `opts` and `env`.
     /// Errors only for a malformed signal-specific endpoint.
     pub fn resolve(opts: &TracingOptions, tracing: &TracingConfig, env: &dyn Env) -> Result<TelemetryConfig> {
-        let otlp = tracing.traces_url.is_some() && !opts.disable_otlp;
+        let otlp = tracing.traces_url.is_some() && !opts.disable_otlp.unwrap_or(false);
         let metrics_on = otlp && opts.metrics.unwrap_or_else(|| !is_none(env.get("OTEL_METRICS_EXPORTER")));
         let logs_on = otlp
             && opts.otel_logs.unwrap_or_else(|| {
@@ -281,7 +281,7 @@ mod tests {
         assert!(l.texts);
         let opts = TracingOptions { metrics: Some(true), ..Default::default() };
         assert!(resolve(&opts, &[("OTEL_METRICS_EXPORTER", "none")]).unwrap().metrics.is_some());
-        let off = TracingOptions { disable_otlp: true, otel_logs: Some(true), ..Default::default() };
+        let off = TracingOptions { disable_otlp: Some(true), otel_logs: Some(true), ..Default::default() };
         let c = resolve(&off, &[]).unwrap();
         assert!(c.metrics.is_none() && c.logs.is_none());
     }

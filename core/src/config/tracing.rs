@@ -23,8 +23,8 @@ pub struct TracingOptions {
     pub console: Option<bool>,
     /// Also write OTLP-JSON lines to this file (else `PATTER_OTEL_FILE`).
     pub file: Option<PathBuf>,
-    /// Disable the OTLP/HTTP exporter (only console/file/callback sinks).
-    pub disable_otlp: bool,
+    /// Disable the OTLP/HTTP exporter (only console/file/callback sinks); omitted: false.
+    pub disable_otlp: Option<bool>,
     /// OTLP metrics on or off (else `OTEL_METRICS_EXPORTER`; default on with tracing).
     pub metrics: Option<bool>,
     /// Call records as OTLP logs (else `PATTER_OTEL_LOGS`; default off).
@@ -80,7 +80,7 @@ impl TracingConfig {
             .filter(|s| !s.trim().is_empty())
             .or_else(|| env.get("OTEL_SERVICE_NAME").filter(|s| !s.trim().is_empty()))
             .unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_string());
-        let traces_url = if opts.disable_otlp {
+        let traces_url = if opts.disable_otlp.unwrap_or(false) {
             None
         } else {
             let base = opts

@@ -210,8 +210,9 @@ impl Pipeline {
     fn new() -> Pipeline {
         // Queue and batch sizes come from the environment the first time the pipeline is
         // needed; they cannot change afterwards.
-        let cfg = TracingConfig::resolve(&TracingOptions { disable_otlp: true, ..Default::default() }, &ProcessEnv)
-            .expect("config without OTLP endpoint cannot fail");
+        let cfg =
+            TracingConfig::resolve(&TracingOptions { disable_otlp: Some(true), ..Default::default() }, &ProcessEnv)
+                .expect("config without OTLP endpoint cannot fail");
         let (span_tx, span_rx) = sync_channel::<Box<SpanData>>(cfg.queue_capacity);
         let (ctl_tx, ctl_rx) = sync_channel::<Ctl>(64);
         let counters = Arc::new(Counters::default());

@@ -39,10 +39,10 @@ def uninstall() -> None:
     _native.set_diagnostics_handler(None)
 
 
-def flush_diagnostics(timeout: Optional[float] = None) -> bool:
+def flush_diagnostics(timeout_ms: Optional[float] = None) -> bool:
     """Waits (GIL released) until every diagnostic raised so far reached the logger; False
-    after ``timeout`` seconds (default: the core's, 10 s)."""
-    return _native.flush_diagnostics(timeout)
+    after ``timeout_ms`` milliseconds (default: the core's, 10000)."""
+    return _native.flush_diagnostics(timeout_ms)
 
 
 def diagnostics_stats() -> Dict[str, Any]:

@@ -105,10 +105,10 @@ def shutdown_tracing() -> None:
     _native.shutdown_tracing()
 
 
-def force_flush(timeout: Optional[float] = None) -> bool:
-    """Waits (GIL released) until every span ended so far reached the sinks, at most ``timeout``
-    seconds (None: the core's default, 10 s); False on timeout."""
-    return _native.force_flush(timeout)
+def force_flush(timeout_ms: Optional[float] = None) -> bool:
+    """Waits (GIL released) until every span ended so far reached the sinks, at most
+    ``timeout_ms`` milliseconds (None: the core's default, 10000); False on timeout."""
+    return _native.force_flush(timeout_ms)
 
 
 def tracing_stats() -> Dict[str, Any]:
