@@ -504,20 +504,20 @@ patter_status patter_call_error(patter_call_t *call,
                                 bool fatal);
 
 /**
- * Records a custom operational event of type `type` in events.jsonl. `data_json` (may be
- * NULL: `{}`) must be a JSON object; it never becomes a span attribute. Not an object or
- * not JSON: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `call` or `type`:
+ * Records a custom operational event of type `kind` in events.jsonl. `data` (JSON text; may
+ * be NULL: `{}`) must be a JSON object; it never becomes a span attribute. Not an object or
+ * not JSON: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `call` or `kind`:
  * `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`. Thread-safe.
  */
 patter_status patter_call_event(patter_call_t *call,
-                                const char *type,
-                                size_t type_len,
-                                const char *data_json,
-                                size_t data_json_len);
+                                const char *kind,
+                                size_t kind_len,
+                                const char *data,
+                                size_t data_len);
 
 /**
  * Ends the call: ends its open spans and turn, prices telephony/realtime time, stamps the call
- * span, rewrites metadata.json and updates the store. `error_code` NULL means a normal
+ * span, rewrites metadata.json and updates the store. `error` (a code) NULL means a normal
  * hang-up (`completed`, or `failed` after a fatal `patter_call_error`); otherwise the call
  * ends `failed` with that code. `*out_end_json` (optional, may be NULL; free with
  * `patter_string_free`) receives the end record as JSON: `ended_at`, `duration_ms`,
@@ -526,8 +526,8 @@ patter_status patter_call_event(patter_call_t *call,
  * The handle still needs `patter_call_free`. Thread-safe.
  */
 patter_status patter_call_end(patter_call_t *call,
-                              const char *error_code,
-                              size_t error_code_len,
+                              const char *error,
+                              size_t error_len,
                               char **out_end_json);
 
 /**
@@ -673,12 +673,12 @@ patter_status patter_call_logger_sweep_now(const patter_call_logger_t *logger,
 patter_status patter_call_logger_free(patter_call_logger_t *logger);
 
 /**
- * Creates a clock stopped at `epoch_ms` (milliseconds since 1970-01-01T00:00:00Z). Give it
+ * Creates a clock stopped at `start_ms` (milliseconds since 1970-01-01T00:00:00Z). Give it
  * to calls with `patter_call_options_set_clock`; move it with `patter_clock_advance_ms` /
  * `patter_clock_set_ms`. On success `*out` receives a handle to free with `patter_clock_free`.
  * NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
-patter_status patter_manual_clock_new(uint64_t epoch_ms, patter_clock_t **out);
+patter_status patter_manual_clock_new(uint64_t start_ms, patter_clock_t **out);
 
 /**
  * Moves the clock forward by `ms` milliseconds. NULL `clock`: `PATTER_STATUS_NULL_POINTER`.
@@ -687,10 +687,11 @@ patter_status patter_manual_clock_new(uint64_t epoch_ms, patter_clock_t **out);
 patter_status patter_clock_advance_ms(patter_clock_t *clock, uint64_t ms);
 
 /**
- * Sets the clock to `epoch_ms`; a time earlier than the clock's current time is ignored (a
+ * Sets the clock to `ms` (since the Unix epoch); a time earlier than the clock's current time is ignored (a
  * clock never goes backwards). NULL `clock`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
-patter_status patter_clock_set_ms(patter_clock_t *clock, uint64_t epoch_ms);
+patter_status patter_clock_set_ms(patter_clock_t *clock,
+                                  uint64_t ms);
 
 /**
  * Writes the clock's current time, in milliseconds since the epoch, to `*out_ms`. NULL
@@ -987,16 +988,16 @@ patter_status patter_pricing_defaults(patter_pricing_t **out);
 patter_status patter_pricing_load(const char *path, size_t path_len, patter_pricing_t **out);
 
 /**
- * Creates a copy of `base` (NULL: the built-in rates) with the overrides in `json` merged on
+ * Creates a copy of `base` (NULL: the built-in rates) with `overrides` (JSON text) merged on
  * top (the override format of docs/pricing.md, e.g.
  * `{"tts": {"elevenlabs": {"price": 0.2}}}`). Invalid JSON or values:
  * `PATTER_STATUS_CORRUPT` / `PATTER_STATUS_CONFIG` naming the field. On success `*out`
- * receives a new handle to free with `patter_pricing_free`. NULL `json` or `out`:
+ * receives a new handle to free with `patter_pricing_free`. NULL `overrides` or `out`:
  * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
 patter_status patter_pricing_with_overrides_json(const patter_pricing_t *base,
-                                                 const char *json,
-                                                 size_t json_len,
+                                                 const char *overrides,
+                                                 size_t overrides_len,
                                                  patter_pricing_t **out);
 
 /**
@@ -1089,7 +1090,7 @@ patter_status patter_span_transcript(patter_span_t *span,
  * `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`. NULL `span`:
  * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
-patter_status patter_span_silence_ms(patter_span_t *span, double silence_ms);
+patter_status patter_span_silence_ms(patter_span_t *span, double ms);
 
 /**
  * LLM: the first token arrived (sets `getpatter.llm.ttft_ms`; later calls are ignored). Not
@@ -1132,7 +1133,7 @@ patter_status patter_span_tool_result(patter_span_t *span, const char *result, s
  * span or a bad value: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`.
  * NULL `span`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
  */
-patter_status patter_span_audio_played_ms(patter_span_t *span, double audio_played_ms);
+patter_status patter_span_audio_played_ms(patter_span_t *span, double ms);
 
 /**
  * Tool: the id the model gave this tool call (e.g. `"call_abc123"`; sets
@@ -1209,13 +1210,13 @@ patter_status patter_metrics_store_new(size_t capacity, patter_metrics_store_t *
 
 /**
  * Like `patter_metrics_store_new`, with the redaction of caller/callee numbers of live calls
- * (and of unredacted numbers read from disk): `redaction` is a `patter_phone_redaction`;
+ * (and of unredacted numbers read from disk): `redact_phone` is a `patter_phone_redaction`;
  * `hash_key` (bytes, may be NULL) keys `PATTER_REDACT_HASH_ONLY` as HMAC. An unknown
- * `redaction`: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `out`: `PATTER_STATUS_NULL_POINTER`.
+ * `redact_phone`: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `out`: `PATTER_STATUS_NULL_POINTER`.
  * Thread-safe.
  */
 patter_status patter_metrics_store_new_with_redaction(size_t capacity,
-                                                      int32_t redaction,
+                                                      int32_t redact_phone,
                                                       const uint8_t *hash_key,
                                                       size_t hash_key_len,
                                                       patter_metrics_store_t **out);

@@ -18,7 +18,7 @@ lib-c:
 ## test-c: the header drift check, then C programs against the built library under valgrind
 test-c: venv lib-c
 	$(CARGO) test -q -p patter-ffi
-	$(PY) -m pytest -q tests/c
+	$(PY) -m pytest -q tests/c tests/surface/test_c_surface.py
 
 ## header: regenerate include/patter.h from ffi/src (cbindgen, via the drift test)
 header:

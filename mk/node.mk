@@ -39,6 +39,7 @@ test-node: venv build-node
 	cd $(NODE_SCRATCH)/tests/node && $(CURDIR)/$(NODE_PKG)/node_modules/.bin/tsc -p types/tsconfig.json && \
 	  $(CURDIR)/$(NODE_PKG)/node_modules/.bin/tsc -p types/tsconfig.esm.json
 	cd $(NODE_SCRATCH) && PATTER_REPO_ROOT=$(CURDIR) node --test tests/node/
+	PATTER_NODE_PKG=$(NODE_SCRATCH)/node_modules/patter $(PY) -m pytest -q -p no:cacheprovider tests/surface/test_node_surface.py
 	cd $(NODE_SCRATCH) && NODE_PATH=$(NODE_SCRATCH)/node_modules PATTER_MODULE=patter node $(CURDIR)/examples/node/call.js >/dev/null
 
 ## bench-node: one span through patter vs @opentelemetry/sdk-trace-base (batch processor, no-op exporter)

@@ -12,7 +12,7 @@ PIP_FLAGS := -q --disable-pip-version-check
 EXTRA_TESTS += test-python
 CONFORMANCE_RUNNERS := $(CONFORMANCE_RUNNERS),python
 CONFORMANCE_DEPS += test-python
-.PHONY: test-python bench-python python-wheel
+.PHONY: test-python bench-python python-wheel stubs
 
 define py_fresh_venv
 	rm -rf $(1)
@@ -36,3 +36,7 @@ bench-python:
 	$(call py_fresh_venv,$(PY_BENCH_VENV))
 	$(PY_BENCH_VENV)/bin/python -m pip install $(PIP_FLAGS) -r bindings/python/bench/requirements.txt
 	$(PY_BENCH_VENV)/bin/python bindings/python/bench/bench.py
+
+## stubs: regenerate patter/_native.pyi from core/api/manifest.json (test-python fails on drift)
+stubs:
+	$(PYTHON) tools/api/gen_pyi.py

@@ -52,11 +52,11 @@ export declare function bargein(cancelledText?: string | null, options?: Bargein
 export declare function tool(
   name: string,
   transport?: string | null,
-  args?: string | null,
+  arguments?: string | null,
   options?: ToolOptions | null,
 ): Span
 /** `currentCall().event(…)` */
-export declare function event(type: string, data?: Record<string, unknown>): void
+export declare function event(kind: string, data?: Record<string, unknown>): void
 /** `currentCall().error(…)` */
 export declare function error(code: string, message?: string | null, options?: ErrorOptions | null): void
 
@@ -109,6 +109,8 @@ export declare class Span {
   private constructor()
   /** The span name (`getpatter.stt`, `getpatter.llm`, …). */
   readonly name: string
+  /** The span kind: `stt`, `endpoint`, `llm`, `tts`, `bargein` or `tool`. */
+  get kind(): 'stt' | 'endpoint' | 'llm' | 'tts' | 'bargein' | 'tool'
   /** The turn this span belongs to (null once the span has ended). */
   get turn(): number | null
   /** Whether the span has ended (or its call did). */
@@ -160,8 +162,8 @@ export interface Call {
    * the agent did not get to say. Ending the span ends the turn as interrupted.
    */
   bargein(cancelledText?: string | null, options?: BargeinOptions | null): Span
-  /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `args` (e.g. JSON) goes to events.jsonl only. */
-  tool(name: string, transport?: string | null, args?: string | null, options?: ToolOptions | null): Span
+  /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `arguments` (e.g. JSON) goes to events.jsonl only. */
+  tool(name: string, transport?: string | null, arguments?: string | null, options?: ToolOptions | null): Span
   /**
    * Runs `fn(...args)` with this call as the current call: {@link currentCall} returns it inside
    * `fn` and in every promise, timer and callback started from it (AsyncLocalStorage), so
@@ -377,7 +379,7 @@ export declare class Call {
    * Records a custom operational event in events.jsonl (`data` never becomes a span
    * attribute).
    */
-  event(type: string, data?: Record<string, unknown>): void
+  event(kind: string, data?: Record<string, unknown>): void
   /** The cost accumulated so far, in USD. */
   cost(): CostBreakdown
   /** The usage accumulated so far. */
@@ -419,7 +421,7 @@ export declare class CallLogger {
   /** Counters: `written`, `dropped` (queue full), `errors`, `sweeps`. */
   stats(): LogStats
   /** Runs a retention sweep now (on the writer thread) and resolves its report. */
-  sweep(): Promise<SweepReport>
+  sweepNow(): Promise<SweepReport>
 }
 
 /** A running dashboard: open `url` (it carries the access token); `close()` stops it. */
@@ -439,14 +441,15 @@ export declare class DashboardServer {
  * `idSeed`) to make a call's spans and records identical on every run and in every language.
  */
 export declare class ManualClock {
-  /** A clock stopped at `epochMs` milliseconds since the Unix epoch (UTC). */
-  constructor(epochMs: number)
+  /** A clock stopped at `startMs` milliseconds since the Unix epoch (UTC). */
+  constructor(startMs: number)
   /** Moves the clock forward by `ms` milliseconds. */
   advance(ms: number): void
-  /** Sets the time to `epochMs` (the clock never goes back: earlier values are ignored). */
-  set(epochMs: number): void
-  /** The current time in milliseconds since the Unix epoch. */
-  now(): number
+  /**
+   * Sets the time to `ms` since the Unix epoch (the clock never goes back: earlier values
+   * are ignored).
+   */
+  set(ms: number): void
   /** The current time in milliseconds since the Unix epoch. */
   get nowMs(): number
   /** The current time in nanoseconds since the Unix epoch. */

@@ -50,11 +50,11 @@ export declare function bargein(cancelledText?: string | null, options?: Bargein
 export declare function tool(
   name: string,
   transport?: string | null,
-  args?: string | null,
+  arguments?: string | null,
   options?: ToolOptions | null,
 ): Span
 /** `currentCall().event(…)` */
-export declare function event(type: string, data?: Record<string, unknown>): void
+export declare function event(kind: string, data?: Record<string, unknown>): void
 /** `currentCall().error(…)` */
 export declare function error(code: string, message?: string | null, options?: ErrorOptions | null): void
 
@@ -107,6 +107,8 @@ export declare class Span {
   private constructor()
   /** The span name (`getpatter.stt`, `getpatter.llm`, …). */
   readonly name: string
+  /** The span kind: `stt`, `endpoint`, `llm`, `tts`, `bargein` or `tool`. */
+  get kind(): 'stt' | 'endpoint' | 'llm' | 'tts' | 'bargein' | 'tool'
   /** The turn this span belongs to (null once the span has ended). */
   get turn(): number | null
   /** Whether the span has ended (or its call did). */
@@ -158,8 +160,8 @@ export interface Call {
    * the agent did not get to say. Ending the span ends the turn as interrupted.
    */
   bargein(cancelledText?: string | null, options?: BargeinOptions | null): Span
-  /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `args` (e.g. JSON) goes to events.jsonl only. */
-  tool(name: string, transport?: string | null, args?: string | null, options?: ToolOptions | null): Span
+  /** Starts a `getpatter.tool` span (`transport` omitted: the core default, `handler`). `arguments` (e.g. JSON) goes to events.jsonl only. */
+  tool(name: string, transport?: string | null, arguments?: string | null, options?: ToolOptions | null): Span
   /**
    * Runs `fn(...args)` with this call as the current call: {@link currentCall} returns it inside
    * `fn` and in every promise, timer and callback started from it (AsyncLocalStorage), so

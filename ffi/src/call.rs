@@ -261,27 +261,27 @@ pub unsafe extern "C" fn patter_call_error(
     })
 }
 
-/// Records a custom operational event of type `type` in events.jsonl. `data_json` (may be
-/// NULL: `{}`) must be a JSON object; it never becomes a span attribute. Not an object or
-/// not JSON: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `call` or `type`:
+/// Records a custom operational event of type `kind` in events.jsonl. `data` (JSON text; may
+/// be NULL: `{}`) must be a JSON object; it never becomes a span attribute. Not an object or
+/// not JSON: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `call` or `kind`:
 /// `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_event(
     call: *mut patter_call_t,
-    r#type: *const c_char,
-    type_len: usize,
-    data_json: *const c_char,
-    data_json_len: usize,
+    kind: *const c_char,
+    kind_len: usize,
+    data: *const c_char,
+    data_len: usize,
 ) -> patter_status {
     guard(|| {
         let c = call_of(call)?;
-        let kind = unsafe { str_arg(r#type, type_len, "type") }?;
-        let data = match unsafe { opt_str_arg(data_json, data_json_len, "data_json") }? {
+        let kind = unsafe { str_arg(kind, kind_len, "kind") }?;
+        let data = match unsafe { opt_str_arg(data, data_len, "data") }? {
             None => serde_json::Map::new(),
             Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(serde_json::Value::Object(m)) => m,
-                Ok(_) => return Err(FfiError::invalid("data_json", "must be a JSON object")),
-                Err(e) => return Err(FfiError::invalid("data_json", e)),
+                Ok(_) => return Err(FfiError::invalid("data", "must be a JSON object")),
+                Err(e) => return Err(FfiError::invalid("data", e)),
             },
         };
         Ok(c.event(kind, data)?)
@@ -289,7 +289,7 @@ pub unsafe extern "C" fn patter_call_event(
 }
 
 /// Ends the call: ends its open spans and turn, prices telephony/realtime time, stamps the call
-/// span, rewrites metadata.json and updates the store. `error_code` NULL means a normal
+/// span, rewrites metadata.json and updates the store. `error` (a code) NULL means a normal
 /// hang-up (`completed`, or `failed` after a fatal `patter_call_error`); otherwise the call
 /// ends `failed` with that code. `*out_end_json` (optional, may be NULL; free with
 /// `patter_string_free`) receives the end record as JSON: `ended_at`, `duration_ms`,
@@ -299,13 +299,13 @@ pub unsafe extern "C" fn patter_call_event(
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_end(
     call: *mut patter_call_t,
-    error_code: *const c_char,
-    error_code_len: usize,
+    error: *const c_char,
+    error_len: usize,
     out_end_json: *mut *mut c_char,
 ) -> patter_status {
     guard(|| {
         let c = call_of(call)?;
-        let outcome = match unsafe { opt_str_arg(error_code, error_code_len, "error_code") }? {
+        let outcome = match unsafe { opt_str_arg(error, error_len, "error") }? {
             None => CallOutcome::Completed,
             Some(code) => CallOutcome::Failed(code.to_string()),
         };

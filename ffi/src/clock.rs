@@ -14,15 +14,15 @@ pub struct patter_clock_t {
 
 pub(crate) static CLOCKS: Registry<ManualClock> = Registry::new(Kind::Clock);
 
-/// Creates a clock stopped at `epoch_ms` (milliseconds since 1970-01-01T00:00:00Z). Give it
+/// Creates a clock stopped at `start_ms` (milliseconds since 1970-01-01T00:00:00Z). Give it
 /// to calls with `patter_call_options_set_clock`; move it with `patter_clock_advance_ms` /
 /// `patter_clock_set_ms`. On success `*out` receives a handle to free with `patter_clock_free`.
 /// NULL `out`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn patter_manual_clock_new(epoch_ms: u64, out: *mut *mut patter_clock_t) -> patter_status {
+pub unsafe extern "C" fn patter_manual_clock_new(start_ms: u64, out: *mut *mut patter_clock_t) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
-        let t = CLOCKS.insert(ManualClock::new(Timestamp::from_millis(epoch_ms)));
+        let t = CLOCKS.insert(ManualClock::new(Timestamp::from_millis(start_ms)));
         unsafe { write_out(out, handle(t), "out") }
     })
 }
@@ -37,12 +37,12 @@ pub extern "C" fn patter_clock_advance_ms(clock: *mut patter_clock_t, ms: u64) -
     })
 }
 
-/// Sets the clock to `epoch_ms`; a time earlier than the clock's current time is ignored (a
+/// Sets the clock to `ms` (since the Unix epoch); a time earlier than the clock's current time is ignored (a
 /// clock never goes backwards). NULL `clock`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn patter_clock_set_ms(clock: *mut patter_clock_t, epoch_ms: u64) -> patter_status {
+pub extern "C" fn patter_clock_set_ms(clock: *mut patter_clock_t, ms: u64) -> patter_status {
     guard(|| {
-        CLOCKS.get(token(clock), "clock")?.set(Timestamp::from_millis(epoch_ms));
+        CLOCKS.get(token(clock), "clock")?.set(Timestamp::from_millis(ms));
         Ok(())
     })
 }

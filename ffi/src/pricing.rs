@@ -65,23 +65,23 @@ pub unsafe extern "C" fn patter_pricing_load(
     })
 }
 
-/// Creates a copy of `base` (NULL: the built-in rates) with the overrides in `json` merged on
+/// Creates a copy of `base` (NULL: the built-in rates) with `overrides` (JSON text) merged on
 /// top (the override format of docs/pricing.md, e.g.
 /// `{"tts": {"elevenlabs": {"price": 0.2}}}`). Invalid JSON or values:
 /// `PATTER_STATUS_CORRUPT` / `PATTER_STATUS_CONFIG` naming the field. On success `*out`
-/// receives a new handle to free with `patter_pricing_free`. NULL `json` or `out`:
+/// receives a new handle to free with `patter_pricing_free`. NULL `overrides` or `out`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_pricing_with_overrides_json(
     base: *const patter_pricing_t,
-    json: *const c_char,
-    json_len: usize,
+    overrides: *const c_char,
+    overrides_len: usize,
     out: *mut *mut patter_pricing_t,
 ) -> patter_status {
     guard(|| {
         require_out(out, "out")?;
         let b = table_or_defaults(base)?;
-        let text = unsafe { str_arg(json, json_len, "json") }?;
+        let text = unsafe { str_arg(overrides, overrides_len, "overrides") }?;
         let table = b.with_overrides_json(text)?;
         unsafe { give_table(out, Arc::new(table)) }
     })

@@ -70,8 +70,8 @@ pub unsafe extern "C" fn patter_span_transcript(
 /// `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`. NULL `span`:
 /// `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn patter_span_silence_ms(span: *mut patter_span_t, silence_ms: f64) -> patter_status {
-    guard(|| with_span(span, |s| Ok(s.silence_ms(silence_ms)?)))
+pub extern "C" fn patter_span_silence_ms(span: *mut patter_span_t, ms: f64) -> patter_status {
+    guard(|| with_span(span, |s| Ok(s.silence_ms(ms)?)))
 }
 
 /// LLM: the first token arrived (sets `getpatter.llm.ttft_ms`; later calls are ignored). Not
@@ -127,8 +127,8 @@ pub unsafe extern "C" fn patter_span_tool_result(
 /// span or a bad value: `PATTER_STATUS_INVALID_ARGUMENT`; an ended span: `PATTER_STATUS_STATE`.
 /// NULL `span`: `PATTER_STATUS_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn patter_span_audio_played_ms(span: *mut patter_span_t, audio_played_ms: f64) -> patter_status {
-    guard(|| with_span(span, |s| Ok(s.audio_played_ms(audio_played_ms)?)))
+pub extern "C" fn patter_span_audio_played_ms(span: *mut patter_span_t, ms: f64) -> patter_status {
+    guard(|| with_span(span, |s| Ok(s.audio_played_ms(ms)?)))
 }
 
 /// Tool: the id the model gave this tool call (e.g. `"call_abc123"`; sets

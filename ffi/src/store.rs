@@ -59,14 +59,14 @@ pub unsafe extern "C" fn patter_metrics_store_new(
 }
 
 /// Like `patter_metrics_store_new`, with the redaction of caller/callee numbers of live calls
-/// (and of unredacted numbers read from disk): `redaction` is a `patter_phone_redaction`;
+/// (and of unredacted numbers read from disk): `redact_phone` is a `patter_phone_redaction`;
 /// `hash_key` (bytes, may be NULL) keys `PATTER_REDACT_HASH_ONLY` as HMAC. An unknown
-/// `redaction`: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `out`: `PATTER_STATUS_NULL_POINTER`.
+/// `redact_phone`: `PATTER_STATUS_INVALID_ARGUMENT`. NULL `out`: `PATTER_STATUS_NULL_POINTER`.
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_metrics_store_new_with_redaction(
     capacity: usize,
-    redaction: i32,
+    redact_phone: i32,
     hash_key: *const u8,
     hash_key_len: usize,
     out: *mut *mut patter_metrics_store_t,
@@ -79,11 +79,11 @@ pub unsafe extern "C" fn patter_metrics_store_new_with_redaction(
             // SAFETY: non-NULL and `hash_key_len` readable bytes per the contract.
             Some(unsafe { std::slice::from_raw_parts(hash_key, hash_key_len) })
         };
-        let redact = match redaction {
+        let redact = match redact_phone {
             0 => "mask",
             1 => "full",
             2 => "hash_only",
-            other => return Err(FfiError::invalid("redaction", format!("{other} is not a patter_phone_redaction"))),
+            other => return Err(FfiError::invalid("redact_phone", format!("{other} is not a patter_phone_redaction"))),
         };
         let config = rules::store_options(omitted_if_zero(capacity), Some(redact), key)?;
         let t = STORES.insert(MetricsStore::with_config(config));

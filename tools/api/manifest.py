@@ -53,6 +53,8 @@ class Member:
     spelled: Dict[str, object] = field(default_factory=dict)
     all_options: bool = False
     why: Optional[str] = None
+    c_options: Optional[str] = None
+    c_omits: tuple = ()
 
     def in_lang(self, lang: str) -> bool:
         """Whether the member exists in ``lang`` (``c: false`` removes it from C)."""
@@ -150,6 +152,8 @@ def parse_member(entry: dict, default_langs: tuple) -> Member:
         spelled=spelled,
         all_options=bool(entry.get("all_options")),
         why=entry.get("why"),
+        c_options=entry.get("c_options"),
+        c_omits=tuple(entry.get("c_omits", ())),
     )
 
 

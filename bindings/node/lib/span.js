@@ -18,6 +18,7 @@ function installSpans(native, Call) {
     __spanIsEnded: nIsEnded, __spanAudioPlayedMs: nAudioPlayedMs, __spanToolCallId: nToolCallId,
     __spanTraceparent: nTraceparent,
   } = native
+  const KINDS = native.__spanKinds()
   const HANDLE = Symbol('patter.span')
   const NO_OPTIONS = Object.freeze({})
 
@@ -41,6 +42,11 @@ function installSpans(native, Call) {
       }
       this._h = handle
       this.name = name
+    }
+
+    /** `stt`, `endpoint`, `llm`, `tts`, `bargein` or `tool`. */
+    get kind() {
+      return KINDS[this.name]
     }
 
     /** The turn this span belongs to (null once the span has ended). */
@@ -239,10 +245,10 @@ function installSpans(native, Call) {
     }
     return new Span(HANDLE, h, SPAN_BARGEIN)
   })
-  defineMethod('tool', function tool(name, transport, args, opts) {
+  defineMethod('tool', function tool(name, transport, toolArguments, opts) {
     let h
     try {
-      h = nTool(keyOf(this), name, transport, args, options(opts, 'options').toolCallId)
+      h = nTool(keyOf(this), name, transport, toolArguments, options(opts, 'options').toolCallId)
     } catch (err) {
       throw mapError(err)
     }

@@ -272,7 +272,7 @@ impl Call {
 
     /// Records a custom operational event in events.jsonl (`data` never becomes a span
     /// attribute).
-    #[napi(catch_unwind, ts_args_type = "type: string, data?: Record<string, unknown>")]
+    #[napi(catch_unwind, ts_args_type = "kind: string, data?: Record<string, unknown>")]
     pub fn event(&self, kind: String, data: Option<serde_json::Value>) -> Result<()> {
         let map = match data {
             None | Some(serde_json::Value::Null) => serde_json::Map::new(),

@@ -77,7 +77,7 @@ impl CallLogger {
 
     /// Runs a retention sweep now (on the writer thread) and resolves its report.
     #[napi(catch_unwind, ts_return_type = "Promise<SweepReport>")]
-    pub fn sweep(&self) -> AsyncTask<SweepTask> {
+    pub fn sweep_now(&self) -> AsyncTask<SweepTask> {
         AsyncTask::new(SweepTask { logger: self.inner.clone() })
     }
 }

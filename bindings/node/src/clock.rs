@@ -16,10 +16,10 @@ pub struct ManualClock {
 
 #[napi]
 impl ManualClock {
-    /// A clock stopped at `epochMs` milliseconds since the Unix epoch (UTC).
+    /// A clock stopped at `startMs` milliseconds since the Unix epoch (UTC).
     #[napi(constructor, catch_unwind)]
-    pub fn new(epoch_ms: f64) -> Result<Self> {
-        let ms = to_u64("epochMs", epoch_ms)?;
+    pub fn new(start_ms: f64) -> Result<Self> {
+        let ms = to_u64("start_ms", start_ms)?;
         Ok(ManualClock { inner: Arc::new(CoreManualClock::new(Timestamp::from_millis(ms))) })
     }
 
@@ -30,17 +30,12 @@ impl ManualClock {
         Ok(())
     }
 
-    /// Sets the time to `epochMs` (the clock never goes back: earlier values are ignored).
+    /// Sets the time to `ms` since the Unix epoch (the clock never goes back: earlier values
+    /// are ignored).
     #[napi(strict, catch_unwind)]
-    pub fn set(&self, epoch_ms: f64) -> Result<()> {
-        self.inner.set(Timestamp::from_millis(to_u64("epochMs", epoch_ms)?));
+    pub fn set(&self, ms: f64) -> Result<()> {
+        self.inner.set(Timestamp::from_millis(to_u64("ms", ms)?));
         Ok(())
-    }
-
-    /// The current time in milliseconds since the Unix epoch.
-    #[napi(strict, catch_unwind)]
-    pub fn now(&self) -> f64 {
-        self.inner.now().as_millis() as f64
     }
 
     /// The current time in milliseconds since the Unix epoch.

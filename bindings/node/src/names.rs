@@ -69,3 +69,9 @@ names! {
     COST_USD => "Billable, turn and call spans: `patter.cost.usd`.",
     SCOPE_NAME => "Instrumentation scope of every libpatter span: `getpatter`.",
 }
+
+/// Span name to span kind (`getpatter.llm` → `llm`), from the core, for `span.kind`.
+#[napi(js_name = "__spanKinds", skip_typescript)]
+pub fn span_kinds() -> std::collections::HashMap<String, String> {
+    patter_core::call::SpanKind::ALL.iter().map(|k| (k.span_name().to_string(), k.as_str().to_string())).collect()
+}

@@ -2,7 +2,6 @@
 //! manager that ends it.
 
 use crate::errors::IntoPyResult;
-use patter_core::call::SpanKind;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyType;
@@ -21,17 +20,6 @@ impl Span {
     }
 }
 
-fn kind_name(kind: SpanKind) -> &'static str {
-    match kind {
-        SpanKind::Stt => "stt",
-        SpanKind::Endpoint => "endpoint",
-        SpanKind::Llm => "llm",
-        SpanKind::Tts => "tts",
-        SpanKind::Bargein => "bargein",
-        SpanKind::Tool => "tool",
-    }
-}
-
 /// A Python int as a core count (the core's rule: `0..=MAX_COUNT`).
 pub(crate) fn count(py: Python<'_>, name: &'static str, v: i64) -> PyResult<u64> {
     patter_core::rules::count_i64(name, v).py_err(py)
@@ -42,7 +30,7 @@ impl Span {
     /// ``stt``, ``endpoint``, ``llm``, ``tts``, ``bargein`` or ``tool``.
     #[getter]
     fn kind(&self) -> &'static str {
-        kind_name(self.inner.kind())
+        self.inner.kind().as_str()
     }
 
     /// The span name (``getpatter.stt`` …).

@@ -34,6 +34,23 @@ pub enum SpanKind {
 }
 
 impl SpanKind {
+    /// Every kind, in the order of the catalogue.
+    pub const ALL: [SpanKind; 6] =
+        [SpanKind::Stt, SpanKind::Endpoint, SpanKind::Llm, SpanKind::Tts, SpanKind::Bargein, SpanKind::Tool];
+
+    /// The kind as the API spells it (`span.kind` in every binding): `stt`, `endpoint`, `llm`,
+    /// `tts`, `bargein`, `tool`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpanKind::Stt => "stt",
+            SpanKind::Endpoint => "endpoint",
+            SpanKind::Llm => "llm",
+            SpanKind::Tts => "tts",
+            SpanKind::Bargein => "bargein",
+            SpanKind::Tool => "tool",
+        }
+    }
+
     /// The span name.
     pub fn span_name(self) -> &'static str {
         match self {

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const report: patter.HydrateReport = await store.hydrateReport('/tmp/none')
   const ok: boolean = await logger.flush(100)
   const ls: patter.LogStats = logger.stats()
-  const sweep: patter.SweepReport = await logger.sweep()
+  const sweep: patter.SweepReport = await logger.sweepNow()
   const dflt: patter.CallLogger = patter.CallLogger.default()
   void [calls, rec?.transcript[0]?.text, agg.total_cost, loaded, report.loaded, ok, ls.written, sweep.days_removed, dflt.root]
   const flushed: boolean = await forceFlush(1000)
