@@ -465,20 +465,25 @@ patter_status patter_call_tts(patter_call_t *call,
 /**
  * Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelled_text` (may
  * be NULL: empty) is what the agent did not get to say; only its length goes on the span.
- * Ending the span (when the agent's audio has stopped) ends the turn as interrupted. NULL
- * `call` or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`.
+ * `*audio_played_ms` (NULL: not given; else finite and >= 0): how much of the agent's audio
+ * the caller heard. Ending the span (when the agent's audio has stopped) ends the turn as
+ * interrupted. A bad value: `PATTER_STATUS_INVALID_ARGUMENT` (nothing starts). NULL `call`
+ * or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`.
  * Thread-safe.
  */
 patter_status patter_call_bargein(patter_call_t *call,
                                   const char *cancelled_text,
                                   size_t cancelled_text_len,
+                                  const double *audio_played_ms,
                                   patter_span_t **out_span);
 
 /**
  * Starts a `getpatter.tool` span for tool `name` over `transport` (e.g. `"handler"`,
- * `"webhook"`, `"mcp"`; NULL: the core's default, `"handler"`). `arguments` (may be NULL: empty) goes to events.jsonl only (a
- * `tool_call` event). Report the result with `patter_span_tool_result`. NULL `call`, `name`
- * or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call:
+ * `"webhook"`, `"mcp"`; NULL: the core's default, `"handler"`). `arguments` (may be NULL:
+ * empty) goes to events.jsonl only (a `tool_call` event). `tool_call_id` (may be NULL: not
+ * given) is the id the model gave the call (`gen_ai.tool.call.id`). Report the result with
+ * `patter_span_tool_result`. NULL `call`, `name` or `out_span`: `PATTER_STATUS_NULL_POINTER`;
+ * an empty `tool_call_id`: `PATTER_STATUS_INVALID_ARGUMENT`; an ended call:
  * `PATTER_STATUS_STATE`. Thread-safe.
  */
 patter_status patter_call_tool(patter_call_t *call,
@@ -488,6 +493,8 @@ patter_status patter_call_tool(patter_call_t *call,
                                size_t transport_len,
                                const char *arguments,
                                size_t arguments_len,
+                               const char *tool_call_id,
+                               size_t tool_call_id_len,
                                patter_span_t **out_span);
 
 /**

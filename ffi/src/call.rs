@@ -194,29 +194,36 @@ pub unsafe extern "C" fn patter_call_tts(
 
 /// Starts a `getpatter.bargein` span: the caller talked over the agent. `cancelled_text` (may
 /// be NULL: empty) is what the agent did not get to say; only its length goes on the span.
-/// Ending the span (when the agent's audio has stopped) ends the turn as interrupted. NULL
-/// `call` or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`.
+/// `*audio_played_ms` (NULL: not given; else finite and >= 0): how much of the agent's audio
+/// the caller heard. Ending the span (when the agent's audio has stopped) ends the turn as
+/// interrupted. A bad value: `PATTER_STATUS_INVALID_ARGUMENT` (nothing starts). NULL `call`
+/// or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`.
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_bargein(
     call: *mut patter_call_t,
     cancelled_text: *const c_char,
     cancelled_text_len: usize,
+    audio_played_ms: *const f64,
     out_span: *mut *mut patter_span_t,
 ) -> patter_status {
     guard(|| {
         require_out(out_span, "out_span")?;
         let c = call_of(call)?;
         let t = unsafe { opt_str_arg(cancelled_text, cancelled_text_len, "cancelled_text") }?;
-        let span = c.bargein_with(t, None)?;
+        // SAFETY: NULL or a readable double per the contract.
+        let played = unsafe { audio_played_ms.as_ref() }.copied();
+        let span = c.bargein_with(t, played)?;
         unsafe { give_span(out_span, span) }
     })
 }
 
 /// Starts a `getpatter.tool` span for tool `name` over `transport` (e.g. `"handler"`,
-/// `"webhook"`, `"mcp"`; NULL: the core's default, `"handler"`). `arguments` (may be NULL: empty) goes to events.jsonl only (a
-/// `tool_call` event). Report the result with `patter_span_tool_result`. NULL `call`, `name`
-/// or `out_span`: `PATTER_STATUS_NULL_POINTER`; an ended call:
+/// `"webhook"`, `"mcp"`; NULL: the core's default, `"handler"`). `arguments` (may be NULL:
+/// empty) goes to events.jsonl only (a `tool_call` event). `tool_call_id` (may be NULL: not
+/// given) is the id the model gave the call (`gen_ai.tool.call.id`). Report the result with
+/// `patter_span_tool_result`. NULL `call`, `name` or `out_span`: `PATTER_STATUS_NULL_POINTER`;
+/// an empty `tool_call_id`: `PATTER_STATUS_INVALID_ARGUMENT`; an ended call:
 /// `PATTER_STATUS_STATE`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn patter_call_tool(
@@ -227,6 +234,8 @@ pub unsafe extern "C" fn patter_call_tool(
     transport_len: usize,
     arguments: *const c_char,
     arguments_len: usize,
+    tool_call_id: *const c_char,
+    tool_call_id_len: usize,
     out_span: *mut *mut patter_span_t,
 ) -> patter_status {
     guard(|| {
@@ -235,7 +244,8 @@ pub unsafe extern "C" fn patter_call_tool(
         let n = unsafe { str_arg(name, name_len, "name") }?;
         let tr = unsafe { opt_str_arg(transport, transport_len, "transport") }?;
         let a = unsafe { opt_str_arg(arguments, arguments_len, "arguments") }?;
-        let span = c.tool_with(n, tr, a, None)?;
+        let id = unsafe { opt_str_arg(tool_call_id, tool_call_id_len, "tool_call_id") }?;
+        let span = c.tool_with(n, tr, a, id)?;
         unsafe { give_span(out_span, span) }
     })
 }

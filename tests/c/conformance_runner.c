@@ -184,7 +184,7 @@ static patter_call_options_t *call_options = NULL;
 static const json *scenario = NULL;
 
 static patter_status run_event(patter_call_t *call, const json *ev) {
-    size_t l1, l2, l3;
+    size_t l1, l2, l3, l4;
     const char *op = req(ev, "op", &l1);
     const char *a, *b, *c;
     patter_span_t *s = NULL;
@@ -258,20 +258,15 @@ static patter_status run_event(patter_call_t *call, const json *ev) {
     } else if (strcmp(op, "bargein") == 0) {
         double played;
         a = req(ev, "cancelled_text", &l1);
-        TRY(patter_call_bargein(call, a, l1, &s));
+        TRY(patter_call_bargein(call, a, l1, opt_num(ev, "audio_played_ms", &played), &s));
         put_span(ev, s);
-        if (opt_num(ev, "audio_played_ms", &played) != NULL) {
-            TRY(patter_span_audio_played_ms(s, played));
-        }
     } else if (strcmp(op, "tool") == 0) {
         a = req(ev, "name", &l1);
         b = json_str(ev, "transport", &l2);
         c = json_str(ev, "arguments", &l3);
-        TRY(patter_call_tool(call, a, l1, b, l2, c, l3, &s));
+        const char *id = json_str(ev, "tool_call_id", &l4);
+        TRY(patter_call_tool(call, a, l1, b, l2, c, l3, id, l4, &s));
         put_span(ev, s);
-        if ((a = json_str(ev, "tool_call_id", &l1)) != NULL) {
-            TRY(patter_span_tool_call_id(s, a, l1));
-        }
     } else if (strcmp(op, "transcript") == 0) {
         double conf, secs;
         a = req(ev, "text", &l1);

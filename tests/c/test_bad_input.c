@@ -347,8 +347,8 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_call_endpoint(NULL, &s));
     EXPECT(NP, patter_call_llm(NULL, S("openai"), NULL, 0, 1, &s));
     EXPECT(NP, patter_call_tts(NULL, S("elevenlabs"), S("hi"), NULL, 0, &s));
-    EXPECT(NP, patter_call_bargein(NULL, S("hi"), &s));
-    EXPECT(NP, patter_call_tool(NULL, S("t"), S("handler"), NULL, 0, &s));
+    EXPECT(NP, patter_call_bargein(NULL, S("hi"), NULL, &s));
+    EXPECT(NP, patter_call_tool(NULL, S("t"), S("handler"), NULL, 0, NULL, 0, &s));
     EXPECT(NP, patter_call_error(NULL, S("code"), NULL, 0, false));
     EXPECT(NP, patter_call_event(NULL, S("t"), NULL, 0));
     EXPECT(NP, patter_call_end(NULL, NULL, 0, &str));
@@ -370,12 +370,12 @@ static void test_call_and_spans(void) {
     EXPECT(NP, patter_call_tts(c, NULL, HUGE, S("hi"), NULL, 0, &s));
     EXPECT(NP, patter_call_tts(c, S("elevenlabs"), NULL, HUGE, NULL, 0, &s));
     EXPECT(NP, patter_call_tts(c, S("elevenlabs"), S("hi"), NULL, 0, NULL));
-    EXPECT(NP, patter_call_bargein(c, NULL, HUGE, NULL));
-    EXPECT(NP, patter_call_tool(c, NULL, HUGE, S("handler"), NULL, 0, &s));
-    OK(patter_call_tool(c, S("t"), NULL, HUGE, NULL, 0, &s)); /* NULL transport: the core's default */
+    EXPECT(NP, patter_call_bargein(c, NULL, HUGE, NULL, NULL));
+    EXPECT(NP, patter_call_tool(c, NULL, HUGE, S("handler"), NULL, 0, NULL, 0, &s));
+    OK(patter_call_tool(c, S("t"), NULL, HUGE, NULL, 0, NULL, 0, &s)); /* NULL transport: the core's default */
     OK(patter_span_free(s));
     s = NULL;
-    EXPECT(NP, patter_call_tool(c, S("t"), S("handler"), NULL, HUGE, NULL));
+    EXPECT(NP, patter_call_tool(c, S("t"), S("handler"), NULL, HUGE, NULL, 0, NULL));
     EXPECT(NP, patter_call_error(c, NULL, HUGE, NULL, HUGE, false));
     EXPECT(NP, patter_call_event(c, NULL, HUGE, NULL, HUGE));
     EXPECT(NP, patter_call_end_record_json(c, NULL));
@@ -393,9 +393,21 @@ static void test_call_and_spans(void) {
            patter_call_stt(c, S("deepgram"), truncated, sizeof truncated, &s));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
            patter_call_tts(c, S("elevenlabs"), overlong, sizeof overlong, NULL, 0, &s));
-    EXPECT(PATTER_STATUS_INVALID_UTF8, patter_call_bargein(c, bad_utf8, sizeof bad_utf8, &s));
+    EXPECT(PATTER_STATUS_INVALID_UTF8, patter_call_bargein(c, bad_utf8, sizeof bad_utf8, NULL, &s));
     EXPECT(PATTER_STATUS_INVALID_UTF8,
-           patter_call_tool(c, S("t"), S("handler"), bad_utf8, sizeof bad_utf8, &s));
+           patter_call_tool(c, S("t"), S("handler"), bad_utf8, sizeof bad_utf8, NULL, 0, &s));
+    EXPECT(PATTER_STATUS_INVALID_UTF8,
+           patter_call_tool(c, S("t"), S("handler"), NULL, 0, bad_utf8, sizeof bad_utf8, &s));
+    {
+        /* The starters' options follow the core's rules: a NaN or negative audio_played_ms and an
+         * empty tool_call_id are invalid arguments, and nothing starts. */
+        const double nan_ms = NAN, negative_ms = -1;
+        s = NULL;
+        EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_call_bargein(c, S("x"), &nan_ms, &s));
+        EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_call_bargein(c, S("x"), &negative_ms, &s));
+        EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_call_tool(c, S("t"), NULL, 0, NULL, 0, "", 0, &s));
+        CHECK(s == NULL);
+    }
     EXPECT(PATTER_STATUS_INVALID_UTF8,
            patter_call_error(c, S("code"), bad_utf8, sizeof bad_utf8, false));
     EXPECT(PATTER_STATUS_INVALID_UTF8, patter_call_event(c, S("t"), bad_utf8, sizeof bad_utf8));
@@ -474,8 +486,8 @@ static void test_call_and_spans(void) {
     CHECK(strstr(str, "\"error\":\"stt_connection\"") != NULL);
     patter_string_free(str);
     EXPECT(PATTER_STATUS_STATE, patter_call_endpoint(c, &s));
-    EXPECT(PATTER_STATUS_STATE, patter_call_bargein(c, NULL, 0, &s));
-    EXPECT(PATTER_STATUS_STATE, patter_call_tool(c, S("t"), S("handler"), NULL, 0, &s));
+    EXPECT(PATTER_STATUS_STATE, patter_call_bargein(c, NULL, 0, NULL, &s));
+    EXPECT(PATTER_STATUS_STATE, patter_call_tool(c, S("t"), S("handler"), NULL, 0, NULL, 0, &s));
     EXPECT(PATTER_STATUS_STATE, patter_call_llm(c, S("openai"), NULL, 0, 1, &s));
     EXPECT(PATTER_STATUS_STATE, patter_call_end(c, NULL, 0, NULL));
     OK(patter_call_free(c));

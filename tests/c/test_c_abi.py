@@ -133,6 +133,11 @@ def test_full_call_reaches_the_receiver_and_the_callback(lib, build_dir, receive
     assert main["trace_id"] == summary["trace_id"]
     assert main["start"] == 1776967332413 * 1_000_000  # the manual clock
     assert main["attributes"]["getpatter.call.status"] == ("string", "completed")
+    # Options given to the starters (not set on the span afterwards) reach the spans.
+    tool = [s for s in spans if s["name"] == "getpatter.tool"][0]
+    assert tool["attributes"]["gen_ai.tool.call.id"] == ("string", "call_balance_1")
+    bargein = [s for s in spans if s["name"] == "getpatter.bargein"][0]
+    assert bargein["attributes"]["getpatter.bargein.audio_played_ms"] == ("double", 400.0)
     assert main["attributes"]["patter.telephony"] == ("string", "twilio")
     abandoned = [s for s in spans if s["name"] == "getpatter.call"
                  and s["attributes"]["getpatter.call.id"][1] == "CA-c-0002"][0]

@@ -194,7 +194,7 @@ int main(void) {
 
     patter_span_t *tool = NULL;
     OK(patter_call_tool(call, S("lookup_balance"), S("handler"), S("{\"account\":\"4111-2222\"}"),
-                        &tool));
+                        S("call_balance_1"), &tool));
     OK(patter_clock_advance_ms(clock, 90));
     OK(patter_span_tool_result(tool, S("{\"balance\":1234.56}")));
     OK(patter_span_end(tool));
@@ -230,7 +230,8 @@ int main(void) {
     OK(patter_span_first_byte(tts));
     OK(patter_clock_advance_ms(clock, 400));
     patter_span_t *barge = NULL;
-    OK(patter_call_bargein(call, S("shall I book it?"), &barge));
+    const double heard_ms = 400;
+    OK(patter_call_bargein(call, S("shall I book it?"), &heard_ms, &barge));
     OK(patter_clock_advance_ms(clock, 40));
     OK(patter_span_end(tts));
     OK(patter_span_end(barge));

@@ -62,13 +62,13 @@ int main(void) {
     OK(patter_span_end(llm));
     OK(patter_span_free(llm));
     patter_span_t *tool = NULL;
-    OK(patter_call_tool(call, S("lookup_order"), NULL, 0, S("{}"), &tool));
+    OK(patter_call_tool(call, S("lookup_order"), NULL, 0, S("{}"), NULL, 0, &tool));
     OK(patter_span_tool_call_id(tool, S("call_abc123")));
     EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_tool_call_id(tool, S("")));
     EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_audio_played_ms(tool, 5.0)); /* not a barge-in */
     OK(patter_span_free(tool));
     patter_span_t *bargein = NULL;
-    OK(patter_call_bargein(call, S("and then"), &bargein));
+    OK(patter_call_bargein(call, S("and then"), NULL, &bargein));
     EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_span_audio_played_ms(bargein, -1.0));
     CHECK(strstr(patter_last_error(), "`audio_played_ms`") != NULL);
     OK(patter_span_audio_played_ms(bargein, 1250.0));
