@@ -35,16 +35,6 @@
 #define PATTER_DIAGNOSTIC_ERROR 2
 
 /**
- * `formats` flag: hand each batch to the exporter as OTLP-JSON.
- */
-#define PATTER_EXPORT_JSON 1
-
-/**
- * `formats` flag: hand each batch to the exporter as OTLP protobuf bytes.
- */
-#define PATTER_EXPORT_PROTOBUF 2
-
-/**
  * The ABI version this header describes. It changes only when an existing function's
  * signature or meaning changes or one is removed (adding functions does not change it).
  * Compare it with `patter_abi_version()` at run time to detect a mismatched library.
@@ -343,25 +333,21 @@ typedef void (*patter_diagnostic_fn)(void *user_data,
 typedef void (*patter_diagnostic_release_fn)(void *user_data);
 
 /**
- * Receives one batch of finished spans, on libpatter's export thread (never on a caller's
- * thread). `otlp_json` is the batch as one line of OTLP-JSON (an `ExportTraceServiceRequest`),
- * NUL-terminated, `otlp_json_len` bytes without the NUL; `protobuf` is the same batch as OTLP
- * protobuf bytes. Each is NULL (length 0) unless requested with the `formats` flags of
- * `patter_attach_span_exporter`. The buffers are valid only during the call. Return 0 on
- * success; any other value counts the batch as failed in the pipeline's stats. The function
- * runs on the export thread: it must not call `patter_force_flush`,
- * `patter_shutdown_tracing` or `patter_detach_span_exporter` (they wait for that thread and
- * would only return after their timeout), and it should return quickly.
+ * Receives one batch of finished spans as OTLP protobuf (`batch`, `batch_len` bytes: an
+ * `ExportTraceServiceRequest`, what Python and Node exporters receive too; read it with
+ * `patter_decode_spans_json` or forward it to any OTLP/HTTP endpoint). The buffer is valid only
+ * during the call. Return 0 on success; any other value counts the batch as failed in the
+ * tracing stats. It runs on a thread libpatter starts for this exporter (never on a caller's
+ * thread nor on the export thread, so a slow exporter never holds up the OTLP export; when it
+ * falls 64 batches behind, newer batches are dropped and counted). It must not call
+ * `patter_force_flush`, `patter_shutdown_tracing` or `patter_detach_span_exporter` (they wait
+ * for that thread and would only return after their timeout).
  */
-typedef int32_t (*patter_span_export_fn)(void *user_data,
-                                         const char *otlp_json,
-                                         size_t otlp_json_len,
-                                         const uint8_t *protobuf,
-                                         size_t protobuf_len);
+typedef int32_t (*patter_span_export_fn)(void *user_data, const uint8_t *batch, size_t batch_len);
 
 /**
- * Called once with `user_data` when an attached exporter is detached or tracing shuts down:
- * the place to free `user_data`. May be NULL.
+ * Called once with `user_data` when an attached exporter is detached or tracing shuts down
+ * (after its last batch): the place to free `user_data`. May be NULL.
  */
 typedef void (*patter_release_fn)(void *user_data);
 
@@ -751,20 +737,18 @@ const char *patter_last_error(void);
 
 /**
  * Attaches a custom span exporter: from now on every span is recorded and each batch is
- * handed to `export(user_data, …)` on the export thread, whether or not
- * `PATTER_OTEL_ENABLED` is set. `formats` is a mask of `PATTER_EXPORT_JSON` and
- * `PATTER_EXPORT_PROTOBUF` (0 means JSON). `release` (may be NULL) is called once with
+ * handed to `export(user_data, batch, batch_len)` (see `patter_span_export_fn`), whether or not
+ * `PATTER_OTEL_ENABLED` is set. `release` (may be NULL) is called once with
  * `user_data` when the exporter is detached or tracing shuts down. `side` (UTF-8, may be
  * NULL) becomes the default `patter.side` of calls started without one. Attaching the same
  * (`export`, `user_data`) pair again is a no-op: `*out_attached` (optional, may be NULL)
  * receives false then, and `release` is not called for the duplicate. `user_data` must be
- * safe to use from the export thread. NULL `export`: `PATTER_STATUS_NULL_POINTER`.
+ * safe to use from the exporter's thread. NULL `export`: `PATTER_STATUS_NULL_POINTER`.
  * Thread-safe.
  */
 patter_status patter_attach_span_exporter(patter_span_export_fn export_,
                                           patter_release_fn release,
                                           void *user_data,
-                                          uint32_t formats,
                                           const char *side,
                                           size_t side_len,
                                           bool *out_attached);
@@ -778,6 +762,16 @@ patter_status patter_attach_span_exporter(patter_span_export_fn export_,
 patter_status patter_detach_span_exporter(patter_span_export_fn export_,
                                           void *user_data,
                                           bool *out_detached);
+
+/**
+ * Decodes a batch an exporter received (`batch`, `batch_len` bytes of OTLP protobuf) into the
+ * canonical OTLP-JSON shape (an `ExportTraceServiceRequest`, one line), the same as Python's
+ * `decode_spans` and Node's `decodeSpans`; `*out_json` receives it (free with
+ * `patter_string_free`). Bytes that are not an OTLP trace request:
+ * `PATTER_STATUS_INVALID_ARGUMENT`. NULL `batch` (with a length > 0) or `out_json`:
+ * `PATTER_STATUS_NULL_POINTER`. Thread-safe.
+ */
+patter_status patter_decode_spans_json(const uint8_t *batch, size_t batch_len, char **out_json);
 
 /**
  * Creates call options with the three required values; everything else has a default

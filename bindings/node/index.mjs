@@ -78,6 +78,7 @@ export const {
   currentCall,
   currentCallId,
   currentSide,
+  decodeSpans,
   detachSpanExporter,
   diagnosticsStats,
   endTurn,

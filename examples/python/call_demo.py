@@ -9,13 +9,20 @@ import asyncio
 import json
 
 import patter
-from patter.observability import attach_span_exporter, init_tracing, shutdown_tracing
+from patter.observability import attach_span_exporter, decode_spans, init_tracing, shutdown_tracing
+
+SHOWN = ("getpatter.", "patter.cost", "patter.latency")
 
 
-def print_spans(spans):
-    for s in spans:
-        attrs = {k: v for k, v in s.attributes.items() if k.startswith(("getpatter.", "patter.cost", "patter.latency"))}
-        print(f"  {s.name:<20} {(s.end_time - s.start_time) / 1e6:7.1f} ms  {attrs}")
+def print_spans(batch: bytes) -> None:
+    """An exporter: each batch is OTLP protobuf (forward it as is, or decode it)."""
+    for rs in decode_spans(batch)["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for s in ss["spans"]:
+                attrs = {a["key"]: next(iter(a["value"].values())) for a in s.get("attributes", [])
+                         if a["key"].startswith(SHOWN)}
+                ms = (int(s["endTimeUnixNano"]) - int(s["startTimeUnixNano"])) / 1e6
+                print(f"  {s['name']:<20} {ms:7.1f} ms  {attrs}")
 
 
 async def speak(sentence: str) -> None:

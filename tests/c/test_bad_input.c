@@ -16,9 +16,8 @@ static const char bad_utf8[] = {'o', 'k', (char)0xff, 'x'};    /* 0xff never app
 static const char truncated[] = {'a', (char)0xe2, (char)0x82}; /* cut inside a 3-byte char */
 static const char overlong[] = {(char)0xc0, (char)0xaf};       /* overlong '/' */
 
-static int32_t never_called(void *user_data, const char *json, size_t json_len, const uint8_t *pb,
-                            size_t pb_len) {
-    (void)user_data, (void)json, (void)json_len, (void)pb, (void)pb_len;
+static int32_t never_called(void *user_data, const uint8_t *batch, size_t batch_len) {
+    (void)user_data, (void)batch, (void)batch_len;
     return 1;
 }
 
@@ -319,7 +318,18 @@ static void test_tracing(void) {
 
     EXPECT(NP, patter_tracing_stats_json(NULL));
     OK(patter_force_flush(100, NULL));
-    EXPECT(NP, patter_attach_span_exporter(NULL, NULL, NULL, 0, NULL, 0, NULL));
+    EXPECT(NP, patter_attach_span_exporter(NULL, NULL, NULL, NULL, 0, NULL));
+    {
+        /* decode: garbage is an invalid argument, an empty batch decodes to no spans. */
+        static const uint8_t garbage[] = {0xff, 0xff, 0xff};
+        char *json = NULL;
+        EXPECT(PATTER_STATUS_INVALID_ARGUMENT, patter_decode_spans_json(garbage, sizeof garbage, &json));
+        EXPECT(NP, patter_decode_spans_json(NULL, 3, &json));
+        EXPECT(NP, patter_decode_spans_json(garbage, sizeof garbage, NULL));
+        OK(patter_decode_spans_json(NULL, 0, &json));
+        CHECK(strcmp(json, "{\"resourceSpans\":[]}") == 0);
+        patter_string_free(json);
+    }
     EXPECT(NP, patter_detach_span_exporter(NULL, NULL, NULL));
     bool detached = true;
     OK(patter_detach_span_exporter(never_called, NULL, &detached));

@@ -114,3 +114,19 @@ test('an async exporter that rejects does not crash the host', async () => {
   assert.equal(r.status, 0, r.stderr)
   assert.deepEqual(JSON.parse(r.stdout), { ok: true, detached: true })
 })
+
+test('every exporter gets OTLP protobuf; decodeSpans reads it, and rejects what is not a batch', async () => {
+  const got = []
+  const fn = (batch) => { got.push(batch) }
+  assert.equal(patter.attachSpanExporter(fn), true)
+  const call = start('CA-exp-pb')
+  call.llm('openai').end()
+  call.end()
+  assert.equal(await patter.forceFlush(5000), true)
+  assert.equal(await patter.detachSpanExporter(fn), true)
+  assert.ok(got.length > 0 && got.every((b) => Buffer.isBuffer(b)))
+  const names = got.flatMap((b) => patter.decodeSpans(b).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.name))))
+  assert.deepEqual(names.sort(), ['getpatter.call', 'getpatter.llm', 'getpatter.turn'])
+  assert.deepEqual(patter.decodeSpans(Buffer.alloc(0)), { resourceSpans: [] })
+  assert.throws(() => patter.decodeSpans(Buffer.from([0xff, 0xff, 0xff])), (e) => e.code === 'PATTER_INVALID_ARGUMENT' && /batch/.test(e.message))
+})

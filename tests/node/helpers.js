@@ -135,8 +135,9 @@ function flattenRequest(req, encoding) {
 /** Collects the batches an attached exporter receives; `spans()` flattens them. */
 function collector() {
   const batches = []
-  const fn = (json) => {
-    batches.push(JSON.parse(json))
+  const fn = (batch) => {
+    if (!Buffer.isBuffer(batch)) throw new TypeError('an exporter receives a Buffer of OTLP protobuf')
+    batches.push(require('patter').decodeSpans(batch))
   }
   return { fn, batches, spans: () => batches.flatMap((b) => flattenRequest(b, 'hex')) }
 }

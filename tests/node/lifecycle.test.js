@@ -52,7 +52,7 @@ test('worker threads each get their own calls, spans and exporters', () => {
       const end = c.end()
       p.forceFlush(5000).then(async (ok) => {
         await p.detachSpanExporter(exporter)
-        const ids = new Set(mine.flatMap((j) => JSON.parse(j).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.attributes.find((a) => a.key === 'getpatter.call.id').value.stringValue)))))
+        const ids = new Set(mine.flatMap((j) => p.decodeSpans(j).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.attributes.find((a) => a.key === 'getpatter.call.id').value.stringValue)))))
         parentPort.postMessage({ i: workerData, ok, status: end.status, sawOwn: ids.has('CA-worker-' + workerData) })
       })
     }

@@ -20,6 +20,8 @@ sys.path.insert(0, str(HERE))
 
 from otlp_receiver import OtlpReceiver  # noqa: E402
 
+import otlp_spans  # noqa: E402
+
 import patter  # noqa: E402
 from patter.observability import attach_span_exporter, detach_span_exporter, force_flush  # noqa: E402
 
@@ -32,23 +34,27 @@ def receiver():
 
 
 class Collector:
-    """A span exporter that keeps what it is given (an object with ``export(spans)``)."""
+    """A span exporter that keeps what it is given (an object with ``export(batch)``; each batch
+    is OTLP protobuf bytes, flattened here to one object per span)."""
 
     def __init__(self) -> None:
-        self.spans: List[patter.ExportedSpan] = []
+        self.spans: List[otlp_spans.Span] = []
+        self.batches = 0
         self.shutdowns = 0
 
-    def export(self, spans):
-        self.spans.extend(spans)
+    def export(self, batch):
+        assert isinstance(batch, bytes)
+        self.batches += 1
+        self.spans.extend(otlp_spans.flatten(batch))
 
     def shutdown(self):
         self.shutdowns += 1
 
-    def flushed(self) -> List[patter.ExportedSpan]:
+    def flushed(self) -> List[otlp_spans.Span]:
         assert force_flush(10_000)
         return list(self.spans)
 
-    def of_call(self, call_id: str) -> List[patter.ExportedSpan]:
+    def of_call(self, call_id: str) -> List[otlp_spans.Span]:
         return [s for s in self.flushed() if s.attributes.get("getpatter.call.id") == call_id]
 
 

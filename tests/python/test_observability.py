@@ -1,14 +1,22 @@
 """patter.observability: the documented names, host exporters, record_patter_attrs, and the GIL
 released around anything that waits."""
 
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
 import pytest
 
+import otlp_spans
 import patter
+from conftest import clean_env
 from patter.observability import (
     attach_span_exporter,
+    decode_spans,
+    diagnostics_stats,
+    flush_diagnostics,
     detach_span_exporter,
     force_flush,
     init_tracing,
@@ -38,7 +46,10 @@ def test_without_exporters_spans_are_no_ops():
 
 def test_attach_is_idempotent_and_callables_work():
     got = []
-    fn = got.extend
+
+    def fn(batch):
+        got.extend(otlp_spans.flatten(batch))
+
     assert attach_span_exporter(fn) is True
     assert attach_span_exporter(fn) is False
     assert is_recording()
@@ -54,32 +65,67 @@ def test_attach_is_idempotent_and_callables_work():
 
 
 def test_failing_exporters_are_counted_not_raised():
+    # Host exporters run on threads of their own: their failures are reported as diagnostics
+    # (to the `patter` logger), never raised into a call.
     class Failing:
-        def export(self, spans):
+        def export(self, batch):
             raise RuntimeError("collector exploded")
 
-    class Otelish:
-        class _Result:
-            name = "FAILURE"
+    class Refusing:
+        def export(self, batch):
+            return False
 
-        def export(self, spans):
-            return self._Result()
-
-    bad, otelish = Failing(), Otelish()
+    bad, refusing = Failing(), Refusing()
     attach_span_exporter(bad)
-    attach_span_exporter(otelish)
+    attach_span_exporter(refusing)
+    before = diagnostics_stats()["raised"]
     try:
         with patter.Call("CA-failing", **REQ):
             pass
         assert force_flush(10_000)
-        sinks = {s["name"]: s for s in tracing_stats()["sinks"]}
-        mine = [s for s in sinks.values() if s["failed"]]
-        assert len(mine) == 2, sinks
+        mine = [s for s in tracing_stats()["sinks"] if s["failed"]]
+        assert len(mine) == 2, mine
         assert any("collector exploded" in (s["last_error"] or "") for s in mine)
-        assert any("FAILURE" in (s["last_error"] or "") for s in mine)
+        assert any("returned False" in (s["last_error"] or "") for s in mine)
+        assert flush_diagnostics(10_000)
+        assert diagnostics_stats()["raised"] >= before + 2
     finally:
         detach_span_exporter(bad)
-        detach_span_exporter(otelish)
+        detach_span_exporter(refusing)
+
+
+def test_a_slow_exporter_does_not_hold_up_the_otlp_export(receiver):
+    # A child process whose host exporter never returns: its spans still reach the OTLP
+    # collector while the exporter is stuck (host exporters have threads of their own).
+    code = textwrap.dedent(f"""
+        import threading, time, patter
+        from patter.observability import attach_span_exporter, init_tracing, force_flush
+        def stuck(batch):
+            threading.Event().wait(60)
+        assert init_tracing(otlp_endpoint={receiver.endpoint!r})
+        attach_span_exporter(stuck)
+        for i in range(3):
+            with patter.Call(f"CA-stuck-{{i}}", direction="inbound", provider_mode="pipeline"):
+                pass
+        force_flush(100)
+        print("ready", flush=True)
+        time.sleep(60)
+    """)
+    env = clean_env({"PATTER_OTEL_ENABLED": "1", "PATTER_OTEL_BATCH_DELAY_MS": "10"})
+    child = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        calls = receiver.wait_for_spans(3, timeout=10, where=lambda s: s["name"] == "getpatter.call")
+        assert len(calls) == 3
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_decode_spans_rejects_what_is_not_a_batch():
+    with pytest.raises(patter.InvalidArgumentError, match="batch"):
+        decode_spans(b"\xff\xff\xff")
+    assert decode_spans(b"") == {"resourceSpans": []}
 
 
 def test_exporter_shutdown_is_called_on_detach(collector):
@@ -92,7 +138,7 @@ def test_flush_releases_the_gil_while_a_python_exporter_runs():
     # force_flush: without releasing the GIL this would deadlock.
     ticks = []
 
-    def slow_export(spans):
+    def slow_export(batch):
         time.sleep(0.3)
 
     stop = threading.Event()

@@ -94,13 +94,13 @@ def test_python_exporter_and_side_at_exit(tmp_path):
     out = tmp_path / "spans.jsonl"
     run_py(
         f"""
-        import json, patter
+        import json, patter, otlp_spans
         from patter.observability import attach_span_exporter
 
         class FileExporter:
-            def export(self, spans):
+            def export(self, batch):
                 with open({str(out)!r}, "a") as fh:
-                    for s in spans:
+                    for s in otlp_spans.flatten(batch):
                         fh.write(json.dumps(s.to_dict()) + "\\n")
 
         attach_span_exporter(FileExporter(), side="driver")

@@ -41,7 +41,7 @@ def _expected(member: manifest.Member) -> list:
     for p in member.params:
         if p.name in member.c_omits:
             continue
-        if p.type.rstrip("?") in ("str", "path", "map"):
+        if p.type.rstrip("?") in ("str", "path", "map", "bytes"):
             names += [p.name, f"{p.name}_len"]
         else:
             names.append(p.name)

@@ -31,6 +31,7 @@ JSON = Union[None, bool, int, float, str, List[Any], Dict[str, Any]]
 
 _SCALARS = {
     "str": "str",
+    "bytes": "bytes",
     "int": "int",
     "float": "float",
     "bool": "bool",

@@ -7,8 +7,8 @@ function exporterWrapper(fn) {
   if (typeof fn !== 'function') return fn // the addon reports the wrong type
   let w = exporterWrappers.get(fn)
   if (w === undefined) {
-    w = function patterSpanExporter(batchJson) {
-      const r = fn(batchJson)
+    w = function patterSpanExporter(batch) {
+      const r = fn(batch)
       if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
         r.then(undefined, () => {})
         return undefined

@@ -28,7 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<span::Span>()?;
     m.add_class::<clock::ManualClock>()?;
     m.add_class::<clock::SequentialIds>()?;
-    m.add_class::<exporter::ExportedSpan>()?;
+    m.add_function(wrap_pyfunction!(exporter::decode_spans, m)?)?;
     m.add_class::<calllog::CallLogger>()?;
     m.add_class::<store::MetricsStore>()?;
     m.add_class::<pricing::Pricing>()?;

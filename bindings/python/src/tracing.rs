@@ -5,7 +5,7 @@ use crate::convert::{record_to_py, str_pairs};
 use crate::errors::IntoPyResult;
 use crate::exporter::PyExporter;
 use patter_core::config::TracingOptions;
-use patter_core::tracing::{self as core, names, SpanCallback};
+use patter_core::tracing::{self as core, names};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
@@ -80,14 +80,14 @@ fn force_flush(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
     Ok(py.detach(|| core::force_flush(t)))
 }
 
-/// Attaches a Python exporter (an object with ``export(spans)`` or a callable): from now on
-/// every span is recorded and handed to it on the export thread, whether or not
-/// ``PATTER_OTEL_ENABLED`` is set. Attaching the same object again returns False. ``side``
-/// becomes the default side of calls started without one.
+/// Attaches a Python exporter (an object with ``export(batch)`` or a callable): from now on
+/// every span is recorded and each batch handed to it as OTLP protobuf bytes on its own core
+/// thread, whether or not ``PATTER_OTEL_ENABLED`` is set. Attaching the same object again
+/// returns False. ``side`` becomes the default side of calls started without one.
 #[pyfunction]
 #[pyo3(signature = (exporter, side = None))]
 fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Option<PyBackedStr>) -> PyResult<bool> {
-    let cb: Arc<dyn SpanCallback> = Arc::new(PyExporter::new(exporter)?);
+    let cb = core::host_exporter(Arc::new(PyExporter::new(exporter)?));
     let side = side.map(|s| s.to_string());
     py.detach(|| core::attach_span_exporter(cb, side.as_deref())).py_err(py)
 }
@@ -96,7 +96,7 @@ fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Optio
 /// Returns whether it was attached.
 #[pyfunction]
 fn detach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let cb: Arc<dyn SpanCallback> = Arc::new(PyExporter::new(exporter)?);
+    let cb = core::host_exporter(Arc::new(PyExporter::new(exporter)?));
     Ok(py.detach(|| core::detach_span_exporter(&cb)))
 }
 

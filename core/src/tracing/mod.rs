@@ -7,6 +7,7 @@
 //! (`otlp_http`).
 
 pub mod encode;
+pub mod host_exporter;
 pub mod names;
 pub(crate) mod otlp_http;
 mod pipeline;
@@ -15,6 +16,7 @@ mod sinks;
 pub mod traceparent;
 pub mod wire;
 
+pub use host_exporter::{decode_spans_json, host_exporter, HostExporter};
 pub(crate) use pipeline::recorder;
 #[cfg(test)]
 pub(crate) use pipeline::span_queue;

@@ -540,7 +540,9 @@ pub fn force_flush(timeout: Duration) -> bool {
     if CURRENT.load(Ordering::Acquire).is_null() {
         return true;
     }
-    flush_until(pipeline(), Instant::now() + timeout)
+    let deadline = Instant::now() + timeout;
+    // The export thread first, then the host exporters' own threads it handed batches to.
+    flush_until(pipeline(), deadline) && super::host_exporter::flush_all(deadline)
 }
 
 fn flush_until(p: &Pipeline, deadline: Instant) -> bool {
@@ -731,12 +733,15 @@ pub fn stats() -> TracingStats {
     if let Ok(s) = p.sinks.lock() {
         st.enabled = s.enabled;
         for slot in s.configured.iter().chain(s.attached.iter()) {
-            st.sinks.push(SinkStats {
-                name: slot.name.clone(),
-                exported: slot.exported.load(Ordering::Relaxed),
-                failed: slot.failed.load(Ordering::Relaxed),
-                last_error: slot.last_error.lock().ok().and_then(|e| e.clone()),
-            });
+            let (exported, failed, last_error) =
+                slot.callback.as_ref().and_then(|(_, cb)| cb.delivery()).unwrap_or_else(|| {
+                    (
+                        slot.exported.load(Ordering::Relaxed),
+                        slot.failed.load(Ordering::Relaxed),
+                        slot.last_error.lock().ok().and_then(|e| e.clone()),
+                    )
+                });
+            st.sinks.push(SinkStats { name: slot.name.clone(), exported, failed, last_error });
         }
     }
     st

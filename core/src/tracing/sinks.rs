@@ -181,6 +181,11 @@ pub trait SpanCallback: Send + Sync {
     }
     /// Called once when the exporter is detached or tracing shuts down.
     fn shutdown(&self) {}
+    /// Delivery counters the callback keeps itself when it delivers on a thread of its own
+    /// (spans delivered, spans failed, the last error); None: the pipeline's counts of its calls.
+    fn delivery(&self) -> Option<(u64, u64, Option<String>)> {
+        None
+    }
 }
 
 /// Adapts a [`SpanCallback`] to a sink.

@@ -36,7 +36,7 @@ from .observability import diagnostics as _diagnostics
 from ._call import Call
 from ._context import call_scope, current_call, current_call_id, current_side, patter_call_scope
 from ._helpers import bargein, endpoint, end_turn, error, event, llm, start_turn, stt, tool, tts
-from ._native import CallLogger, ExportedSpan, ManualClock, MetricsStore, Pricing, SequentialIds, Span
+from ._native import CallLogger, ManualClock, MetricsStore, Pricing, SequentialIds, Span
 from .errors import (
     ConfigError,
     CorruptDataError,
@@ -55,7 +55,6 @@ __all__ = [
     "CallLogger",
     "MetricsStore",
     "Pricing",
-    "ExportedSpan",
     "ManualClock",
     "SequentialIds",
     "call_scope",

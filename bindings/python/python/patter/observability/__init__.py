@@ -10,6 +10,7 @@ from __future__ import annotations
 from .attributes import (
     DEFAULT_SIDE,
     attach_span_exporter,
+    decode_spans,
     detach_span_exporter,
     patter_call_scope,
     record_patter_attrs,
@@ -56,6 +57,7 @@ __all__ = [
     "flush_diagnostics",
     "attach_span_exporter",
     "detach_span_exporter",
+    "decode_spans",
     "patter_call_scope",
     "record_patter_attrs",
 ]

@@ -10,7 +10,7 @@ inventing anything; for the rest it raises and names the API that records them.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from .. import _native
 from .._context import patter_call_scope, require_call
@@ -22,6 +22,7 @@ __all__ = [
     "record_patter_attrs",
     "attach_span_exporter",
     "detach_span_exporter",
+    "decode_spans",
 ]
 
 _N = _native.NAMES
@@ -111,21 +112,31 @@ def record_patter_attrs(attrs: Mapping[str, Any]) -> None:
     )
 
 
-def attach_span_exporter(exporter: Exporter, *, side: Optional[str] = None) -> bool:
-    """Attaches a span exporter: any object with an ``export(spans)`` method, or a callable
-    taking the list of spans (:class:`patter.ExportedSpan`: ``name``, ``trace_id``, ``span_id``,
-    ``parent_span_id``, ``attributes``, ``start_time``/``end_time`` in ns, ``status_code``,
-    ``resource``).
+def attach_span_exporter(exporter: Exporter, side: Optional[str] = None) -> bool:
+    """Attaches a span exporter: any object with an ``export(batch)`` method, or a callable
+    taking the batch. A batch is ``bytes``: the OTLP protobuf of an ``ExportTraceServiceRequest``,
+    exactly what Node and C exporters receive (forward it to any OTLP endpoint as is, or read it
+    with :func:`decode_spans`).
 
-    From then on every span is recorded and handed to it on the core's export thread, whether
-    or not ``PATTER_OTEL_ENABLED`` is set (no ``init_tracing`` needed). An exception, or a
-    returned ``SpanExportResult.FAILURE``, counts the batch as failed in
+    From then on every span is recorded and handed to it, whether or not
+    ``PATTER_OTEL_ENABLED`` is set (no ``init_tracing`` needed). The exporter runs on a thread of
+    its own, so a slow one never holds up the OTLP export; when it falls behind by
+    64 batches (the core's ``HOST_EXPORTER_QUEUE_BATCHES``), newer batches are dropped and counted. Raising, or
+    returning ``False``, counts the batch as failed in
     :func:`~patter.observability.tracing_stats`. Attaching the same object again is a no-op and
     returns False. ``side`` becomes the side of calls started without one (the Patter docs'
     ``side``, default ``"uut"``). The object's ``shutdown()``, if any, is called when it is
     detached or tracing shuts down.
     """
-    return _native.attach_span_exporter(exporter, side=side)
+    return _native.attach_span_exporter(exporter, side)
+
+
+def decode_spans(batch: bytes) -> Dict[str, Any]:
+    """A batch an exporter received, decoded into the canonical OTLP-JSON shape
+    (``{"resourceSpans": [{"resource": ..., "scopeSpans": [{"scope": ..., "spans": [...]}]}]}``),
+    identical to Node's ``decodeSpans`` and C's ``patter_decode_spans_json``. Bytes that are not
+    an OTLP trace request raise :class:`~patter.InvalidArgumentError`."""
+    return _native.decode_spans(batch)
 
 
 def detach_span_exporter(exporter: Exporter) -> bool:
