@@ -935,13 +935,13 @@ export interface TracingStats {
 /**
  * Attaches a JS span exporter: from now on every span is recorded and handed to `exporter`
  * in batches, whether or not `PATTER_OTEL_ENABLED` is set. The exporter receives each batch as
- * a `Buffer` of OTLP protobuf (an `ExportTraceServiceRequest`, what Python and C exporters
+ * a `Buffer` (a `Uint8Array`) of OTLP protobuf (an `ExportTraceServiceRequest`, what Python and C exporters
  * receive too; {@link decodeSpans} reads it) on the JS thread; throwing or returning `false`
  * counts the batch as failed (a returned promise is not awaited, and its rejection is ignored).
  * It never holds up the OTLP export: batches wait in its own bounded queue. Attaching the same
  * function again is a no-op and returns `false`.
  */
-export declare function attachSpanExporter(exporter: (batch: Buffer) => boolean | void, options?: AttachOptions): boolean
+export declare function attachSpanExporter(exporter: (batch: Uint8Array) => boolean | void, options?: AttachOptions): boolean
 
 /**
  * Runs the `patter` command line, writing to the process's stdout/stderr as it goes, and
@@ -958,13 +958,13 @@ export declare function cliRun(args: Array<string>): CliResult
  * `patter_decode_spans_json`. Throws `PATTER_INVALID_ARGUMENT` for bytes that are not an OTLP
  * trace request.
  */
-export declare function decodeSpans(batch: Buffer): Record<string, unknown>
+export declare function decodeSpans(batch: Uint8Array): Record<string, unknown>
 
 /**
  * Detaches an exporter attached with {@link attachSpanExporter}, after flushing the spans it
  * is owed. Resolves whether it was attached.
  */
-export declare function detachSpanExporter(exporter: (batch: Buffer) => boolean | void): Promise<boolean>
+export declare function detachSpanExporter(exporter: (batch: Uint8Array) => boolean | void): Promise<boolean>
 
 /** A snapshot of the diagnostics counters. */
 export declare function diagnosticsStats(): DiagnosticsStats

@@ -8,7 +8,7 @@
 
 use crate::error::{invalid, IntoJs, Result};
 use crate::util::off_thread;
-use napi::bindgen_prelude::{AsyncTask, Buffer, FromNapiValue, Function, FunctionRef, JsValue, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Buffer, FromNapiValue, Function, FunctionRef, JsValue, Uint8Array, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task, ValueType};
 use napi_derive::napi;
@@ -105,12 +105,12 @@ pub struct AttachOptions {
 
 /// Attaches a JS span exporter: from now on every span is recorded and handed to `exporter`
 /// in batches, whether or not `PATTER_OTEL_ENABLED` is set. The exporter receives each batch as
-/// a `Buffer` of OTLP protobuf (an `ExportTraceServiceRequest`, what Python and C exporters
+/// a `Buffer` (a `Uint8Array`) of OTLP protobuf (an `ExportTraceServiceRequest`, what Python and C exporters
 /// receive too; {@link decodeSpans} reads it) on the JS thread; throwing or returning `false`
 /// counts the batch as failed (a returned promise is not awaited, and its rejection is ignored).
 /// It never holds up the OTLP export: batches wait in its own bounded queue. Attaching the same
 /// function again is a no-op and returns `false`.
-#[napi(strict, catch_unwind, ts_args_type = "exporter: (batch: Buffer) => boolean | void, options?: AttachOptions")]
+#[napi(strict, catch_unwind, ts_args_type = "exporter: (batch: Uint8Array) => boolean | void, options?: AttachOptions")]
 pub fn attach_span_exporter(
     env: Env,
     exporter: Function<JsArgs, Unknown<'static>>,
@@ -159,7 +159,7 @@ impl Task for DetachTask {
 
 /// Detaches an exporter attached with {@link attachSpanExporter}, after flushing the spans it
 /// is owed. Resolves whether it was attached.
-#[napi(strict, catch_unwind, ts_args_type = "exporter: (batch: Buffer) => boolean | void")]
+#[napi(strict, catch_unwind, ts_args_type = "exporter: (batch: Uint8Array) => boolean | void")]
 pub fn detach_span_exporter(env: Env, exporter: Function<JsArgs, Unknown<'static>>) -> Result<AsyncTask<DetachTask>> {
     let found = position(&env, &exporter)?;
     let cb = found.map(|i| ATTACHED.with(|a| a.borrow_mut().remove(i).sink));
@@ -171,7 +171,7 @@ pub fn detach_span_exporter(env: Env, exporter: Function<JsArgs, Unknown<'static
 /// `patter_decode_spans_json`. Throws `PATTER_INVALID_ARGUMENT` for bytes that are not an OTLP
 /// trace request.
 #[napi(strict, catch_unwind, ts_return_type = "Record<string, unknown>")]
-pub fn decode_spans(batch: Buffer) -> Result<serde_json::Value> {
+pub fn decode_spans(batch: Uint8Array) -> Result<serde_json::Value> {
     let json = patter_core::tracing::decode_spans_json(&batch).js()?;
     serde_json::from_str(&json).map_err(|e| invalid("batch", e))
 }

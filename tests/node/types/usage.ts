@@ -4,7 +4,7 @@
 import * as patter from 'patter'
 import {
   Call, CallEnd, CallOptions, ErrorCode, ManualClock, PatterError, SequentialIds, PatterErrorCode, Span, TracingStats,
-  attachSpanExporter, currentCall, detachSpanExporter, forceFlush, initTracing, isEnabled, shutdownTracing,
+  attachSpanExporter, currentCall, decodeSpans, detachSpanExporter, forceFlush, initTracing, isEnabled, shutdownTracing,
   tracingStats,
 } from 'patter'
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     console: false,
   })
   const on: boolean = isEnabled()
-  const exporter = (batchJson: string): boolean => JSON.parse(batchJson).resourceSpans !== undefined
+  const exporter = (batch: Uint8Array): boolean => Array.isArray(decodeSpans(batch).resourceSpans)
   const attached: boolean = attachSpanExporter(exporter, { side: 'uut' })
 
   const clock = new ManualClock(Date.UTC(2026, 0, 1))
@@ -131,7 +131,7 @@ function negative(call: Call): void {
   call.llm(5)
   // @ts-expect-error historySize is a number
   call.llm('openai', { historySize: '3' })
-  // @ts-expect-error the exporter receives a string
+  // @ts-expect-error the exporter receives bytes
   attachSpanExporter((batch: number) => true)
 }
 
