@@ -72,7 +72,9 @@ test('a throwing or refusing exporter counts failures; the call never sees them'
   assert.ok(failed.some((s) => /exporter is down/.test(s.lastError)), JSON.stringify(bySink))
   assert.ok(failed.some((s) => /returned false/.test(s.lastError)), JSON.stringify(bySink))
   assert.equal(good.spans().length, 6)
-  assert.ok(stats.failed >= 6, "spans at least one sink failed to deliver")
+  // Host exporters deliver on threads of their own: the pipeline's totals count a batch once it
+  // is queued for them; what each exporter made of it is its line in `sinks` (checked above).
+  assert.equal(stats.failed, 0)
 
   // Shutdown removes every exporter; attaching again afterwards works.
   await patter.shutdownTracing()

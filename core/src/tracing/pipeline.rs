@@ -691,7 +691,9 @@ pub struct TracingStats {
     pub dropped: u64,
     /// Spans every sink accepted.
     pub exported: u64,
-    /// Spans at least one sink failed to deliver (per-sink detail in `sinks`).
+    /// Spans at least one sink failed to deliver (per-sink detail in `sinks`). A host exporter
+    /// takes its batches on a thread of its own: a batch queued for it counts here as delivered,
+    /// and what the exporter made of it is in its `sinks` line.
     pub failed: u64,
     /// Spans given up without an export: still queued or in flight when `shutdown_tracing`'s
     /// deadline passed, or ended while nothing was recording.
