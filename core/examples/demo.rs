@@ -25,7 +25,8 @@ fn main() {
         patter_core::tracing::init_tracing(&opts)
     } else {
         let _ = std::fs::remove_file(&spans_file);
-        let local = TracingOptions { disable_otlp: true, console: Some(true), file: Some(spans_file.clone()), ..opts };
+        let local =
+            TracingOptions { disable_otlp: Some(true), console: Some(true), file: Some(spans_file.clone()), ..opts };
         patter_core::tracing::init_tracing_with_env(&local, &MapEnv::from_pairs(&[("PATTER_OTEL_ENABLED", "1")]))
     };
     match started {

@@ -78,7 +78,7 @@ fn forked_children_never_block_and_export_and_write_their_own_calls() {
     let _ = std::fs::remove_dir_all(&root);
     let spans_file = root.join("spans").join("spans.jsonl");
     let env = MapEnv::from_pairs(&[("PATTER_OTEL_ENABLED", "1")]);
-    let opts = TracingOptions { disable_otlp: true, file: Some(spans_file.clone()), ..Default::default() };
+    let opts = TracingOptions { disable_otlp: Some(true), file: Some(spans_file.clone()), ..Default::default() };
     assert!(tr::init_tracing_with_env(&opts, &env).unwrap());
     let logger =
         CallLogger::new(&Persist::Path(root.join("log").to_string_lossy().into_owned()), &MapEnv::default()).unwrap();

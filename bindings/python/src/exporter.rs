@@ -37,7 +37,7 @@ impl PyExporter {
             _ => obj.call1((batch,))?,
         };
         // The one rule of every binding: returning false fails the batch (anything else is ok).
-        Ok(!(result.is_exact_instance_of::<PyBool>() && !result.extract::<bool>()?))
+        Ok(!result.is_exact_instance_of::<PyBool>() || result.extract::<bool>()?)
     }
 }
 
