@@ -1200,6 +1200,16 @@ patter_status patter_span_free(patter_span_t *span);
 const char *patter_status_string(int32_t status);
 
 /**
+ * The stable, cross-language code of a status as a static NUL-terminated string (e.g.
+ * `"PATTER_INVALID_ARGUMENT"` for `PATTER_STATUS_INVALID_ARGUMENT`): the `code` Python's
+ * `PatterError` and Node's errors carry for the same failure. NULL for `PATTER_STATUS_OK`, for
+ * the statuses only the C ABI has (`NULL_POINTER`, `INVALID_UTF8`, `INVALID_HANDLE`,
+ * `NOT_FOUND`) and for unknown values. The pointer is valid for the life of the process; do
+ * not free it. Never fails.
+ */
+const char *patter_status_code(int32_t status);
+
+/**
  * Creates a store keeping the newest `capacity` finished calls (0: the default, 500), with
  * numbers masked. Calls report to it when started from options given it with
  * `patter_call_options_set_store`. On success `*out` receives a handle to free with
