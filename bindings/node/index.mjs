@@ -83,6 +83,7 @@ export const {
   endTurn,
   endpoint,
   error,
+  errorCodes,
   event,
   flushDiagnostics,
   forceFlush,

@@ -21,7 +21,7 @@ impl ErrorCode {
     pub const INVALID_ARGUMENT: ErrorCode = ErrorCode {
         code: "PATTER_INVALID_ARGUMENT",
         status: 3,
-        meaning: "An argument was malformed: empty, too long, out of range, unknown enum value, bad JSON.",
+        meaning: "An argument was malformed: wrong type, empty, too long, out of range, unknown enum value, bad JSON.",
     };
     /// The object is not in a state that allows the operation.
     pub const STATE: ErrorCode = ErrorCode {
