@@ -158,3 +158,30 @@ def test_help_shows_the_real_signatures():
         assert str(inspect.signature(call.tts)) == "(provider, text, model=None)"
     finally:
         call.end()
+
+
+def test_error_codes_come_from_the_core_table():
+    from pathlib import Path
+
+    from patter import _native
+
+    rows = {name: (code, status, cls) for name, code, status, _meaning, cls in _native.ERROR_CODES}
+    assert errors.InvalidArgumentError.code == rows["INVALID_ARGUMENT"][0] == "PATTER_INVALID_ARGUMENT"
+    header = (Path(__file__).resolve().parents[2] / "include" / "patter.h").read_text()
+    for name, (code, status, cls) in rows.items():
+        assert code == f"PATTER_{name}"
+        assert f"PATTER_STATUS_{name} = {status}," in header, name
+        if cls is not None:
+            assert getattr(errors, cls).code == code
+    classes = {getattr(errors, n) for n in errors.__all__} - {errors.PatterError}
+    assert {c.code for c in classes} <= {code for code, _, _ in rows.values()}
+    assert errors.PatterError.code is None
+    with pytest.raises(patter.InvalidArgumentError) as info:
+        patter.Call("", **REQ)
+    assert info.value.code == "PATTER_INVALID_ARGUMENT"
+    call = patter.Call("CA-code", **REQ)
+    call.end()
+    with pytest.raises(patter.StateError) as info:
+        call.end()
+    assert info.value.code == rows["STATE"][0]
+

@@ -39,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dashboard::cli_main, m)?)?;
     tracing::register(m)?;
     diagnostics::register(m)?;
+    errors::register(m)?;
     Ok(())
 }
 

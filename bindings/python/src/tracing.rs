@@ -107,70 +107,16 @@ fn tracing_stats(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     record_to_py(py, &core::stats())
 }
 
-/// The span names and attribute keys of the catalogue, by constant name.
+/// The span names, attribute keys and values of the core's catalogue, by constant name, plus
+/// the tracing defaults.
 fn catalogue(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
-    let entries: &[(&str, &str)] = &[
-        ("SPAN_CALL", names::SPAN_CALL),
-        ("SPAN_TURN", names::SPAN_TURN),
-        ("SPAN_STT", names::SPAN_STT),
-        ("SPAN_ENDPOINT", names::SPAN_ENDPOINT),
-        ("SPAN_LLM", names::SPAN_LLM),
-        ("SPAN_TTS", names::SPAN_TTS),
-        ("SPAN_BARGEIN", names::SPAN_BARGEIN),
-        ("SPAN_TOOL", names::SPAN_TOOL),
-        ("CALL_ID", names::CALL_ID),
-        ("CALL_DIRECTION", names::CALL_DIRECTION),
-        ("CALL_PROVIDER_MODE", names::CALL_PROVIDER_MODE),
-        ("CALL_STATUS", names::CALL_STATUS),
-        ("TURN_NUMBER", names::TURN_NUMBER),
-        ("TURN_INTERRUPTED", names::TURN_INTERRUPTED),
-        ("STT_TEXT_LEN", names::STT_TEXT_LEN),
-        ("STT_CONFIDENCE", names::STT_CONFIDENCE),
-        ("ENDPOINT_SILENCE_MS", names::ENDPOINT_SILENCE_MS),
-        ("LLM_ITERATION", names::LLM_ITERATION),
-        ("LLM_HISTORY_SIZE", names::LLM_HISTORY_SIZE),
-        ("LLM_TTFT_MS", names::LLM_TTFT_MS),
-        ("TTS_TEXT_LEN", names::TTS_TEXT_LEN),
-        ("BARGEIN_CANCELLED_TEXT_LEN", names::BARGEIN_CANCELLED_TEXT_LEN),
-        ("TOOL_NAME", names::TOOL_NAME),
-        ("TOOL_TRANSPORT", names::TOOL_TRANSPORT),
-        ("PATTER_CALL_ID", names::PATTER_CALL_ID),
-        ("PATTER_SIDE", names::PATTER_SIDE),
-        ("COST_TELEPHONY_MINUTES", names::COST_TELEPHONY_MINUTES),
-        ("TELEPHONY", names::TELEPHONY),
-        ("DIRECTION", names::DIRECTION),
-        ("COST_STT_SECONDS", names::COST_STT_SECONDS),
-        ("STT_PROVIDER", names::STT_PROVIDER),
-        ("COST_TTS_CHARS", names::COST_TTS_CHARS),
-        ("TTS_PROVIDER", names::TTS_PROVIDER),
-        ("COST_LLM_INPUT_TOKENS", names::COST_LLM_INPUT_TOKENS),
-        ("COST_LLM_OUTPUT_TOKENS", names::COST_LLM_OUTPUT_TOKENS),
-        ("LLM_PROVIDER", names::LLM_PROVIDER),
-        ("COST_REALTIME_MINUTES", names::COST_REALTIME_MINUTES),
-        ("REALTIME_PROVIDER", names::REALTIME_PROVIDER),
-        ("LATENCY_TTFB_MS", names::LATENCY_TTFB_MS),
-        ("LATENCY_TURN_MS", names::LATENCY_TURN_MS),
-        ("GEN_AI_OPERATION_NAME", names::GEN_AI_OPERATION_NAME),
-        ("GEN_AI_PROVIDER_NAME", names::GEN_AI_PROVIDER_NAME),
-        ("GEN_AI_REQUEST_MODEL", names::GEN_AI_REQUEST_MODEL),
-        ("GEN_AI_USAGE_INPUT_TOKENS", names::GEN_AI_USAGE_INPUT_TOKENS),
-        ("GEN_AI_USAGE_OUTPUT_TOKENS", names::GEN_AI_USAGE_OUTPUT_TOKENS),
-        ("GEN_AI_CONVERSATION_ID", names::GEN_AI_CONVERSATION_ID),
-        ("GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS", names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-        ("GEN_AI_TOOL_NAME", names::GEN_AI_TOOL_NAME),
-        ("GEN_AI_TOOL_CALL_ID", names::GEN_AI_TOOL_CALL_ID),
-        ("OPENINFERENCE_SPAN_KIND", names::OPENINFERENCE_SPAN_KIND),
-        ("BARGEIN_AUDIO_PLAYED_MS", names::BARGEIN_AUDIO_PLAYED_MS),
-        ("COST_USD", names::COST_USD),
-        ("SCOPE_NAME", names::SCOPE_NAME),
-        ("DEFAULT_SIDE", core::DEFAULT_SIDE),
-        ("DEFAULT_SERVICE_NAME", patter_core::config::DEFAULT_SERVICE_NAME),
-        ("DEFAULT_OTLP_ENDPOINT", patter_core::config::DEFAULT_OTLP_ENDPOINT),
-    ];
-    for (k, v) in entries {
-        d.set_item(*k, *v)?;
+    for e in names::CATALOGUE {
+        d.set_item(e.name, e.value)?;
     }
+    d.set_item("DEFAULT_SIDE", core::DEFAULT_SIDE)?;
+    d.set_item("DEFAULT_SERVICE_NAME", patter_core::config::DEFAULT_SERVICE_NAME)?;
+    d.set_item("DEFAULT_OTLP_ENDPOINT", patter_core::config::DEFAULT_OTLP_ENDPOINT)?;
     Ok(d)
 }
 
