@@ -35,6 +35,7 @@ pub struct ExportedSpan {
     resource: Py<PyDict>,
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl ExportedSpan {
     /// All fields as a plain dict.

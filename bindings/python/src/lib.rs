@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod args;
 mod call;
 mod calllog;
 mod clock;
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// Runs the `patter` command line (`calls`, `show`, `cost`) with `args`; returns
 /// `(exit_status, stdout_text, stderr_text)`. `python -m patter` prints them.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn cli_run(py: Python<'_>, args: Vec<String>) -> (i32, String, String) {
     py.detach(|| {

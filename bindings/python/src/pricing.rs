@@ -19,6 +19,7 @@ pub struct Pricing {
     pub(crate) inner: Arc<PricingTable>,
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl Pricing {
     #[new]

@@ -17,6 +17,7 @@ use std::sync::Arc;
 /// ``PATTER_OTEL_ENABLED`` is 1/true/yes. Idempotent while enabled. ``metrics`` (else
 /// ``OTEL_METRICS_EXPORTER``), ``otel_logs`` (else ``PATTER_OTEL_LOGS``) and ``otel_log_texts``
 /// (else ``PATTER_OTEL_LOG_TEXTS``) switch OTLP metrics and call-record logs.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (
     service_name = None, otlp_endpoint = None, resource_attributes = None, *,
@@ -53,12 +54,14 @@ fn init_tracing(
 }
 
 /// Whether ``init_tracing`` succeeded and ``shutdown_tracing`` has not run since.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn is_enabled() -> bool {
     core::is_enabled()
 }
 
 /// Whether new calls record spans (tracing enabled or an exporter attached).
+#[crate::args::name_arguments]
 #[pyfunction]
 fn is_recording() -> bool {
     core::is_recording()
@@ -66,6 +69,7 @@ fn is_recording() -> bool {
 
 /// Flushes pending spans, then removes every sink (attached exporters too). Safe to call
 /// twice or without ``init_tracing``. Releases the GIL while it waits.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn shutdown_tracing(py: Python<'_>) {
     py.detach(core::shutdown_tracing)
@@ -73,6 +77,7 @@ fn shutdown_tracing(py: Python<'_>) {
 
 /// Waits (GIL released) until every span ended so far has been handed to the sinks, at most
 /// ``timeout`` seconds (default: the core's, 10 s). Returns False on timeout.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (timeout = None))]
 fn force_flush(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
@@ -84,6 +89,7 @@ fn force_flush(py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
 /// every span is recorded and handed to it on the export thread, whether or not
 /// ``PATTER_OTEL_ENABLED`` is set. Attaching the same object again returns False. ``side``
 /// becomes the default side of calls started without one.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (exporter, *, side = None))]
 fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Option<PyBackedStr>) -> PyResult<bool> {
@@ -94,6 +100,7 @@ fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Optio
 
 /// Detaches an exporter attached earlier, after flushing what it is owed (GIL released).
 /// Returns whether it was attached.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn detach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>) -> PyResult<bool> {
     let cb: Arc<dyn SpanCallback> = Arc::new(PyExporter::new(exporter)?);
@@ -102,6 +109,7 @@ fn detach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>) -> PyResult
 
 /// Counters of the span pipeline: ``enabled``, ``recording``, ``spans_ended``, ``dropped``,
 /// ``exported``, ``failed`` and per-sink ``sinks``.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn tracing_stats(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     record_to_py(py, &core::stats())
