@@ -145,4 +145,14 @@ mod tests {
             assert!(ERROR_CODES.contains(&e.error_code()));
         }
     }
+
+    #[test]
+    fn docs_list_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/call-api.md");
+        let docs = std::fs::read_to_string(path).expect("docs/call-api.md");
+        for e in ERROR_CODES {
+            let row = format!("| `{}` | `PATTER_STATUS_{}` ({}) |", e.code, e.name(), e.status);
+            assert!(docs.contains(&row), "docs/call-api.md lacks the row {row}");
+        }
+    }
 }
