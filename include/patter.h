@@ -24,6 +24,313 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The span names, attribute keys and values libpatter's spans carry (the core's catalogue):
+ * query your tracing backend with these. */
+
+/**
+ * Root span, one per call.
+ */
+#define PATTER_SPAN_NAME_CALL "getpatter.call"
+
+/**
+ * One per conversational turn, child of the call span (Pipecat-style level).
+ */
+#define PATTER_SPAN_NAME_TURN "getpatter.turn"
+
+/**
+ * One per final transcript.
+ */
+#define PATTER_SPAN_NAME_STT "getpatter.stt"
+
+/**
+ * One per detected end-of-utterance.
+ */
+#define PATTER_SPAN_NAME_ENDPOINT "getpatter.endpoint"
+
+/**
+ * One per LLM iteration, tool rounds included.
+ */
+#define PATTER_SPAN_NAME_LLM "getpatter.llm"
+
+/**
+ * One per synthesized sentence.
+ */
+#define PATTER_SPAN_NAME_TTS "getpatter.tts"
+
+/**
+ * One per barge-in.
+ */
+#define PATTER_SPAN_NAME_BARGEIN "getpatter.bargein"
+
+/**
+ * One per tool invocation.
+ */
+#define PATTER_SPAN_NAME_TOOL "getpatter.tool"
+
+/**
+ * Every span: the host's call id.
+ */
+#define PATTER_ATTR_CALL_ID "getpatter.call.id"
+
+/**
+ * Call span: `inbound` / `outbound`.
+ */
+#define PATTER_ATTR_CALL_DIRECTION "getpatter.call.direction"
+
+/**
+ * Call span: `pipeline`, `openai_realtime`, …
+ */
+#define PATTER_ATTR_CALL_PROVIDER_MODE "getpatter.call.provider_mode"
+
+/**
+ * Call span: final status (`completed`, `failed`, `abandoned`).
+ */
+#define PATTER_ATTR_CALL_STATUS "getpatter.call.status"
+
+/**
+ * Turn span: 1-based turn number.
+ */
+#define PATTER_ATTR_TURN_NUMBER "getpatter.turn.number"
+
+/**
+ * Turn span: whether a barge-in cut the agent off.
+ */
+#define PATTER_ATTR_TURN_INTERRUPTED "getpatter.turn.interrupted"
+
+/**
+ * STT span: characters in the final transcript.
+ */
+#define PATTER_ATTR_STT_TEXT_LEN "getpatter.stt.text_len"
+
+/**
+ * STT span: recogniser confidence.
+ */
+#define PATTER_ATTR_STT_CONFIDENCE "getpatter.stt.confidence"
+
+/**
+ * Endpoint span: trailing silence before end-of-utterance.
+ */
+#define PATTER_ATTR_ENDPOINT_SILENCE_MS "getpatter.endpoint.silence_ms"
+
+/**
+ * LLM span: 1-based iteration within the turn.
+ */
+#define PATTER_ATTR_LLM_ITERATION "getpatter.llm.iteration"
+
+/**
+ * LLM span: messages in the prompt history.
+ */
+#define PATTER_ATTR_LLM_HISTORY_SIZE "getpatter.llm.history_size"
+
+/**
+ * LLM span: time to first token of this iteration.
+ */
+#define PATTER_ATTR_LLM_TTFT_MS "getpatter.llm.ttft_ms"
+
+/**
+ * TTS span: characters synthesized.
+ */
+#define PATTER_ATTR_TTS_TEXT_LEN "getpatter.tts.text_len"
+
+/**
+ * Barge-in span: characters of agent text that were cut off.
+ */
+#define PATTER_ATTR_BARGEIN_CANCELLED_TEXT_LEN "getpatter.bargein.cancelled_text_len"
+
+/**
+ * Tool span: tool name.
+ */
+#define PATTER_ATTR_TOOL_NAME "getpatter.tool.name"
+
+/**
+ * Tool span: `handler`, `webhook`, `mcp`, …
+ */
+#define PATTER_ATTR_TOOL_TRANSPORT "getpatter.tool.transport"
+
+/**
+ * Cost/latency spans: routing tag, the call id.
+ */
+#define PATTER_ATTR_PATTER_CALL_ID "patter.call_id"
+
+/**
+ * Cost/latency spans: routing tag, the side (`uut` by default).
+ */
+#define PATTER_ATTR_PATTER_SIDE "patter.side"
+
+/**
+ * Call span at end: carrier minutes.
+ */
+#define PATTER_ATTR_COST_TELEPHONY_MINUTES "patter.cost.telephony_minutes"
+
+/**
+ * Call span at end: carrier name.
+ */
+#define PATTER_ATTR_TELEPHONY "patter.telephony"
+
+/**
+ * Call span at end: direction.
+ */
+#define PATTER_ATTR_DIRECTION "patter.direction"
+
+/**
+ * STT span: billed audio seconds.
+ */
+#define PATTER_ATTR_COST_STT_SECONDS "patter.cost.stt_seconds"
+
+/**
+ * STT span: provider.
+ */
+#define PATTER_ATTR_STT_PROVIDER "patter.stt.provider"
+
+/**
+ * TTS span: billed characters.
+ */
+#define PATTER_ATTR_COST_TTS_CHARS "patter.cost.tts_chars"
+
+/**
+ * TTS span: provider.
+ */
+#define PATTER_ATTR_TTS_PROVIDER "patter.tts.provider"
+
+/**
+ * LLM span: input tokens.
+ */
+#define PATTER_ATTR_COST_LLM_INPUT_TOKENS "patter.cost.llm_input_tokens"
+
+/**
+ * LLM span: output tokens.
+ */
+#define PATTER_ATTR_COST_LLM_OUTPUT_TOKENS "patter.cost.llm_output_tokens"
+
+/**
+ * LLM span: provider.
+ */
+#define PATTER_ATTR_LLM_PROVIDER "patter.llm.provider"
+
+/**
+ * Call span at end (realtime mode): session minutes.
+ */
+#define PATTER_ATTR_COST_REALTIME_MINUTES "patter.cost.realtime_minutes"
+
+/**
+ * Call span at end (realtime mode): provider.
+ */
+#define PATTER_ATTR_REALTIME_PROVIDER "patter.realtime.provider"
+
+/**
+ * Turn span: end of user speech to first agent audio.
+ */
+#define PATTER_ATTR_LATENCY_TTFB_MS "patter.latency.ttfb_ms"
+
+/**
+ * Turn span: turn duration.
+ */
+#define PATTER_ATTR_LATENCY_TURN_MS "patter.latency.turn_ms"
+
+/**
+ * OTel GenAI: operation (`chat`).
+ */
+#define PATTER_ATTR_GEN_AI_OPERATION_NAME "gen_ai.operation.name"
+
+/**
+ * OTel GenAI: provider.
+ */
+#define PATTER_ATTR_GEN_AI_PROVIDER_NAME "gen_ai.provider.name"
+
+/**
+ * OTel GenAI: requested model.
+ */
+#define PATTER_ATTR_GEN_AI_REQUEST_MODEL "gen_ai.request.model"
+
+/**
+ * OTel GenAI: input tokens.
+ */
+#define PATTER_ATTR_GEN_AI_USAGE_INPUT_TOKENS "gen_ai.usage.input_tokens"
+
+/**
+ * OTel GenAI: output tokens.
+ */
+#define PATTER_ATTR_GEN_AI_USAGE_OUTPUT_TOKENS "gen_ai.usage.output_tokens"
+
+/**
+ * Instrumentation scope name of every span libpatter makes.
+ */
+#define PATTER_SCOPE_NAME "getpatter"
+
+/**
+ * OTel GenAI: the conversation (= the call id) on every span; backends group sessions by it.
+ */
+#define PATTER_ATTR_GEN_AI_CONVERSATION_ID "gen_ai.conversation.id"
+
+/**
+ * OTel GenAI: input tokens read from the provider's cache (a part of `gen_ai.usage.input_tokens`).
+ */
+#define PATTER_ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS "gen_ai.usage.cache_read.input_tokens"
+
+/**
+ * OTel GenAI: tool name (tool spans, with `gen_ai.operation.name=execute_tool`).
+ */
+#define PATTER_ATTR_GEN_AI_TOOL_NAME "gen_ai.tool.name"
+
+/**
+ * OTel GenAI: the tool call id the model gave (tool spans, when the host reports it).
+ */
+#define PATTER_ATTR_GEN_AI_TOOL_CALL_ID "gen_ai.tool.call.id"
+
+/**
+ * `gen_ai.operation.name` of LLM spans.
+ */
+#define PATTER_VALUE_OPERATION_CHAT "chat"
+
+/**
+ * `gen_ai.operation.name` of STT spans (as Pipecat names the stage).
+ */
+#define PATTER_VALUE_OPERATION_STT "stt"
+
+/**
+ * `gen_ai.operation.name` of TTS spans (as Pipecat names the stage).
+ */
+#define PATTER_VALUE_OPERATION_TTS "tts"
+
+/**
+ * `gen_ai.operation.name` of tool spans (OTel GenAI).
+ */
+#define PATTER_VALUE_OPERATION_EXECUTE_TOOL "execute_tool"
+
+/**
+ * OpenInference: the span kind GenAI backends (Arize Phoenix, Arize AX) classify spans by.
+ */
+#define PATTER_ATTR_OPENINFERENCE_SPAN_KIND "openinference.span.kind"
+
+/**
+ * OpenInference kind of call, turn, STT, TTS, endpoint and barge-in spans (a pipeline step;
+ * OpenInference has no speech kind).
+ */
+#define PATTER_VALUE_KIND_CHAIN "CHAIN"
+
+/**
+ * OpenInference kind of LLM spans.
+ */
+#define PATTER_VALUE_KIND_LLM "LLM"
+
+/**
+ * OpenInference kind of tool spans.
+ */
+#define PATTER_VALUE_KIND_TOOL "TOOL"
+
+/**
+ * Barge-in span: milliseconds of the agent's audio the caller heard before talking over it (when
+ * the host reports it).
+ */
+#define PATTER_ATTR_BARGEIN_AUDIO_PLAYED_MS "getpatter.bargein.audio_played_ms"
+
+/**
+ * USD cost (6 decimals, as in metadata.json) of a billable span (STT, TTS, LLM), of a turn (its
+ * services) and of the call (everything, telephony and realtime included).
+ */
+#define PATTER_ATTR_COST_USD "patter.cost.usd"
+
+
 /**
  * `level` of a diagnostic: something was lost or refused, the process goes on.
  */
@@ -1200,6 +1507,16 @@ patter_status patter_span_free(patter_span_t *span);
  * know. The pointer is valid for the life of the process; do not free it. Never fails.
  */
 const char *patter_status_string(int32_t status);
+
+/**
+ * The stable, cross-language code of a status as a static NUL-terminated string (e.g.
+ * `"PATTER_INVALID_ARGUMENT"` for `PATTER_STATUS_INVALID_ARGUMENT`): the `code` Python's
+ * `PatterError` and Node's errors carry for the same failure. NULL for `PATTER_STATUS_OK`, for
+ * the statuses only the C ABI has (`NULL_POINTER`, `INVALID_UTF8`, `INVALID_HANDLE`,
+ * `NOT_FOUND`) and for unknown values. The pointer is valid for the life of the process; do
+ * not free it. Never fails.
+ */
+const char *patter_status_code(int32_t status);
 
 /**
  * Creates a store keeping the newest `capacity` finished calls (0: the default, 500), with

@@ -84,6 +84,7 @@ export const {
   endTurn,
   endpoint,
   error,
+  errorCodes,
   event,
   flushDiagnostics,
   forceFlush,

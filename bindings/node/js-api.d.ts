@@ -1,20 +1,4 @@
-/** Stable `code` values of the errors patter throws. */
-export declare const ErrorCode: {
-  /** Bad argument: wrong type, empty or oversized id, out-of-range number, unknown enum value. */
-  readonly INVALID_ARGUMENT: 'PATTER_INVALID_ARGUMENT'
-  /** Unusable configuration (explicit or from the environment). */
-  readonly CONFIG: 'PATTER_CONFIG'
-  /** The object is no longer in a state that allows the operation (e.g. the call has ended). */
-  readonly STATE: 'PATTER_STATE'
-  /** Filesystem failure of an explicit (non call-path) operation. */
-  readonly IO: 'PATTER_IO'
-  /** Stored data could not be parsed. */
-  readonly CORRUPT: 'PATTER_CORRUPT'
-  /** An exporter could not be built or attached. */
-  readonly EXPORTER: 'PATTER_EXPORTER'
-  /** A bug in patter (a Rust panic caught at the boundary). */
-  readonly INTERNAL: 'PATTER_INTERNAL'
-}
+/* ErrorCode: written here by scripts/build.js from the addon's errorCodes() (the core's error table). */
 
 /** One of the {@link ErrorCode} values. */
 export type PatterErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

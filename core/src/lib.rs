@@ -14,6 +14,7 @@ pub mod config;
 pub mod dashboard;
 pub mod diagnostics;
 pub mod error;
+pub mod error_codes;
 pub mod fork;
 pub(crate) mod fsio;
 pub(crate) mod memory;
@@ -26,3 +27,4 @@ pub mod telemetry;
 pub mod tracing;
 
 pub use error::{PatterError, Result};
+pub use error_codes::{ErrorCode, ERROR_CODES};

@@ -1,6 +1,10 @@
 //! The status code every fallible function returns, and the one mapping from core errors.
+//!
+//! The values of the statuses that stand for a core error kind (and `PATTER_STATUS_INTERNAL`)
+//! are the core's error table ([`patter_core::ERROR_CODES`]): cbindgen needs them written out
+//! here, and the build fails if one differs from the table.
 
-use patter_core::PatterError;
+use patter_core::{ErrorCode, PatterError};
 use std::ffi::c_char;
 
 /// Result of a libpatter call. `PATTER_STATUS_OK` is 0; every other value is a failure whose
@@ -35,6 +39,19 @@ pub enum patter_status {
     /// An internal error (a caught panic). The library stays usable; please report it.
     PATTER_STATUS_INTERNAL = 11,
 }
+
+// The values cbindgen writes into patter.h are the core table's (checked at compile time; the
+// names are checked by the `table_statuses_are_named_after_their_code` test).
+const _: () = {
+    use patter_status::*;
+    assert!(PATTER_STATUS_INVALID_ARGUMENT as i32 == ErrorCode::INVALID_ARGUMENT.status);
+    assert!(PATTER_STATUS_STATE as i32 == ErrorCode::STATE.status);
+    assert!(PATTER_STATUS_CONFIG as i32 == ErrorCode::CONFIG.status);
+    assert!(PATTER_STATUS_IO as i32 == ErrorCode::IO.status);
+    assert!(PATTER_STATUS_CORRUPT as i32 == ErrorCode::CORRUPT.status);
+    assert!(PATTER_STATUS_EXPORTER as i32 == ErrorCode::EXPORTER.status);
+    assert!(PATTER_STATUS_INTERNAL as i32 == ErrorCode::INTERNAL.status);
+};
 
 /// Every status, in value order.
 const ALL_STATUSES: [patter_status; 12] = [
@@ -73,16 +90,11 @@ impl patter_status {
     }
 }
 
-/// The one mapping from core errors to status codes.
+/// The one mapping from core errors to status codes: the status value of the error's row in
+/// the core table.
 pub(crate) fn status_of(e: &PatterError) -> patter_status {
-    match e {
-        PatterError::InvalidArgument { .. } => patter_status::PATTER_STATUS_INVALID_ARGUMENT,
-        PatterError::Config { .. } => patter_status::PATTER_STATUS_CONFIG,
-        PatterError::State(_) => patter_status::PATTER_STATUS_STATE,
-        PatterError::Io { .. } => patter_status::PATTER_STATUS_IO,
-        PatterError::Corrupt { .. } => patter_status::PATTER_STATUS_CORRUPT,
-        PatterError::Exporter(_) => patter_status::PATTER_STATUS_EXPORTER,
-    }
+    let value = e.error_code().status;
+    ALL_STATUSES.iter().copied().find(|s| *s as i32 == value).unwrap_or(patter_status::PATTER_STATUS_INTERNAL)
 }
 
 /// The name of a status value as a static NUL-terminated string (e.g.
@@ -93,6 +105,24 @@ pub extern "C" fn patter_status_string(status: i32) -> *const c_char {
     let name =
         ALL_STATUSES.iter().find(|s| **s as i32 == status).map(|s| s.name()).unwrap_or("PATTER_STATUS_UNKNOWN\0");
     name.as_ptr().cast()
+}
+
+/// The stable, cross-language code of a status as a static NUL-terminated string (e.g.
+/// `"PATTER_INVALID_ARGUMENT"` for `PATTER_STATUS_INVALID_ARGUMENT`): the `code` Python's
+/// `PatterError` and Node's errors carry for the same failure. NULL for `PATTER_STATUS_OK`, for
+/// the statuses only the C ABI has (`NULL_POINTER`, `INVALID_UTF8`, `INVALID_HANDLE`,
+/// `NOT_FOUND`) and for unknown values. The pointer is valid for the life of the process; do
+/// not free it. Never fails.
+#[no_mangle]
+pub extern "C" fn patter_status_code(status: i32) -> *const c_char {
+    static CODES: std::sync::OnceLock<Vec<(i32, std::ffi::CString)>> = std::sync::OnceLock::new();
+    let codes = CODES.get_or_init(|| {
+        patter_core::ERROR_CODES
+            .iter()
+            .map(|e| (e.status, std::ffi::CString::new(e.code).expect("codes have no NUL")))
+            .collect()
+    });
+    codes.iter().find(|(s, _)| *s == status).map_or(std::ptr::null(), |(_, c)| c.as_ptr())
 }
 
 #[cfg(test)]
@@ -109,5 +139,28 @@ mod tests {
         }
         let unknown = unsafe { CStr::from_ptr(patter_status_string(-7)) };
         assert_eq!(unknown.to_str().unwrap(), "PATTER_STATUS_UNKNOWN");
+    }
+
+    #[test]
+    fn table_statuses_are_named_after_their_code() {
+        for e in patter_core::ERROR_CODES {
+            let name = unsafe { CStr::from_ptr(patter_status_string(e.status)) }.to_str().unwrap();
+            assert_eq!(name, format!("PATTER_STATUS_{}", e.name()), "{e:?}");
+            let code = unsafe { CStr::from_ptr(patter_status_code(e.status)) }.to_str().unwrap();
+            assert_eq!(code, e.code);
+        }
+        for s in ALL_STATUSES {
+            let in_table = ErrorCode::from_status(s as i32).is_some();
+            assert_eq!(patter_status_code(s as i32).is_null(), !in_table, "{s:?}");
+        }
+        assert!(patter_status_code(-7).is_null() && patter_status_code(99).is_null());
+    }
+
+    #[test]
+    fn core_errors_map_through_the_table() {
+        let e = PatterError::State("ended".into());
+        assert_eq!(status_of(&e), patter_status::PATTER_STATUS_STATE);
+        let e = PatterError::invalid("x", "bad");
+        assert_eq!(status_of(&e) as i32, ErrorCode::INVALID_ARGUMENT.status);
     }
 }

@@ -335,3 +335,11 @@ def test_diagnostics_reach_the_c_callback(lib, build_dir, tmp_path):
     assert out["stats"]["raised"] >= 200 and out["stats"]["suppressed"] >= 199, out
     # The callback replaced stderr: the warning was not printed there too.
     assert "calllog.write_failed" not in res.stderr
+
+
+def test_catalogue_defines_and_error_codes(lib, build_dir):
+    """patter.h's catalogue #defines are the names the spans carry; patter_status_code()
+    gives the core table's codes."""
+    exe = compile_c(ROOT / "tests/c/test_catalogue.c", build_dir / "test_catalogue")
+    res = run_c(exe, clean_env())
+    assert "0 failed" in res.stderr, res.stderr

@@ -148,3 +148,22 @@ test('tracing configuration errors are PATTER_CONFIG or PATTER_INVALID_ARGUMENT'
     assert.throws(f, invalid, f.toString())
   }
 })
+
+test('ErrorCode is the core error table, the same codes and C statuses as patter.h', () => {
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const { ROOT } = require('./helpers')
+  const rows = patter.errorCodes()
+  assert.ok(rows.length >= 7)
+  assert.deepEqual(Object.entries(patter.ErrorCode), rows.map((e) => [e.name, e.code]))
+  const header = fs.readFileSync(path.join(ROOT, 'include', 'patter.h'), 'utf8')
+  const dts = fs.readFileSync(path.join(path.dirname(require.resolve('patter')), 'index.d.ts'), 'utf8')
+  for (const e of rows) {
+    assert.equal(e.code, `PATTER_${e.name}`)
+    assert.ok(header.includes(`PATTER_STATUS_${e.name} = ${e.status},`), `patter.h: PATTER_STATUS_${e.name} = ${e.status}`)
+    assert.ok(dts.includes(`readonly ${e.name}: '${e.code}'`), `index.d.ts declares ${e.name}`)
+    assert.ok(e.meaning.length > 0)
+  }
+  // Errors from the core carry codes from the table.
+  assert.throws(() => new Call({ ...base, callId: '' }), (e) => e.code === patter.ErrorCode.INVALID_ARGUMENT)
+})

@@ -158,3 +158,80 @@ def test_help_shows_the_real_signatures():
         assert str(inspect.signature(call.tts)) == "(provider, text, model=None)"
     finally:
         call.end()
+
+
+def test_error_codes_come_from_the_core_table():
+    from pathlib import Path
+
+    from patter import _native
+
+    rows = {name: (code, status, cls) for name, code, status, _meaning, cls in _native.ERROR_CODES}
+    assert errors.InvalidArgumentError.code == rows["INVALID_ARGUMENT"][0] == "PATTER_INVALID_ARGUMENT"
+    header = (Path(__file__).resolve().parents[2] / "include" / "patter.h").read_text()
+    for name, (code, status, cls) in rows.items():
+        assert code == f"PATTER_{name}"
+        assert f"PATTER_STATUS_{name} = {status}," in header, name
+        if cls is not None:
+            assert getattr(errors, cls).code == code
+    classes = {getattr(errors, n) for n in errors.__all__} - {errors.PatterError}
+    assert {c.code for c in classes} <= {code for code, _, _ in rows.values()}
+    assert errors.PatterError.code is None
+    with pytest.raises(patter.InvalidArgumentError) as info:
+        patter.Call("", **REQ)
+    assert info.value.code == "PATTER_INVALID_ARGUMENT"
+    call = patter.Call("CA-code", **REQ)
+    call.end()
+    with pytest.raises(patter.StateError) as info:
+        call.end()
+    assert info.value.code == rows["STATE"][0]
+
+
+def test_type_errors_name_the_argument_in_the_message():
+    """A wrong-type argument's TypeError (or an int too large for it, OverflowError) says which
+    argument, in ``str(e)`` (not only in a traceback note), in the core's wording for argument
+    errors."""
+    from patter.observability import force_flush
+
+    call = patter.Call("CA-typenames", **REQ)
+    cases = [
+        (lambda: patter.Call(5, **REQ), "call_id"),
+        (lambda: patter.Call(None, **REQ), "call_id"),
+        (lambda: patter.Call("CA-t", direction=1, provider_mode="pipeline"), "direction"),
+        (lambda: patter.Call("CA-t", clock=123, **REQ), "clock"),
+        (lambda: call.llm(5), "provider"),
+        (lambda: call.llm("openai", history_size="3"), "history_size"),
+        (lambda: call.tts("openai", b"text"), "text"),
+        (lambda: patter.ManualClock("0"), "start_ms"),
+        (lambda: force_flush("1"), "timeout"),
+    ]
+    try:
+        for f, argument in cases:
+            with pytest.raises(TypeError) as info:
+                f()
+            assert not isinstance(info.value, patter.PatterError)
+            assert str(info.value).startswith(f"invalid argument `{argument}`: "), str(info.value)
+        with call.endpoint() as ep:
+            with pytest.raises(TypeError, match="^invalid argument `ms`: "):
+                ep.silence_ms("120")
+        # Ints that do not fit the argument's type: OverflowError, named the same way.
+        with pytest.raises(OverflowError, match="^invalid argument `history_size`: "):
+            call.llm("openai", history_size=2**70)
+        with pytest.raises(OverflowError, match="^invalid argument `start_ms`: "):
+            patter.ManualClock(-1)
+    finally:
+        call.end()
+
+
+def test_every_native_function_goes_through_the_naming_extractor():
+    """The mechanism above only covers what carries ``#[crate::args::name_arguments]``: every
+    ``#[pymethods]`` block and ``#[pyfunction]`` of the binding must."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "bindings" / "python" / "src"
+    missing = []
+    for path in sorted(src.glob("*.rs")):
+        lines = [line.strip() for line in path.read_text().splitlines()]
+        for i, line in enumerate(lines):
+            if line in ("#[pymethods]", "#[pyfunction]") and lines[i - 1] != "#[crate::args::name_arguments]":
+                missing.append(f"{path.name}:{i + 1}")
+    assert not missing, missing

@@ -1,17 +1,16 @@
 'use strict'
 // The one place where the addon's errors get their stable `PATTER_*` codes: the addon sets them
-// on what it throws itself; napi-rs's own argument errors and panics are mapped here.
+// (from the core's error table) on what it throws itself; napi-rs's own argument errors and
+// panics are mapped here. No code is spelled in JS: they all come from the addon.
 
-/** Stable `code` values of the errors patter throws. */
-const ErrorCode = Object.freeze({
-  INVALID_ARGUMENT: 'PATTER_INVALID_ARGUMENT',
-  CONFIG: 'PATTER_CONFIG',
-  STATE: 'PATTER_STATE',
-  IO: 'PATTER_IO',
-  CORRUPT: 'PATTER_CORRUPT',
-  EXPORTER: 'PATTER_EXPORTER',
-  INTERNAL: 'PATTER_INTERNAL',
-})
+const native = require('../patter.node')
+
+/**
+ * Stable `code` values of the errors patter throws, by name (`ErrorCode.INVALID_ARGUMENT` is
+ * `'PATTER_INVALID_ARGUMENT'`): the core's error table, as the addon's `errorCodes()` gives it.
+ */
+const ErrorCode = Object.freeze(Object.fromEntries(native.errorCodes().map((e) => [e.name, e.code])))
+const CODES = new Set(Object.values(ErrorCode))
 
 // napi-rs reports argument conversion failures with its own status names.
 const NAPI_ARGUMENT_STATUSES = new Set([
@@ -24,7 +23,7 @@ const NAPI_ARGUMENT_STATUSES = new Set([
 function mapError(err) {
   if (err !== null && typeof err === 'object') {
     const code = err.code
-    if (typeof code !== 'string' || !code.startsWith('PATTER_')) {
+    if (!CODES.has(code)) {
       const mapped = NAPI_ARGUMENT_STATUSES.has(code) || err instanceof TypeError
         ? ErrorCode.INVALID_ARGUMENT
         : ErrorCode.INTERNAL

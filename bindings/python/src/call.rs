@@ -86,6 +86,7 @@ fn owned(s: Option<PyBackedStr>) -> Option<String> {
     s.map(|s| s.to_string())
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl Call {
     /// Starts a call: opens the root ``getpatter.call`` span (when tracing records), writes the

@@ -34,6 +34,7 @@ fn persist_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Persist> {
     Err(pyo3::exceptions::PyTypeError::new_err(format!("persist must be None, a bool, a str or a path, got {ty}")))
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl CallLogger {
     #[new]
@@ -91,6 +92,7 @@ impl CallLogger {
 }
 
 /// Flushes the process default logger (at interpreter exit), GIL released.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (timeout_ms = None))]
 pub(crate) fn flush_default_logger(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {

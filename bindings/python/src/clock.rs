@@ -14,6 +14,7 @@ pub struct ManualClock {
     pub(crate) inner: Arc<patter_core::clock::ManualClock>,
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl ManualClock {
     #[new]
@@ -56,6 +57,7 @@ pub struct SequentialIds {
     seed: u64,
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl SequentialIds {
     #[new]

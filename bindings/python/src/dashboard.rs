@@ -15,6 +15,7 @@ pub struct Dashboard {
     inner: Arc<DashboardServer>,
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl Dashboard {
     /// ``http://127.0.0.1:<port>/?token=<token>``.
@@ -56,6 +57,7 @@ impl Dashboard {
 }
 
 /// Serves the dashboard over ``store`` on 127.0.0.1 (``port`` None or 0: a free port).
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (store, port = None))]
 pub fn serve_dashboard(py: Python<'_>, store: &MetricsStore, port: Option<i64>) -> PyResult<Dashboard> {
@@ -69,6 +71,7 @@ pub fn serve_dashboard(py: Python<'_>, store: &MetricsStore, port: Option<i64>) 
 /// Runs the ``patter`` command line with ``args``, writing to the process's stdout/stderr as
 /// it goes; returns the exit status. A long-running command (``dashboard``) stops on a Python
 /// signal (Ctrl-C raises ``KeyboardInterrupt`` once it has stopped).
+#[crate::args::name_arguments]
 #[pyfunction]
 pub fn cli_main(py: Python<'_>, args: Vec<String>) -> PyResult<i32> {
     let mut pending: Option<PyErr> = None;

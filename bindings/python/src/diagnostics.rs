@@ -23,6 +23,7 @@ impl DiagnosticHandler for PyHandler {
 
 /// Sends the core's diagnostics to ``handler(level, code, message, suppressed)`` (called on the
 /// core's delivery thread), or back to stderr with ``None``.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (handler))]
 fn set_diagnostics_handler(handler: Option<Py<PyAny>>) {
@@ -33,6 +34,7 @@ fn set_diagnostics_handler(handler: Option<Py<PyAny>>) {
 }
 
 /// Delivers no diagnostics at all (they are still counted in ``diagnostics_stats()``).
+#[crate::args::name_arguments]
 #[pyfunction]
 fn set_diagnostics_silent() {
     core::set_silent();
@@ -40,6 +42,7 @@ fn set_diagnostics_silent() {
 
 /// Waits (GIL released) until every diagnostic raised so far was delivered, at most
 /// ``timeout_ms`` milliseconds (default: the core's, 10000); False on timeout.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (timeout_ms = None))]
 fn flush_diagnostics(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
@@ -48,6 +51,7 @@ fn flush_diagnostics(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> 
 }
 
 /// Counters: ``raised``, ``suppressed``, ``delivered``, ``dropped``.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn diagnostics_stats(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     crate::convert::record_to_py(py, &core::stats())

@@ -2,9 +2,10 @@
 //!
 //! The exception classes are defined in Python (`patter/errors.py`) so they can inherit from
 //! both `patter.PatterError` and the matching builtin (`ValueError`, `RuntimeError`, `OSError`);
-//! they are looked up once and cached.
+//! they are looked up once and cached. Their `code` attribute is the core's error table's
+//! ([`patter_core::ERROR_CODES`], exposed as `_native.ERROR_CODES`).
 
-use patter_core::PatterError;
+use patter_core::{ErrorCode, PatterError, ERROR_CODES};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -17,6 +18,27 @@ static CORRUPT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static EXPORTER: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 const MODULE: &str = "patter.errors";
+
+/// The `patter.errors` class of each row of the core's error table (`INTERNAL` has none: a
+/// panic surfaces as PyO3's `PanicException`).
+fn class_of(code: ErrorCode) -> Option<&'static str> {
+    Some(match code.name() {
+        "INVALID_ARGUMENT" => "InvalidArgumentError",
+        "CONFIG" => "ConfigError",
+        "STATE" => "StateError",
+        "IO" => "StorageError",
+        "CORRUPT" => "CorruptDataError",
+        "EXPORTER" => "ExporterError",
+        _ => return None,
+    })
+}
+
+/// `_native.ERROR_CODES`: the core's error table as `(name, code, c_status, meaning, class)`
+/// tuples; `patter.errors` sets each class's `code` from it.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let rows: Vec<_> = ERROR_CODES.iter().map(|e| (e.name(), e.code, e.status, e.meaning, class_of(*e))).collect();
+    m.add("ERROR_CODES", pyo3::types::PyTuple::new(m.py(), rows)?)
+}
 
 fn raise(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, class: &str, message: String, attrs: &[(&str, &str)]) -> PyErr {
     let build = || -> PyResult<PyErr> {
@@ -35,7 +57,15 @@ fn raise(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, class: &str, message: St
 /// Maps a core error to its `patter.errors` class (attributes carry the structured details).
 pub(crate) fn to_py(py: Python<'_>, err: PatterError) -> PyErr {
     let msg = err.to_string();
-    match &err {
+    let py_err = to_class(py, &err, msg);
+    // The class carries its code; the instance does too, so that the builtin fallback of
+    // `raise` (when `patter.errors` cannot be imported) still has it.
+    let _ = py_err.value(py).setattr("code", err.code());
+    py_err
+}
+
+fn to_class(py: Python<'_>, err: &PatterError, msg: String) -> PyErr {
+    match err {
         PatterError::InvalidArgument { name, reason } => {
             raise(py, &INVALID, "InvalidArgumentError", msg, &[("argument", name), ("reason", reason)])
         }

@@ -68,6 +68,7 @@ impl HostExporter for PyExporter {
 
 /// Decodes a batch an exporter received (OTLP protobuf bytes) into the canonical OTLP-JSON
 /// shape, as a dict (``{"resourceSpans": [...]}``), the same in every language.
+#[crate::args::name_arguments]
 #[pyfunction]
 pub(crate) fn decode_spans<'py>(py: Python<'py>, batch: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     let json = patter_core::tracing::decode_spans_json(batch).py_err(py)?;

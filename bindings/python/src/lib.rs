@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod args;
 mod call;
 mod calllog;
 mod clock;
@@ -39,11 +40,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dashboard::cli_main, m)?)?;
     tracing::register(m)?;
     diagnostics::register(m)?;
+    errors::register(m)?;
     Ok(())
 }
 
 /// Runs the `patter` command line (`calls`, `show`, `cost`) with `args`; returns
 /// `(exit_status, stdout_text, stderr_text)`. `python -m patter` prints them.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn cli_run(py: Python<'_>, args: Vec<String>) -> (i32, String, String) {
     py.detach(|| {

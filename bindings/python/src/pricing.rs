@@ -20,6 +20,7 @@ pub struct Pricing {
     pub(crate) inner: Arc<PricingTable>,
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl Pricing {
     #[new]

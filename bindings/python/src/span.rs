@@ -25,6 +25,7 @@ pub(crate) fn count(py: Python<'_>, name: &'static str, v: i64) -> PyResult<u64>
     patter_core::rules::count_i64(name, v).py_err(py)
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl Span {
     /// ``stt``, ``endpoint``, ``llm``, ``tts``, ``bargein`` or ``tool``.

@@ -18,6 +18,7 @@ pub struct MetricsStore {
     pub(crate) inner: Arc<patter_core::store::MetricsStore>,
 }
 
+#[crate::args::name_arguments]
 #[pymethods]
 impl MetricsStore {
     /// ``capacity``: finished calls kept (default 500); ``redact_phone``: how caller/callee

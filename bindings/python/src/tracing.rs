@@ -17,6 +17,7 @@ use std::sync::Arc;
 /// ``PATTER_OTEL_ENABLED`` is 1/true/yes. Idempotent while enabled. ``metrics`` (else
 /// ``OTEL_METRICS_EXPORTER``), ``otel_logs`` (else ``PATTER_OTEL_LOGS``) and ``otel_log_texts``
 /// (else ``PATTER_OTEL_LOG_TEXTS``) switch OTLP metrics and call-record logs.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (
     service_name = None, otlp_endpoint = None, resource_attributes = None,
@@ -53,12 +54,14 @@ fn init_tracing(
 }
 
 /// Whether ``init_tracing`` succeeded and ``shutdown_tracing`` has not run since.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn is_enabled() -> bool {
     core::is_enabled()
 }
 
 /// Whether new calls record spans (tracing enabled or an exporter attached).
+#[crate::args::name_arguments]
 #[pyfunction]
 fn is_recording() -> bool {
     core::is_recording()
@@ -66,6 +69,7 @@ fn is_recording() -> bool {
 
 /// Flushes pending spans, then removes every sink (attached exporters too). Safe to call
 /// twice or without ``init_tracing``. Releases the GIL while it waits.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn shutdown_tracing(py: Python<'_>) {
     py.detach(core::shutdown_tracing)
@@ -73,6 +77,7 @@ fn shutdown_tracing(py: Python<'_>) {
 
 /// Waits (GIL released) until every span ended so far has been handed to the sinks, at most
 /// ``timeout_ms`` milliseconds (default: the core's, 10000). Returns False on timeout.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (timeout_ms = None))]
 fn force_flush(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
@@ -84,6 +89,7 @@ fn force_flush(py: Python<'_>, timeout_ms: Option<f64>) -> PyResult<bool> {
 /// every span is recorded and each batch handed to it as OTLP protobuf bytes on its own core
 /// thread, whether or not ``PATTER_OTEL_ENABLED`` is set. Attaching the same object again
 /// returns False. ``side`` becomes the default side of calls started without one.
+#[crate::args::name_arguments]
 #[pyfunction]
 #[pyo3(signature = (exporter, side = None))]
 fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Option<PyBackedStr>) -> PyResult<bool> {
@@ -94,6 +100,7 @@ fn attach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>, side: Optio
 
 /// Detaches an exporter attached earlier, after flushing what it is owed (GIL released).
 /// Returns whether it was attached.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn detach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>) -> PyResult<bool> {
     let cb = core::host_exporter(Arc::new(PyExporter::new(exporter)?));
@@ -102,75 +109,22 @@ fn detach_span_exporter(py: Python<'_>, exporter: &Bound<'_, PyAny>) -> PyResult
 
 /// Counters of the span pipeline: ``enabled``, ``recording``, ``spans_ended``, ``dropped``,
 /// ``exported``, ``failed`` and per-sink ``sinks``.
+#[crate::args::name_arguments]
 #[pyfunction]
 fn tracing_stats(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     record_to_py(py, &core::stats())
 }
 
-/// The span names and attribute keys of the catalogue, by constant name.
+/// The span names, attribute keys and values of the core's catalogue, by constant name, plus
+/// the tracing defaults.
 fn catalogue(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
-    let entries: &[(&str, &str)] = &[
-        ("SPAN_CALL", names::SPAN_CALL),
-        ("SPAN_TURN", names::SPAN_TURN),
-        ("SPAN_STT", names::SPAN_STT),
-        ("SPAN_ENDPOINT", names::SPAN_ENDPOINT),
-        ("SPAN_LLM", names::SPAN_LLM),
-        ("SPAN_TTS", names::SPAN_TTS),
-        ("SPAN_BARGEIN", names::SPAN_BARGEIN),
-        ("SPAN_TOOL", names::SPAN_TOOL),
-        ("CALL_ID", names::CALL_ID),
-        ("CALL_DIRECTION", names::CALL_DIRECTION),
-        ("CALL_PROVIDER_MODE", names::CALL_PROVIDER_MODE),
-        ("CALL_STATUS", names::CALL_STATUS),
-        ("TURN_NUMBER", names::TURN_NUMBER),
-        ("TURN_INTERRUPTED", names::TURN_INTERRUPTED),
-        ("STT_TEXT_LEN", names::STT_TEXT_LEN),
-        ("STT_CONFIDENCE", names::STT_CONFIDENCE),
-        ("ENDPOINT_SILENCE_MS", names::ENDPOINT_SILENCE_MS),
-        ("LLM_ITERATION", names::LLM_ITERATION),
-        ("LLM_HISTORY_SIZE", names::LLM_HISTORY_SIZE),
-        ("LLM_TTFT_MS", names::LLM_TTFT_MS),
-        ("TTS_TEXT_LEN", names::TTS_TEXT_LEN),
-        ("BARGEIN_CANCELLED_TEXT_LEN", names::BARGEIN_CANCELLED_TEXT_LEN),
-        ("TOOL_NAME", names::TOOL_NAME),
-        ("TOOL_TRANSPORT", names::TOOL_TRANSPORT),
-        ("PATTER_CALL_ID", names::PATTER_CALL_ID),
-        ("PATTER_SIDE", names::PATTER_SIDE),
-        ("COST_TELEPHONY_MINUTES", names::COST_TELEPHONY_MINUTES),
-        ("TELEPHONY", names::TELEPHONY),
-        ("DIRECTION", names::DIRECTION),
-        ("COST_STT_SECONDS", names::COST_STT_SECONDS),
-        ("STT_PROVIDER", names::STT_PROVIDER),
-        ("COST_TTS_CHARS", names::COST_TTS_CHARS),
-        ("TTS_PROVIDER", names::TTS_PROVIDER),
-        ("COST_LLM_INPUT_TOKENS", names::COST_LLM_INPUT_TOKENS),
-        ("COST_LLM_OUTPUT_TOKENS", names::COST_LLM_OUTPUT_TOKENS),
-        ("LLM_PROVIDER", names::LLM_PROVIDER),
-        ("COST_REALTIME_MINUTES", names::COST_REALTIME_MINUTES),
-        ("REALTIME_PROVIDER", names::REALTIME_PROVIDER),
-        ("LATENCY_TTFB_MS", names::LATENCY_TTFB_MS),
-        ("LATENCY_TURN_MS", names::LATENCY_TURN_MS),
-        ("GEN_AI_OPERATION_NAME", names::GEN_AI_OPERATION_NAME),
-        ("GEN_AI_PROVIDER_NAME", names::GEN_AI_PROVIDER_NAME),
-        ("GEN_AI_REQUEST_MODEL", names::GEN_AI_REQUEST_MODEL),
-        ("GEN_AI_USAGE_INPUT_TOKENS", names::GEN_AI_USAGE_INPUT_TOKENS),
-        ("GEN_AI_USAGE_OUTPUT_TOKENS", names::GEN_AI_USAGE_OUTPUT_TOKENS),
-        ("GEN_AI_CONVERSATION_ID", names::GEN_AI_CONVERSATION_ID),
-        ("GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS", names::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-        ("GEN_AI_TOOL_NAME", names::GEN_AI_TOOL_NAME),
-        ("GEN_AI_TOOL_CALL_ID", names::GEN_AI_TOOL_CALL_ID),
-        ("OPENINFERENCE_SPAN_KIND", names::OPENINFERENCE_SPAN_KIND),
-        ("BARGEIN_AUDIO_PLAYED_MS", names::BARGEIN_AUDIO_PLAYED_MS),
-        ("COST_USD", names::COST_USD),
-        ("SCOPE_NAME", names::SCOPE_NAME),
-        ("DEFAULT_SIDE", core::DEFAULT_SIDE),
-        ("DEFAULT_SERVICE_NAME", patter_core::config::DEFAULT_SERVICE_NAME),
-        ("DEFAULT_OTLP_ENDPOINT", patter_core::config::DEFAULT_OTLP_ENDPOINT),
-    ];
-    for (k, v) in entries {
-        d.set_item(*k, *v)?;
+    for e in names::CATALOGUE {
+        d.set_item(e.name, e.value)?;
     }
+    d.set_item("DEFAULT_SIDE", core::DEFAULT_SIDE)?;
+    d.set_item("DEFAULT_SERVICE_NAME", patter_core::config::DEFAULT_SERVICE_NAME)?;
+    d.set_item("DEFAULT_OTLP_ENDPOINT", patter_core::config::DEFAULT_OTLP_ENDPOINT)?;
     Ok(d)
 }
 

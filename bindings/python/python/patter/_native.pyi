@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Final, List, Literal, Mapping, Optional,
 
 __version__: Final[str]
 NAMES: Final[Dict[str, str]]
+ERROR_CODES: Final[Tuple[Tuple[str, str, int, str, Optional[str]], ...]]
 
 JSON = Union[None, bool, int, float, str, List[Any], Dict[str, Any]]
 

@@ -1,13 +1,18 @@
 """The exceptions libpatter raises, rooted at :class:`PatterError`.
 
 Each maps one core error kind and also derives from the matching builtin, so existing
-``except ValueError`` / ``except OSError`` code keeps working. Wrong Python *types* (a number
-where a str is expected, ``None`` for a required argument) raise the builtin ``TypeError``.
+``except ValueError`` / ``except OSError`` code keeps working. Each class's ``code`` is the
+stable code of its kind (``"PATTER_INVALID_ARGUMENT"``, …), the one Node's errors carry and the
+C ``patter_status_code()`` returns; it comes from the core's error table
+(``patter._native.ERROR_CODES``). Wrong Python *types* (a number where a str is expected,
+``None`` for a required argument) raise the builtin ``TypeError``.
 """
 
 from __future__ import annotations
 
 from typing import Optional
+
+from . import _native
 
 __all__ = [
     "PatterError",
@@ -21,7 +26,9 @@ __all__ = [
 
 
 class PatterError(Exception):
-    """Base class of every error raised by libpatter."""
+    """Base class of every error raised by libpatter. ``code`` is the stable code of its kind."""
+
+    code: Optional[str] = None
 
 
 class InvalidArgumentError(PatterError, ValueError):
@@ -66,3 +73,11 @@ class CorruptDataError(PatterError, ValueError):
 
 class ExporterError(PatterError, RuntimeError):
     """A span exporter could not be built or attached."""
+
+
+# Each class's ``code`` from the core's error table (rows without a class, such as
+# PATTER_INTERNAL, are raised as PyO3's PanicException).
+for _name, _code, _status, _meaning, _class in _native.ERROR_CODES:
+    if _class is not None:
+        globals()[_class].code = _code
+del _name, _code, _status, _meaning, _class
