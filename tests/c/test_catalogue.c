@@ -1,6 +1,6 @@
 /*
  * The core's tables, from C: the span/attribute catalogue's #defines are the strings the
- * exported spans carry (checked in the OTLP-JSON a custom exporter receives), and
+ * exported spans carry (checked in the OTLP-JSON of the batches a custom exporter receives), and
  * patter_status_code() gives each failure the same stable code Python's `PatterError.code` and
  * Node's `error.code` carry. No tracing endpoint is needed: the exporter is attached directly.
  */
@@ -14,17 +14,21 @@ struct sink {
     size_t len;
 };
 
-static int32_t on_batch(void *user_data, const char *json, size_t json_len, const uint8_t *pb, size_t pb_len) {
+static int32_t on_batch(void *user_data, const uint8_t *pb, size_t pb_len) {
     struct sink *s = user_data;
-    (void)pb;
-    (void)pb_len;
+    char *json = NULL;
+    if (patter_decode_spans_json(pb, pb_len, &json) != PATTER_STATUS_OK) {
+        return 1;
+    }
+    size_t json_len = strlen(json);
     pthread_mutex_lock(&s->lock);
-    if (json != NULL && s->len + json_len < sizeof s->json) {
+    if (s->len + json_len < sizeof s->json) {
         memcpy(s->json + s->len, json, json_len);
         s->len += json_len;
         s->json[s->len] = '\0';
     }
     pthread_mutex_unlock(&s->lock);
+    patter_string_free(json);
     return 0;
 }
 
@@ -58,7 +62,7 @@ int main(void) {
     struct sink sink;
     memset(&sink, 0, sizeof sink);
     pthread_mutex_init(&sink.lock, NULL);
-    OK(patter_attach_span_exporter(on_batch, NULL, &sink, PATTER_EXPORT_JSON, NULL, 0, NULL));
+    OK(patter_attach_span_exporter(on_batch, NULL, &sink, NULL, 0, NULL));
 
     patter_call_options_t *opts = NULL;
     patter_call_t *call = NULL;

@@ -202,7 +202,7 @@ def test_type_errors_name_the_argument_in_the_message():
         (lambda: call.llm("openai", history_size="3"), "history_size"),
         (lambda: call.tts("openai", b"text"), "text"),
         (lambda: patter.ManualClock("0"), "start_ms"),
-        (lambda: force_flush("1"), "timeout"),
+        (lambda: force_flush("1"), "timeout_ms"),
     ]
     try:
         for f, argument in cases:
