@@ -15,7 +15,7 @@
 use super::encode::SpanResource;
 use super::otlp_http::OtlpHttpSink;
 use super::queue::{Counters, Ctl, SpanQueue};
-use super::sinks::{CallbackSink, ConsoleSink, FileSink, Sink, SpanBatch, SpanCallback};
+use super::sinks::{CallbackSink, ConsoleSink, EncodeBuffers, FileSink, Sink, SpanBatch, SpanCallback};
 use crate::config::{Env, ProcessEnv, TracingConfig, TracingOptions};
 use crate::Result;
 use opentelemetry_sdk::trace::SpanData;
@@ -283,7 +283,7 @@ impl Pipeline {
     }
 
     fn export_loop(&'static self, ctl: Receiver<Ctl>, delay: Duration) {
-        let mut batch = Batch { spans: Vec::with_capacity(self.max_batch), shells: Vec::with_capacity(self.max_batch) };
+        let mut batch = Batch::new(self.max_batch);
         loop {
             match ctl.recv_timeout(delay) {
                 Ok(Ctl::Wake) | Err(RecvTimeoutError::Timeout) => self.drain(&mut batch),
@@ -314,23 +314,23 @@ impl Pipeline {
         loop {
             let seq = {
                 let Ok(rx) = self.spans.lock() else { return exported };
-                while batch.spans.len() < self.max_batch {
+                while batch.len() < self.max_batch {
                     match rx.try_recv() {
                         Ok(s) => batch.push(self.queue, s),
                         Err(_) => break,
                     }
                 }
-                if batch.spans.is_empty() {
+                if batch.len() == 0 {
                     return exported;
                 }
                 // In flight from here: a shutdown that gives up now counts it as discarded.
                 let mut l = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
                 l.next_seq += 1;
-                l.in_flight = Some((l.next_seq, batch.spans.len() as u64));
+                l.in_flight = Some((l.next_seq, batch.len() as u64));
                 l.next_seq
             };
-            let full = batch.spans.len() == self.max_batch;
-            exported += batch.spans.len();
+            let full = batch.len() == self.max_batch;
+            exported += batch.len();
             self.export(batch, seq);
             if !full {
                 return exported;
@@ -346,15 +346,17 @@ impl Pipeline {
         };
         let mut all_ok = true;
         {
-            let shared = SpanBatch::new(&batch.spans, &resource);
+            let buffers = std::mem::take(&mut batch.buffers);
+            let shared = SpanBatch::reusing(&batch.slots[..batch.len], &resource, buffers);
             for slot in &slots {
                 all_ok &= slot.export(&shared);
             }
+            batch.buffers = shared.into_buffers();
         }
         // A batch with no sink left (all removed meanwhile) was delivered nowhere.
         let nowhere = slots.is_empty();
         drop(slots);
-        let n = batch.spans.len() as u64;
+        let n = batch.len() as u64;
         {
             let mut l = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
             if l.in_flight.is_some_and(|(s, _)| s == seq) {
@@ -395,24 +397,46 @@ impl Pipeline {
 /// allocator would otherwise keep; the steady state (a batch or two per drain) never trims.
 const TRIM_AFTER_SPANS: usize = 8192;
 
-/// The batch being assembled on the export thread: the spans moved out of their records, and
-/// the emptied records, which take their spans back after export and return to the queue's
-/// pool.
+/// The batch being assembled on the export thread. Each record taken off the queue swaps its
+/// span with a slot of `slots` (the spans of the batch are `slots[..len]`, contiguous as
+/// [`SpanBatch`] hands them out) and gets back the slot's earlier occupant, an already exported
+/// span whose memory the next span reuses; the records return to the queue's pool after
+/// export. No span is built, moved back or dropped on this thread. `buffers` are the encoding
+/// buffers every batch reuses.
 struct Batch {
-    spans: Vec<SpanData>,
+    slots: Vec<SpanData>,
+    len: usize,
     shells: Vec<Box<SpanData>>,
+    buffers: EncodeBuffers,
 }
 
 impl Batch {
+    fn new(max_batch: usize) -> Batch {
+        Batch {
+            slots: Vec::with_capacity(max_batch),
+            len: 0,
+            shells: Vec::with_capacity(max_batch),
+            buffers: EncodeBuffers::default(),
+        }
+    }
+
     fn push(&mut self, queue: &SpanQueue, mut record: Box<SpanData>) {
-        self.spans.push(std::mem::replace(&mut *record, queue.empty_record()));
+        if self.len == self.slots.len() {
+            let mut slot = queue.empty_record();
+            slot.attributes.reserve(super::queue::RECORD_ATTRIBUTES);
+            self.slots.push(slot);
+        }
+        std::mem::swap(&mut self.slots[self.len], &mut *record);
+        self.len += 1;
         self.shells.push(record);
     }
 
+    fn len(&self) -> usize {
+        self.len
+    }
+
     fn recycle(&mut self, queue: &SpanQueue) {
-        for (shell, span) in self.shells.iter_mut().zip(self.spans.drain(..)) {
-            **shell = span;
-        }
+        self.len = 0;
         queue.recycle(&mut self.shells);
     }
 }

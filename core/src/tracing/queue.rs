@@ -64,8 +64,10 @@ impl std::fmt::Debug for Ctl {
     }
 }
 
-/// Attribute capacity of a new record (a service span has up to ~12).
-pub(crate) const RECORD_ATTRIBUTES: usize = 16;
+/// Attribute capacity of a new record: an LLM span with its time to first token, usage and
+/// cost has 18 (19 with cached input), so a new record never grows (a reallocation and copy on
+/// the caller's thread) while its span is recorded.
+pub(crate) const RECORD_ATTRIBUTES: usize = 24;
 
 impl SpanQueue {
     /// A queue feeding `spans`, waking the export thread through `ctl` every `max_batch` spans.

@@ -125,12 +125,64 @@ pub struct SpanBatch<'a> {
     /// OTLP-JSON followed by a newline (the file sink's line; `json` is it without the newline).
     json_line: std::sync::OnceLock<String>,
     protobuf: std::sync::OnceLock<Vec<u8>>,
+    /// Emptied buffers of an earlier batch, written into before anything is allocated.
+    spare: std::sync::Mutex<EncodeBuffers>,
+}
+
+/// The encoding buffers of a batch, handed from one batch to the next by the export thread so
+/// that encoding a batch neither allocates nor grows (and page-faults) a fresh buffer.
+#[derive(Debug, Default)]
+pub(crate) struct EncodeBuffers {
+    json: String,
+    protobuf: Vec<u8>,
+}
+
+/// Largest buffer kept for the next batch: one batch of ordinary spans needs far less (about
+/// 1.4 KiB of OTLP-JSON per span); a batch of unusually large spans does not pin its memory.
+const KEEP_BUFFER_BYTES: usize = 8 << 20;
+
+impl EncodeBuffers {
+    fn keep(&mut self) {
+        self.json.clear();
+        self.protobuf.clear();
+        if self.json.capacity() > KEEP_BUFFER_BYTES {
+            self.json = String::new();
+        }
+        if self.protobuf.capacity() > KEEP_BUFFER_BYTES {
+            self.protobuf = Vec::new();
+        }
+    }
 }
 
 impl<'a> SpanBatch<'a> {
     /// A batch of `spans` under `resource`.
     pub fn new(spans: &'a [SpanData], resource: &'a SpanResource) -> Self {
-        SpanBatch { spans, resource, json_line: Default::default(), protobuf: Default::default() }
+        Self::reusing(spans, resource, EncodeBuffers::default())
+    }
+    /// A batch that encodes into `buffers` (from [`into_buffers`](Self::into_buffers)).
+    pub(crate) fn reusing(spans: &'a [SpanData], resource: &'a SpanResource, buffers: EncodeBuffers) -> Self {
+        SpanBatch {
+            spans,
+            resource,
+            json_line: Default::default(),
+            protobuf: Default::default(),
+            spare: std::sync::Mutex::new(buffers),
+        }
+    }
+    /// The batch's buffers, emptied, for the next batch.
+    pub(crate) fn into_buffers(self) -> EncodeBuffers {
+        let mut b = self.spare.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(j) = self.json_line.into_inner() {
+            b.json = j;
+        }
+        if let Some(p) = self.protobuf.into_inner() {
+            b.protobuf = p;
+        }
+        b.keep();
+        b
+    }
+    fn spare(&self) -> std::sync::MutexGuard<'_, EncodeBuffers> {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner())
     }
     /// The spans of this batch, in the order they ended.
     pub fn spans(&self) -> &'a [SpanData] {
@@ -142,7 +194,8 @@ impl<'a> SpanBatch<'a> {
     }
     fn json_line(&self) -> &str {
         self.json_line.get_or_init(|| {
-            let mut s = String::with_capacity(self.spans.len() * 1024);
+            let mut s = std::mem::take(&mut self.spare().json);
+            s.reserve(self.spans.len() * 1024);
             wire::encode_json(self.spans, self.resource, &mut s);
             s.push('\n');
             s
@@ -156,7 +209,7 @@ impl<'a> SpanBatch<'a> {
     /// OTLP protobuf bytes of the batch, encoded once per batch.
     pub fn protobuf(&self) -> &[u8] {
         self.protobuf.get_or_init(|| {
-            let mut b = Vec::with_capacity(self.spans.len() * 512);
+            let mut b = std::mem::take(&mut self.spare().protobuf);
             wire::encode_protobuf(self.spans, self.resource, &mut b);
             b
         })
