@@ -67,22 +67,54 @@ def test_port_is_checked():
         serve(MetricsStore(), port=70000)
 
 
-def test_python_dash_m_patter_dashboard_prints_the_url_and_stops_on_ctrl_c(tmp_path):
-    logger = patter.CallLogger(str(tmp_path))
+def _stop_and_wait(p, stderr_file, timeout=10):
+    """SIGINT (Ctrl-C) to the child, then its exit status. A child still running after
+    ``timeout`` is sent SIGABRT (``-X faulthandler`` prints every Python thread's stack), then
+    killed, and the test fails with whatever it wrote to stderr."""
+    p.send_signal(signal.SIGINT)
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGABRT)
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        stderr_file.seek(0)
+        pytest.fail(f"the dashboard did not stop within {timeout} s of SIGINT; its stderr:\n{stderr_file.read()}")
+
+
+@pytest.mark.parametrize("parent_sigint", ["default", "ignored"])
+def test_python_dash_m_patter_dashboard_prints_the_url_and_stops_on_ctrl_c(tmp_path, parent_sigint):
+    # The child inherits SIGINT at its default, or ignored: how a program started with `cmd &`
+    # by a non-interactive shell (a CI script) inherits it. Ctrl-C stops the dashboard either way.
+    logger = patter.CallLogger(str(tmp_path / "log"))
     with patter.Call("CA-pydash-cli", direction="inbound", provider_mode="pipeline", logger=logger):
         pass
     assert logger.flush(10_000)
-    p = subprocess.Popen([sys.executable, "-m", "patter", "dashboard", "--dir", str(tmp_path), "--port", "0"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        url = p.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:") and "token=" in url, url
-        base = url.split("/?")[0]
-        status, body = _get(base + "/api/calls", {"Authorization": "Bearer " + _token(url)})
-        assert status == 200 and json.loads(body)["calls"][0]["call_id"] == "CA-pydash-cli"
-        p.send_signal(signal.SIGINT)
-        assert p.wait(timeout=10) == 130
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    # stderr goes to a file: a pipe nobody reads could fill up and block the child.
+    with open(tmp_path / "stderr.txt", "w+") as stderr_file:
+        handler = signal.SIG_IGN if parent_sigint == "ignored" else signal.default_int_handler
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            p = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "patter", "dashboard",
+                                  "--dir", str(tmp_path / "log"), "--port", "0"],
+                                 stdout=subprocess.PIPE, stderr=stderr_file, text=True)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        try:
+            url = p.stdout.readline().strip()
+            assert url.startswith("http://127.0.0.1:") and "token=" in url, url
+            base = url.split("/?")[0]
+            status, body = _get(base + "/api/calls", {"Authorization": "Bearer " + _token(url)})
+            assert status == 200 and json.loads(body)["calls"][0]["call_id"] == "CA-pydash-cli"
+            code = _stop_and_wait(p, stderr_file)
+            stderr_file.seek(0)
+            assert code == 130, stderr_file.read()
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
