@@ -246,11 +246,31 @@ fn one_big_day_reports_every_call_it_did_not_keep() {
     assert_eq!(rep.loaded + rep.not_retained + rep.already_present + rep.corrupt, 2000);
 }
 
+/// Sets the modification time of `path` (a file or a directory) to `ns` after the epoch.
+fn set_mtime(path: &Path, ns: u64) {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns);
+    fs::File::open(path).unwrap().set_modified(t).unwrap();
+}
+
+/// How a test day's metadata.json files got to disk.
+#[derive(Clone, Copy, PartialEq)]
+enum Writer {
+    /// Replaced by a rename into the call directory, as ours and the reference SDK do: the
+    /// directory's mtime is the file's.
+    Renames,
+    /// Rewritten in place: the directory keeps the mtime of its creation, long before.
+    InPlace,
+}
+
 /// One day of `n` calls written the way every writer does (the file's mtime at or after the
 /// end time written in it, here up to 5 s after, in shuffled order so mtime order and end
 /// order differ): hydrate keeps exactly the newest `cap` calls by end time and opens far
 /// fewer files than the day holds.
 fn big_day_with_real_mtimes(root: &Path, n: u64) {
+    big_day_written_by(root, n, Writer::Renames)
+}
+
+fn big_day_written_by(root: &Path, n: u64, writer: Writer) {
     let base = ts("2026-04-23T08:00:00Z").0;
     for c in 0..n {
         let id = format!("mt-{c:05}");
@@ -264,9 +284,21 @@ fn big_day_with_real_mtimes(root: &Path, n: u64) {
         let path = dir.join("metadata.json");
         fs::write(&path, meta.to_string()).unwrap();
         let lag = (c * 104_729) % 5_000_000_000;
-        let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ended + lag);
-        fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
+        set_mtime(&path, ended + lag);
+        set_mtime(&dir, if writer == Writer::Renames { ended + lag } else { base - 3_600_000_000_000 });
     }
+}
+
+/// The exact newest `cap` call ids of [`big_day_written_by`]'s day, by end time.
+fn newest_of_big_day(n: u64, cap: usize) -> Vec<String> {
+    let mut all: Vec<(u64, String)> = (0..n)
+        .map(|c| {
+            let started = ts("2026-04-23T08:00:00Z").0 + c * 10_000_000_000;
+            (started + (10 + (c * 7919) % 60) * 1_000_000_000, format!("mt-{c:05}"))
+        })
+        .collect();
+    all.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    all.into_iter().take(cap).map(|e| e.1).collect()
 }
 
 #[test]
@@ -283,16 +315,48 @@ fn one_big_day_reads_only_what_can_be_kept() {
     assert_eq!(rep.loaded + rep.not_retained + rep.not_read, n as usize, "{rep:?}");
 
     // Exactly the newest `cap` by end time, as a full read would keep.
-    let mut all: Vec<(u64, String)> = (0..n)
-        .map(|c| {
-            let started = ts("2026-04-23T08:00:00Z").0 + c * 10_000_000_000;
-            (started + (10 + (c * 7919) % 60) * 1_000_000_000, format!("mt-{c:05}"))
-        })
-        .collect();
-    all.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let expected: Vec<String> = all.into_iter().take(cap).map(|e| e.1).collect();
     let got: Vec<String> = store.get_calls(cap, 0).into_iter().map(|c| c.call_id).collect();
-    assert_eq!(got, expected);
+    assert_eq!(got, newest_of_big_day(n, cap));
+}
+
+/// A writer that rewrites metadata.json in place leaves directory mtimes that bound nothing:
+/// hydrate notices (a file newer than its directory) and orders that day by file times, still
+/// keeping exactly the newest calls and still leaving most files unread.
+#[test]
+fn a_day_rewritten_in_place_is_ordered_by_file_times() {
+    let t = TempDir::new("hyd-in-place");
+    let root = t.path();
+    let n = 3000u64;
+    big_day_written_by(root, n, Writer::InPlace);
+    let cap = 200usize;
+    let store = MetricsStore::new(cap);
+    let rep = store.hydrate_report(root);
+    assert_eq!(rep.loaded, cap, "{rep:?}");
+    assert!(rep.not_read > 2500, "{rep:?}");
+    assert_eq!(rep.loaded + rep.not_retained + rep.not_read, n as usize, "{rep:?}");
+    let got: Vec<String> = store.get_calls(cap, 0).into_iter().map(|c| c.call_id).collect();
+    assert_eq!(got, newest_of_big_day(n, cap));
+}
+
+/// Candidates are ordered by their directory's mtime without looking under it: an old call
+/// directory holding something that is not a file where metadata.json should be is never
+/// looked into once the ring is full, and is counted when there is room for it.
+#[cfg(unix)]
+#[test]
+fn old_call_directories_are_not_looked_into() {
+    let t = TempDir::new("hyd-dir-bound");
+    let root = t.path();
+    big_day_with_real_mtimes(root, 50);
+    let old = call_dir(root, "2026/04/23", "zz-ancient");
+    let fifo = std::ffi::CString::new(old.join("metadata.json").into_os_string().into_encoded_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    set_mtime(&old, 1_000_000_000_000_000);
+    let rep = MetricsStore::new(10).hydrate_report(root);
+    assert_eq!((rep.loaded, rep.wrong_type), (10, 0), "{rep:?}");
+    assert!(rep.not_read >= 1, "{rep:?}");
+    let rep = MetricsStore::new(100).hydrate_report(root);
+    assert_eq!((rep.loaded, rep.wrong_type, rep.not_read), (50, 1, 0), "{rep:?}");
 }
 
 /// A metadata.json whose mtime is newer than its neighbours' is read first; one far older
@@ -302,10 +366,10 @@ fn the_mtime_bound_skips_old_files_unopened() {
     let t = TempDir::new("hyd-mtime-skip");
     let root = t.path();
     big_day_with_real_mtimes(root, 50);
-    let old = call_dir(root, "2026/04/23", "zz-ancient").join("metadata.json");
-    fs::write(&old, b"garbage").unwrap();
-    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
-    fs::File::options().write(true).open(&old).unwrap().set_modified(long_ago).unwrap();
+    let dir = call_dir(root, "2026/04/23", "zz-ancient");
+    fs::write(dir.join("metadata.json"), b"garbage").unwrap();
+    set_mtime(&dir.join("metadata.json"), 1_000_000_000_000_000);
+    set_mtime(&dir, 1_000_000_000_000_000);
     let rep = MetricsStore::new(10).hydrate_report(root);
     assert_eq!((rep.loaded, rep.corrupt), (10, 0), "{rep:?}");
     assert!(rep.not_read >= 1, "{rep:?}");

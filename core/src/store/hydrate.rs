@@ -2,11 +2,14 @@
 //!
 //! Walks `<root>/calls/YYYY/MM/DD` newest day first (numeric names, descending) and stops after
 //! the first day that brings the number of calls found to the ring's capacity, so the cost is
-//! O(ring + one day), not O(history). Within a day, every call's metadata.json is `lstat`ed and
-//! only the newest ones are opened: candidates are taken newest mtime first, and once the ring's
-//! worth is known, older files are left unread (`not_read`), because a file is never modified
-//! before the time written in it. A day of 20,000 calls costs 20,000 `lstat`s and a few hundred
-//! reads. Transcripts and events are not read here: `get_call` reads them from the
+//! O(ring + one day), not O(history). Within a day, every call directory is `lstat`ed (the
+//! directory itself, not a file under it: one inode per call, in inode order) and only the
+//! newest are opened: candidates are taken newest directory mtime first, and once the ring's
+//! worth is known, older ones are left unread (`not_read`). That is exact because every writer of
+//! this layout (ours, the reference SDK's) replaces metadata.json by a rename into the call
+//! directory, which stamps the directory's mtime after the time written in the file; a day whose
+//! files turn out to be rewritten in place falls back to `lstat`ing every metadata.json (see
+//! [`read_day`]). A day of 20,000 calls costs 20,000 directory `lstat`s and a few hundred reads. Transcripts and events are not read here: `get_call` reads them from the
 //! call's directory when asked (one call at a time). Never follows a symbolic link (entries are classified without following
 //! links; files are opened with `O_NOFOLLOW | O_NONBLOCK` and must be regular files), never
 //! reads more than a size cap per file, never panics, never aborts on a bad entry.
@@ -49,8 +52,9 @@ pub struct HydrateReport {
     pub already_present: usize,
     /// Calls read but not kept because the ring was full of newer calls.
     pub not_retained: usize,
-    /// Calls not read at all: their metadata.json was last modified before the newest calls
-    /// already found ended, so they cannot be among them (see [`MTIME_SLACK_NS`]).
+    /// Calls not read at all: their directory (or metadata.json) was last modified before the
+    /// newest calls already found ended, so they cannot be among them (see [`MTIME_SLACK_NS`]).
+    /// Their metadata.json is not looked at, so a missing or bad one among them is not counted.
     pub not_read: usize,
     /// metadata.json files that did not parse or had no usable `started_at`.
     pub corrupt: usize,
@@ -84,8 +88,22 @@ fn open_nofollow(path: &Path) -> io::Result<File> {
     o.open(path)
 }
 
-/// Reads a regular file (never through a link) up to `cap` bytes. `Ok((bytes, truncated))`.
-fn read_capped(path: &Path, cap: u64, reject_over_cap: bool) -> Result<(Vec<u8>, bool), ReadErr> {
+/// A file time in ns since the epoch; `u64::MAX` when unknown.
+fn time_ns(t: io::Result<std::time::SystemTime>) -> u64 {
+    t.ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(u64::MAX, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// What [`read_capped`] read: the bytes, whether the file was longer than the cap, its mtime (ns).
+struct Capped {
+    bytes: Vec<u8>,
+    truncated: bool,
+    mtime_ns: u64,
+}
+
+/// Reads a regular file (never through a link) up to `cap` bytes.
+fn read_capped(path: &Path, cap: u64, reject_over_cap: bool) -> Result<Capped, ReadErr> {
     let f = match open_nofollow(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadErr::Missing),
@@ -104,7 +122,7 @@ fn read_capped(path: &Path, cap: u64, reject_over_cap: bool) -> Result<(Vec<u8>,
     }
     let mut buf = Vec::with_capacity(meta.len().min(cap) as usize);
     f.take(cap).read_to_end(&mut buf).map_err(|_| ReadErr::Io)?;
-    Ok((buf, truncated))
+    Ok(Capped { bytes: buf, truncated, mtime_ns: time_ns(meta.modified()) })
 }
 
 /// Parses the lines of a JSONL buffer, calling `each` on every JSON value. A final piece
@@ -133,7 +151,8 @@ fn for_each_line(buf: &[u8], truncated: bool, report: &mut JsonlReport, mut each
 
 fn load_transcript(dir: &Path, report: &mut JsonlReport) -> Vec<TranscriptEntry> {
     let mut out = Vec::new();
-    if let Ok((buf, truncated)) = read_capped(&dir.join("transcript.jsonl"), MAX_JSONL_BYTES, false) {
+    if let Ok(Capped { bytes: buf, truncated, .. }) = read_capped(&dir.join("transcript.jsonl"), MAX_JSONL_BYTES, false)
+    {
         report.truncated_files += usize::from(truncated);
         for_each_line(&buf, truncated, report, |v| transcript_entries(v, &mut out));
     }
@@ -142,7 +161,7 @@ fn load_transcript(dir: &Path, report: &mut JsonlReport) -> Vec<TranscriptEntry>
 
 fn load_events(dir: &Path, report: &mut JsonlReport) -> Vec<EventEntry> {
     let mut out = Vec::new();
-    if let Ok((buf, truncated)) = read_capped(&dir.join("events.jsonl"), MAX_JSONL_BYTES, false) {
+    if let Ok(Capped { bytes: buf, truncated, .. }) = read_capped(&dir.join("events.jsonl"), MAX_JSONL_BYTES, false) {
         report.truncated_files += usize::from(truncated);
         for_each_line(&buf, truncated, report, |v| out.extend(event_entry(v)));
     }
@@ -159,30 +178,31 @@ pub fn read_call_files(dir: &Path) -> (Vec<TranscriptEntry>, Vec<EventEntry>, Js
     (transcript, events, report)
 }
 
-/// Reads and parses `dir/metadata.json`, counting the outcome in `report`.
+/// Reads and parses `dir/metadata.json`, counting the outcome in `report`: the summary, and the
+/// file's mtime (ns; `None` when it could not be read at all).
 fn load_summary(
     dir: &Path,
     dir_name: &str,
     redaction: &PhoneRedaction,
     report: &mut HydrateReport,
-) -> Option<CallSummary> {
-    let buf = match read_capped(&dir.join("metadata.json"), MAX_METADATA_BYTES, true) {
-        Ok((b, _)) => b,
+) -> (Option<CallSummary>, Option<u64>) {
+    let (buf, mtime_ns) = match read_capped(&dir.join("metadata.json"), MAX_METADATA_BYTES, true) {
+        Ok(c) => (c.bytes, c.mtime_ns),
         Err(ReadErr::Missing) => {
             report.missing_metadata += 1;
-            return None;
+            return (None, None);
         }
         Err(ReadErr::WrongType) => {
             report.wrong_type += 1;
-            return None;
+            return (None, None);
         }
         Err(ReadErr::TooLarge) => {
             report.too_large += 1;
-            return None;
+            return (None, None);
         }
         Err(ReadErr::Io) => {
             report.corrupt += 1;
-            return None;
+            return (None, None);
         }
     };
     let parsed = summary_from_bytes(&buf, dir_name, redaction).ok();
@@ -190,42 +210,42 @@ fn load_summary(
         report.corrupt += 1;
         ::tracing::debug!(dir = %dir.display(), "patter hydrate: skipping unparseable metadata.json");
     }
-    parsed
+    (parsed, Some(mtime_ns))
 }
 
-/// How far a metadata.json's modification time may lag behind the end (or start) time written in
-/// it before the mtime bound in [`collect`] could wrongly skip it. Every writer computes the
-/// time first and writes the file after, so the lag is normally negative; the slack covers
-/// clocks of network filesystems and timestamp granularity.
+/// How far a modification time may lag behind the end (or start) time written in metadata.json
+/// before the mtime bound in [`read_day`] could wrongly skip it, on a filesystem that is not
+/// known to be local (NFS, SMB, FUSE…: the writer's clock is another machine's). Every writer
+/// computes the time first and writes the file after, so the lag is normally negative; the
+/// slack covers other clocks and timestamp granularity.
 pub const MTIME_SLACK_NS: u64 = 2_000_000_000;
 
-/// A call directory of one day, with what `fstatat` said of its metadata.json.
+/// The same slack on a local filesystem (ext4, XFS, Btrfs, tmpfs…), where file times come from
+/// this machine's clock: a timestamp may lag the writer's clock reading by one kernel tick
+/// (at most 10 ms), and the rest is margin for a small clock step between the two.
+pub const LOCAL_MTIME_SLACK_NS: u64 = 100_000_000;
+
+/// Which modification time bounds a candidate's end time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    /// The call directory's own mtime: every rename into it (metadata.json replaced whole)
+    /// stamps it, and it is one `lstat` of one inode per call, in the day directory's inode
+    /// order (ten times cheaper than reaching the file on a cold cache).
+    CallDir,
+    /// metadata.json's mtime: right for any writer, also one that rewrites the file in place.
+    Metadata,
+}
+
+/// A call directory of one day, with its mtime bound.
 struct Candidate {
-    name: String,
-    dir: std::path::PathBuf,
-    /// metadata.json's mtime in ns since the epoch; `u64::MAX` when unknown (always read).
+    /// The directory's name in the day directory.
+    name: std::ffi::OsString,
+    /// The bound's mtime in ns since the epoch; `u64::MAX` when unknown (always read).
     mtime_ns: u64,
 }
 
-/// `lstat` of `dir/metadata.json`: `Ok(mtime_ns)` for a regular file within the size cap,
-/// otherwise the reason it will not be read (counted by the caller without opening it).
-#[cfg(not(unix))]
-fn stat_metadata(_day: &DayDir, dir: &Path, _name: &str) -> Result<u64, ReadErr> {
-    match fs::symlink_metadata(dir.join("metadata.json")) {
-        Ok(m) if !m.is_file() => Err(ReadErr::WrongType),
-        Ok(m) if m.len() > MAX_METADATA_BYTES => Err(ReadErr::TooLarge),
-        Ok(m) => Ok(m
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(u64::MAX, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(ReadErr::Missing),
-        Err(_) => Ok(u64::MAX),
-    }
-}
-
-/// The open day directory the `lstat`s are relative to (two path components per call instead
-/// of the whole path from `/`: the walk from the root was most of a warm hydrate's time).
+/// The open day directory the `lstat`s are relative to (one or two path components per call
+/// instead of the whole path from `/`: the walk from the root was most of a warm hydrate's time).
 #[cfg(unix)]
 struct DayDir(Option<std::os::fd::OwnedFd>);
 #[cfg(not(unix))]
@@ -246,29 +266,97 @@ impl DayDir {
     fn open(_path: &Path) -> DayDir {
         DayDir
     }
+
+    /// The mtime slack for this directory's filesystem: [`LOCAL_MTIME_SLACK_NS`] on a local
+    /// one, [`MTIME_SLACK_NS`] on any other or when unknown.
+    #[cfg(target_os = "linux")]
+    fn mtime_slack_ns(&self) -> u64 {
+        use std::os::fd::AsRawFd;
+        // Magic numbers of `statfs.f_type` (linux/magic.h) of filesystems whose times come from
+        // this kernel's clock.
+        const LOCAL: [u64; 9] = [
+            0xEF53,      // ext2/3/4
+            0x5846_5342, // XFS
+            0x9123_683E, // Btrfs
+            0x0102_1994, // tmpfs
+            0xF2F5_2010, // F2FS
+            0x2FC1_2FC1, // ZFS
+            0x794C_7630, // overlayfs
+            0xCA45_1A4E, // bcachefs
+            0x8584_58F6, // ramfs
+        ];
+        let Some(fd) = &self.0 else { return MTIME_SLACK_NS };
+        // SAFETY: `st` is plain old data filled by the kernel; `fd` is an open descriptor.
+        let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } != 0 {
+            return MTIME_SLACK_NS;
+        }
+        #[allow(clippy::unnecessary_cast)] // f_type's width differs between targets.
+        let kind = st.f_type as u64 & 0xFFFF_FFFF;
+        if LOCAL.contains(&kind) {
+            LOCAL_MTIME_SLACK_NS
+        } else {
+            MTIME_SLACK_NS
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    fn mtime_slack_ns(&self) -> u64 {
+        MTIME_SLACK_NS
+    }
 }
 
-/// `lstat` of `<day>/<name>/metadata.json` (relative to the open day directory; by path when
-/// it could not be opened): `Ok(mtime_ns)` for a regular file within the size cap, otherwise
-/// the reason it will not be read (counted by the caller without opening it).
+/// `lstat` of the call directory `<day>/<name>` (`Bound::CallDir`) or of its metadata.json
+/// (`Bound::Metadata`): `Ok(mtime_ns)`, or the reason the call will not be read (counted by the
+/// caller without opening anything).
+#[cfg(not(unix))]
+fn stat_candidate(_day: &DayDir, ddir: &Path, name: &std::ffi::OsStr, bound: Bound) -> Result<u64, ReadErr> {
+    let path = match bound {
+        Bound::CallDir => ddir.join(name),
+        Bound::Metadata => ddir.join(name).join("metadata.json"),
+    };
+    match fs::symlink_metadata(path) {
+        Ok(m) if bound == Bound::CallDir && !m.is_dir() => Err(ReadErr::WrongType),
+        Ok(m) if bound == Bound::Metadata && !m.is_file() => Err(ReadErr::WrongType),
+        Ok(m) if bound == Bound::Metadata && m.len() > MAX_METADATA_BYTES => Err(ReadErr::TooLarge),
+        Ok(m) => Ok(time_ns(m.modified())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(ReadErr::Missing),
+        Err(_) => Ok(u64::MAX),
+    }
+}
+
+/// `lstat` of the call directory `<day>/<name>` (`Bound::CallDir`) or of its metadata.json
+/// (`Bound::Metadata`), relative to the open day directory (by path when it could not be
+/// opened): `Ok(mtime_ns)`, or the reason the call will not be read (counted by the caller
+/// without opening anything).
 #[cfg(unix)]
-fn stat_metadata(day: &DayDir, dir: &Path, name: &str) -> Result<u64, ReadErr> {
+fn stat_candidate(day: &DayDir, ddir: &Path, name: &std::ffi::OsStr, bound: Bound) -> Result<u64, ReadErr> {
     use std::os::fd::AsRawFd;
     use std::os::unix::ffi::OsStrExt;
-    let (base, rel) = match &day.0 {
-        Some(fd) => {
-            // The entry's own bytes (a name that is not UTF-8 is still found).
-            let mut rel = dir.file_name().map_or_else(|| name.as_bytes().to_vec(), |n| n.as_bytes().to_vec());
-            rel.extend_from_slice(b"/metadata.json");
-            (fd.as_raw_fd(), rel)
+    const META: &[u8] = b"/metadata.json";
+    // `<name>[/metadata.json]\0` in a stack buffer (a name is at most 255 bytes): no allocation
+    // per call directory.
+    let mut buf = [0u8; 512];
+    let full;
+    let (base, rel): (i32, &[u8]) = match &day.0 {
+        // The entry's own bytes (a name that is not UTF-8 is still found).
+        Some(fd) => (fd.as_raw_fd(), name.as_bytes()),
+        None => {
+            full = ddir.join(name);
+            (libc::AT_FDCWD, full.as_os_str().as_bytes())
         }
-        None => (libc::AT_FDCWD, dir.join("metadata.json").as_os_str().as_bytes().to_vec()),
     };
-    let Ok(c) = std::ffi::CString::new(rel) else { return Err(ReadErr::WrongType) };
-    // SAFETY: `st` is plain old data filled by the kernel; `c` is NUL-terminated; `base` is
-    // an open directory descriptor or AT_FDCWD.
+    let suffix = if bound == Bound::Metadata { META } else { b"" };
+    let len = rel.len() + suffix.len();
+    // (A directory entry's name never holds a NUL; a longer path than the buffer is not a call.)
+    if len >= buf.len() {
+        return Err(ReadErr::WrongType);
+    }
+    buf[..rel.len()].copy_from_slice(rel);
+    buf[rel.len()..len].copy_from_slice(suffix);
+    // SAFETY: `st` is plain old data filled by the kernel; `buf` is NUL-terminated at `len`;
+    // `base` is an open directory descriptor or AT_FDCWD.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstatat(base, c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
+    if unsafe { libc::fstatat(base, buf.as_ptr().cast(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
         return match io::Error::last_os_error().raw_os_error() {
             Some(libc::ENOENT) => Err(ReadErr::Missing),
             // The call "directory" is a file or a link (NOTDIR/LOOP): nothing to read under it.
@@ -276,10 +364,11 @@ fn stat_metadata(day: &DayDir, dir: &Path, name: &str) -> Result<u64, ReadErr> {
             _ => Ok(u64::MAX),
         };
     }
-    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+    let want = if bound == Bound::CallDir { libc::S_IFDIR } else { libc::S_IFREG };
+    if st.st_mode & libc::S_IFMT != want {
         return Err(ReadErr::WrongType);
     }
-    if st.st_size as u64 > MAX_METADATA_BYTES {
+    if bound == Bound::Metadata && st.st_size as u64 > MAX_METADATA_BYTES {
         return Err(ReadErr::TooLarge);
     }
     Ok(u64::try_from(st.st_mtime)
@@ -295,27 +384,42 @@ const PARALLEL_STAT_OVER: usize = 512;
 /// Threads that `lstat` one big day.
 const STAT_THREADS: usize = 8;
 
-/// The call directories of one day, newest metadata.json first; entries that cannot be read
-/// are counted in `report` here, without opening any file.
-fn day_candidates(ddir: &Path, report: &mut HydrateReport) -> Vec<Candidate> {
+/// The inode number of a directory entry (0 where there is none): the order in which `lstat`s
+/// reach the disk's inode tables one block after another on a cold cache.
+#[cfg(unix)]
+fn entry_ino(e: &fs::DirEntry) -> u64 {
+    use std::os::unix::fs::DirEntryExt;
+    e.ino()
+}
+#[cfg(not(unix))]
+fn entry_ino(_e: &fs::DirEntry) -> u64 {
+    0
+}
+
+/// The call directories of one day (`lstat`ed in inode order), newest `bound` mtime first;
+/// entries that cannot be read are counted in `report` here, without opening any file.
+fn day_candidates(ddir: &Path, day: &DayDir, bound: Bound, report: &mut HydrateReport) -> Vec<Candidate> {
     let Ok(rd) = fs::read_dir(ddir) else { return Vec::new() };
-    let dirs: Vec<(String, std::path::PathBuf)> = rd
+    let mut entries: Vec<(u64, std::ffi::OsString)> = rd
         .flatten()
         .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            (!name.starts_with('.') && e.file_type().is_ok_and(|t| t.is_dir())).then(|| (name, e.path()))
+            let name = e.file_name();
+            (!name.as_encoded_bytes().starts_with(b".") && e.file_type().is_ok_and(|t| t.is_dir()))
+                .then(|| (entry_ino(&e), name))
         })
         .collect();
-    let day = DayDir::open(ddir);
-    let day = &day;
+    entries.sort_unstable_by_key(|e| e.0);
+    let dirs: Vec<std::ffi::OsString> = entries.into_iter().map(|(_, n)| n).collect();
     let stats: Vec<Result<u64, ReadErr>> = if dirs.len() > PARALLEL_STAT_OVER {
         let chunk = dirs.len().div_ceil(STAT_THREADS);
         std::thread::scope(|s| {
             let parts: Vec<_> = dirs
                 .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(|(n, d)| stat_metadata(day, d, n)).collect::<Vec<_>>()))
+                .map(|part| {
+                    s.spawn(move || part.iter().map(|n| stat_candidate(day, ddir, n, bound)).collect::<Vec<_>>())
+                })
                 .collect();
-            // A stat thread that panicked (it cannot: stat_metadata does not panic) reads as I/O errors.
+            // A stat thread that panicked (it cannot: stat_candidate does not panic) reads as I/O errors.
             let mut all = Vec::with_capacity(dirs.len());
             for (p, part) in parts.into_iter().zip(dirs.chunks(chunk)) {
                 all.extend(p.join().unwrap_or_else(|_| part.iter().map(|_| Err(ReadErr::Io)).collect()));
@@ -323,12 +427,12 @@ fn day_candidates(ddir: &Path, report: &mut HydrateReport) -> Vec<Candidate> {
             all
         })
     } else {
-        dirs.iter().map(|(n, d)| stat_metadata(day, d, n)).collect()
+        dirs.iter().map(|n| stat_candidate(day, ddir, n, bound)).collect()
     };
     let mut out = Vec::with_capacity(dirs.len());
-    for ((name, dir), st) in dirs.into_iter().zip(stats) {
+    for (name, st) in dirs.into_iter().zip(stats) {
         match st {
-            Ok(mtime_ns) => out.push(Candidate { name, dir, mtime_ns }),
+            Ok(mtime_ns) => out.push(Candidate { name, mtime_ns }),
             Err(ReadErr::Missing) => report.missing_metadata += 1,
             Err(ReadErr::WrongType) => report.wrong_type += 1,
             Err(ReadErr::TooLarge) => report.too_large += 1,
@@ -339,19 +443,29 @@ fn day_candidates(ddir: &Path, report: &mut HydrateReport) -> Vec<Candidate> {
     out
 }
 
+/// A day read with `Bound::CallDir` held a metadata.json modified after its directory: its
+/// writer rewrites files in place, so directory mtimes bound nothing there.
+struct RewrittenInPlace;
+
 /// Reads the newest `need` calls of a day (by the end time, else start time, in their
-/// metadata.json) without reading the others: candidates come newest mtime first, and once
-/// `need` calls are known, a candidate whose mtime (plus [`MTIME_SLACK_NS`]) is older than the
+/// metadata.json) without reading the others: candidates come newest bound mtime first, and once
+/// `need` calls are known, a candidate whose mtime (plus `slack_ns`) is older than the
 /// `need`-th newest time read cannot be among them, nor can any after it. A file's mtime is
-/// never older than the time written in it (writers compute the time, then write), so the cut
-/// loses nothing; a tree whose mtimes were reset to the past (an archive restored without its
-/// times) must not be trusted to it.
+/// never older than the time written in it (writers compute the time, then write), and with
+/// `Bound::CallDir` neither is its directory's, as long as the file was put there by a rename
+/// (which stamps the directory): a metadata.json read here that is newer than its directory by
+/// more than the slack shows a writer that does not rename, and the day is given up
+/// (`Err(RewrittenInPlace)`) to be read again by file mtimes. A tree whose mtimes were reset
+/// to the past (an archive restored without its times) must not be trusted to the cut.
 fn read_day(
+    ddir: &Path,
     candidates: Vec<Candidate>,
     need: usize,
+    bound: Bound,
+    slack_ns: u64,
     redaction: &PhoneRedaction,
     report: &mut HydrateReport,
-) -> Vec<(CallSummary, std::path::PathBuf)> {
+) -> Result<Vec<(CallSummary, std::path::PathBuf)>, RewrittenInPlace> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let mut newest: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(need + 1);
@@ -360,21 +474,51 @@ fn read_day(
     for (i, c) in candidates.into_iter().enumerate() {
         if newest.len() >= need {
             if let Some(Reverse(threshold)) = newest.peek() {
-                if c.mtime_ns.saturating_add(MTIME_SLACK_NS) < *threshold {
+                if c.mtime_ns.saturating_add(slack_ns) < *threshold {
                     report.not_read += total - i;
                     break;
                 }
             }
         }
-        if let Some(s) = load_summary(&c.dir, &c.name, redaction, report) {
+        let dir = ddir.join(&c.name);
+        let (summary, file_mtime) = load_summary(&dir, &c.name.to_string_lossy(), redaction, report);
+        if bound == Bound::CallDir
+            && file_mtime.is_some_and(|m| m != u64::MAX && m > c.mtime_ns.saturating_add(slack_ns))
+        {
+            return Err(RewrittenInPlace);
+        }
+        if let Some(s) = summary {
             newest.push(Reverse(s.order_ns));
             if newest.len() > need {
                 newest.pop();
             }
-            day.push((s, c.dir));
+            day.push((s, dir));
         }
     }
-    day
+    Ok(day)
+}
+
+/// The newest `need` calls of the day directory `ddir` (see [`read_day`]): by directory mtimes,
+/// or by every metadata.json's mtime when the day's files were rewritten in place.
+fn read_day_dir(
+    ddir: &Path,
+    need: usize,
+    redaction: &PhoneRedaction,
+    report: &mut HydrateReport,
+) -> Vec<(CallSummary, std::path::PathBuf)> {
+    let day = DayDir::open(ddir);
+    let slack_ns = day.mtime_slack_ns();
+    let before = *report;
+    let candidates = day_candidates(ddir, &day, Bound::CallDir, report);
+    match read_day(ddir, candidates, need, Bound::CallDir, slack_ns, redaction, report) {
+        Ok(found) => found,
+        Err(RewrittenInPlace) => {
+            ::tracing::debug!(day = %ddir.display(), "patter hydrate: metadata.json rewritten in place; ordering this day by file times");
+            *report = before;
+            let candidates = day_candidates(ddir, &day, Bound::Metadata, report);
+            read_day(ddir, candidates, need, Bound::Metadata, slack_ns, redaction, report).unwrap_or_default()
+        }
+    }
 }
 
 /// Walks `root` newest day first (at most `max_days` day directories when given) and returns
@@ -404,8 +548,7 @@ pub(crate) fn collect(
                     break 'walk;
                 }
                 report.days_scanned += 1;
-                let candidates = day_candidates(&ddir, report);
-                let mut day = read_day(candidates, want - counted, redaction, report);
+                let mut day = read_day_dir(&ddir, want - counted, redaction, report);
                 day.sort_by(|a, b| b.0.order_ns.cmp(&a.0.order_ns).then_with(|| a.0.call_id.cmp(&b.0.call_id)));
                 for (s, dir) in day {
                     if is_present(&s.call_id) || !seen.insert(s.call_id.clone()) {
@@ -427,4 +570,20 @@ pub(crate) fn collect(
         .into_iter()
         .map(|(summary, dir)| CallRecord { summary, transcript: Vec::new(), events: Vec::new(), disk_dir: Some(dir) })
         .collect()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_filesystems_get_the_small_mtime_slack() {
+        // procfs is not a filesystem calls are written to; an unopened day is unknown.
+        assert_eq!(DayDir::open(Path::new("/proc")).mtime_slack_ns(), MTIME_SLACK_NS);
+        assert_eq!(DayDir(None).mtime_slack_ns(), MTIME_SLACK_NS);
+        // tmpfs is local.
+        if fs::symlink_metadata("/dev/shm").is_ok_and(|m| m.is_dir()) {
+            assert_eq!(DayDir::open(Path::new("/dev/shm")).mtime_slack_ns(), LOCAL_MTIME_SLACK_NS);
+        }
+    }
 }
