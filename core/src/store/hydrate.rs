@@ -178,39 +178,60 @@ pub fn read_call_files(dir: &Path) -> (Vec<TranscriptEntry>, Vec<EventEntry>, Js
     (transcript, events, report)
 }
 
-/// Reads and parses `dir/metadata.json`, counting the outcome in `report`: the summary, and the
-/// file's mtime (ns; `None` when it could not be read at all).
-fn load_summary(
-    dir: &Path,
-    dir_name: &str,
-    redaction: &PhoneRedaction,
-    report: &mut HydrateReport,
-) -> (Option<CallSummary>, Option<u64>) {
-    let (buf, mtime_ns) = match read_capped(&dir.join("metadata.json"), MAX_METADATA_BYTES, true) {
-        Ok(c) => (c.bytes, c.mtime_ns),
-        Err(ReadErr::Missing) => {
-            report.missing_metadata += 1;
-            return (None, None);
+/// Why a call directory's metadata.json gave no summary (counted in the report by its reader).
+#[derive(Debug, Clone, Copy)]
+enum Skip {
+    Missing,
+    WrongType,
+    TooLarge,
+    Corrupt,
+}
+
+impl Skip {
+    fn count(self, report: &mut HydrateReport) {
+        match self {
+            Skip::Missing => report.missing_metadata += 1,
+            Skip::WrongType => report.wrong_type += 1,
+            Skip::TooLarge => report.too_large += 1,
+            Skip::Corrupt => report.corrupt += 1,
         }
-        Err(ReadErr::WrongType) => {
-            report.wrong_type += 1;
-            return (None, None);
-        }
-        Err(ReadErr::TooLarge) => {
-            report.too_large += 1;
-            return (None, None);
-        }
-        Err(ReadErr::Io) => {
-            report.corrupt += 1;
-            return (None, None);
-        }
-    };
-    let parsed = summary_from_bytes(&buf, dir_name, redaction).ok();
-    if parsed.is_none() {
-        report.corrupt += 1;
-        ::tracing::debug!(dir = %dir.display(), "patter hydrate: skipping unparseable metadata.json");
     }
-    (parsed, Some(mtime_ns))
+}
+
+impl From<ReadErr> for Skip {
+    fn from(e: ReadErr) -> Skip {
+        match e {
+            ReadErr::Missing => Skip::Missing,
+            ReadErr::WrongType => Skip::WrongType,
+            ReadErr::TooLarge => Skip::TooLarge,
+            ReadErr::Io => Skip::Corrupt,
+        }
+    }
+}
+
+/// What reading one call directory's metadata.json gave: the summary or why not, and the
+/// file's mtime (ns; `None` when it could not be read at all).
+struct Loaded {
+    dir: std::path::PathBuf,
+    summary: Result<CallSummary, Skip>,
+    file_mtime_ns: Option<u64>,
+}
+
+/// Reads and parses `<ddir>/<name>/metadata.json` (no counting, so that several threads can
+/// read: the caller counts the outcome).
+fn load_summary(ddir: &Path, name: &std::ffi::OsStr, redaction: &PhoneRedaction) -> Loaded {
+    let dir = ddir.join(name);
+    let (summary, file_mtime_ns) = match read_capped(&dir.join("metadata.json"), MAX_METADATA_BYTES, true) {
+        Ok(c) => {
+            let parsed = summary_from_bytes(&c.bytes, &name.to_string_lossy(), redaction).map_err(|_| {
+                ::tracing::debug!(dir = %dir.display(), "patter hydrate: skipping unparseable metadata.json");
+                Skip::Corrupt
+            });
+            (parsed, Some(c.mtime_ns))
+        }
+        Err(e) => (Err(Skip::from(e)), None),
+    };
+    Loaded { dir, summary, file_mtime_ns }
 }
 
 /// How far a modification time may lag behind the end (or start) time written in metadata.json
@@ -447,6 +468,38 @@ fn day_candidates(ddir: &Path, day: &DayDir, bound: Bound, report: &mut HydrateR
 /// writer rewrites files in place, so directory mtimes bound nothing there.
 struct RewrittenInPlace;
 
+/// Threads that read metadata.json files at once: on a cold cache each read waits for the disk
+/// (three blocks: the call directory, the inode, the data), which serves several at once.
+const READ_THREADS: usize = 8;
+/// Candidates read per wave once the day's `need` newest are known (the mtime cut is applied
+/// between waves, so at most this many are read ahead of it).
+const READ_WAVE: usize = 64;
+/// Waves smaller than this are read on the calling thread.
+const PARALLEL_READ_OVER: usize = 32;
+
+/// Reads the summaries of `wave` (in its order), on several threads when it is big enough.
+fn read_wave(ddir: &Path, wave: &[Candidate], redaction: &PhoneRedaction) -> Vec<Loaded> {
+    let one = |c: &Candidate| load_summary(ddir, &c.name, redaction);
+    if wave.len() < PARALLEL_READ_OVER {
+        return wave.iter().map(one).collect();
+    }
+    let chunk = wave.len().div_ceil(READ_THREADS);
+    std::thread::scope(|s| {
+        let parts: Vec<_> =
+            wave.chunks(chunk).map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+        let mut all = Vec::with_capacity(wave.len());
+        for (p, part) in parts.into_iter().zip(wave.chunks(chunk)) {
+            // A reader that panicked (load_summary does not panic) reads as corrupt files.
+            all.extend(p.join().unwrap_or_else(|_| {
+                part.iter()
+                    .map(|c| Loaded { dir: ddir.join(&c.name), summary: Err(Skip::Corrupt), file_mtime_ns: None })
+                    .collect()
+            }));
+        }
+        all
+    })
+}
+
 /// Reads the newest `need` calls of a day (by the end time, else start time, in their
 /// metadata.json) without reading the others: candidates come newest bound mtime first, and once
 /// `need` calls are known, a candidate whose mtime (plus `slack_ns`) is older than the
@@ -457,6 +510,11 @@ struct RewrittenInPlace;
 /// more than the slack shows a writer that does not rename, and the day is given up
 /// (`Err(RewrittenInPlace)`) to be read again by file mtimes. A tree whose mtimes were reset
 /// to the past (an archive restored without its times) must not be trusted to the cut.
+///
+/// Files are read in waves on [`READ_THREADS`] threads (first the `need` newest, then
+/// [`READ_WAVE`] at a time) and their outcomes applied in candidate order, so the result and
+/// the report are those of reading one file after the other; candidates of the last wave that
+/// fall after the cut are counted in `not_read` like the rest (read ahead, never used).
 fn read_day(
     ddir: &Path,
     candidates: Vec<Candidate>,
@@ -471,29 +529,36 @@ fn read_day(
     let mut newest: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(need + 1);
     let mut day = Vec::new();
     let total = candidates.len();
-    for (i, c) in candidates.into_iter().enumerate() {
-        if newest.len() >= need {
-            if let Some(Reverse(threshold)) = newest.peek() {
-                if c.mtime_ns.saturating_add(slack_ns) < *threshold {
-                    report.not_read += total - i;
-                    break;
+    let mut start = 0;
+    while start < total {
+        let len = if start == 0 { need.max(1) } else { READ_WAVE };
+        let wave = &candidates[start..(start + len).min(total)];
+        for (j, (c, loaded)) in wave.iter().zip(read_wave(ddir, wave, redaction)).enumerate() {
+            if newest.len() >= need {
+                if let Some(Reverse(threshold)) = newest.peek() {
+                    if c.mtime_ns.saturating_add(slack_ns) < *threshold {
+                        report.not_read += total - start - j;
+                        return Ok(day);
+                    }
                 }
             }
-        }
-        let dir = ddir.join(&c.name);
-        let (summary, file_mtime) = load_summary(&dir, &c.name.to_string_lossy(), redaction, report);
-        if bound == Bound::CallDir
-            && file_mtime.is_some_and(|m| m != u64::MAX && m > c.mtime_ns.saturating_add(slack_ns))
-        {
-            return Err(RewrittenInPlace);
-        }
-        if let Some(s) = summary {
-            newest.push(Reverse(s.order_ns));
-            if newest.len() > need {
-                newest.pop();
+            if bound == Bound::CallDir
+                && loaded.file_mtime_ns.is_some_and(|m| m != u64::MAX && m > c.mtime_ns.saturating_add(slack_ns))
+            {
+                return Err(RewrittenInPlace);
             }
-            day.push((s, dir));
+            match loaded.summary {
+                Ok(s) => {
+                    newest.push(Reverse(s.order_ns));
+                    if newest.len() > need {
+                        newest.pop();
+                    }
+                    day.push((s, loaded.dir));
+                }
+                Err(skip) => skip.count(report),
+            }
         }
+        start += wave.len();
     }
     Ok(day)
 }
