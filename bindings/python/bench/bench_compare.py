@@ -11,7 +11,7 @@ Comparisons (each script documents its own settings):
 
 Usage: python bench_compare.py --work DIR --node-modules DIR --output BENCHMARKS.md
 Environment: PATTER_BENCH_N, PATTER_BENCH_ROUNDS, PATTER_BENCH_HYDRATE_SIZES (default
-"1000,20000"), PATTER_BENCH_SKIP_RUST=1 to skip the cargo benches.
+"1000,20000,100000"), PATTER_BENCH_SKIP_RUST=1 to skip the cargo benches.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def main() -> None:
     res["node_off"] = json.load(open(out("node_off.json")))
 
     res["hydrate"] = []
-    for n in [int(x) for x in os.environ.get("PATTER_BENCH_HYDRATE_SIZES", "1000,20000").split(",") if x]:
+    for n in [int(x) for x in os.environ.get("PATTER_BENCH_HYDRATE_SIZES", "1000,20000,100000").split(",") if x]:
         sh([py, os.path.join(HERE, "compare_hydrate.py"), "--calls", str(n), "--root", out(f"hydrate-tree-{n}"),
             "--out", out(f"hydrate_{n}.json")])
         res["hydrate"].append(json.load(open(out(f"hydrate_{n}.json"))))
