@@ -251,7 +251,8 @@ pub const LOCAL_MTIME_SLACK_NS: u64 = 100_000_000;
 enum Bound {
     /// The call directory's own mtime: every rename into it (metadata.json replaced whole)
     /// stamps it, and it is one `lstat` of one inode per call, in the day directory's inode
-    /// order (ten times cheaper than reaching the file on a cold cache).
+    /// order (on a cold cache about a ninth of the cost of reaching the file under it, which
+    /// needs the directory's data block too).
     CallDir,
     /// metadata.json's mtime: right for any writer, also one that rewrites the file in place.
     Metadata,
