@@ -130,6 +130,8 @@ def main() -> None:
             cold[name].append(dt * 1000)
     res = {
         "calls": a.calls,
+        "rounds": a.rounds,
+        "cold_rounds": a.cold_rounds if cold_ok else 0,
         "generation_s": gen_s,
         "same_ids": ids_p == ids_r,
         "kept": {"patter": len(ids_p or ()), "reference": len(ids_r or ())},

@@ -89,7 +89,8 @@ def write(res: dict, path: str) -> None:
     for h in res["hydrate"]:
         L.append(f"* **Hydrate, {h['calls']:,} calls** (`bindings/python/bench/compare_hydrate.py`): tree written by "
                  f"getpatter {pv.get('getpatter')}'s own `CallLogger` (one day directory; metadata.json rewritten at "
-                 "end, 3 transcript rows, 1 event per call). Both sides: a fresh 500-call store and `hydrate(root)`. "
+                 "end, 3 transcript rows, 1 event per call). Both sides: a fresh 500-call store and `hydrate(root)`; "
+                 f"{h.get('rounds', 7)} warm rounds (after one untimed run of each), {h.get('cold_rounds', 3)} cold. "
                  f"Same 500 call ids kept: **{h['same_ids']}** (kept: {h['kept']}). libpatter's report: "
                  f"{h['patter_report']}.")
     L.append("* **Memory**: a fresh process per side, 2,000 warm-up spans, then 1,000,000 spans in a tight loop "
