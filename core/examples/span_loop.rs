@@ -1,5 +1,6 @@
-//! Profiling aid: makes N service spans on one call (`span_loop N [disabled][,noturn]`; a turn
-//! ends every 10 spans unless `noturn`), e.g. under
+//! Profiling aid: makes N service spans on one call (`span_loop N [disabled][,noturn][,llm]`; a
+//! turn ends every 10 spans unless `noturn`; `llm`: the LLM span of the binding benchmarks,
+//! `llm(..)` + `first_token` + `usage` + `end`, instead of a TTS span), e.g. under
 //! `valgrind --tool=callgrind` to count instructions per span independently of machine load.
 use patter_core::call::{Call, CallOptions, CallOutcome};
 use patter_core::calllog::CallLogger;
@@ -25,11 +26,20 @@ fn main() {
     }
     let call = Call::start(o).expect("call");
     let turns = !mode.contains("noturn");
+    let llm = mode.contains("llm");
     let t = std::time::Instant::now();
     for i in 0..n {
-        let mut s = call.tts("elevenlabs", "Your balance is twelve dollars.", Some("eleven_flash_v2_5")).expect("tts");
-        s.first_byte().expect("fb");
-        s.end();
+        if llm {
+            let mut s = call.llm("openai", Some("gpt-4o-mini"), 3).expect("llm");
+            s.first_token().expect("ft");
+            s.usage(412, 36, None).expect("usage");
+            s.end();
+        } else {
+            let mut s =
+                call.tts("elevenlabs", "Your balance is twelve dollars.", Some("eleven_flash_v2_5")).expect("tts");
+            s.first_byte().expect("fb");
+            s.end();
+        }
         if turns && i % 10 == 9 {
             call.end_turn().expect("turn");
         }
