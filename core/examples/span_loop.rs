@@ -1,8 +1,9 @@
 //! Profiling aid: makes N service spans on one call (`span_loop N [disabled][,noturn][,llm]`; a
 //! turn ends every 10 spans unless `noturn`; `llm`: the LLM span of the binding benchmarks,
-//! `llm(..)` + `first_token` + `usage` + `end`, instead of a TTS span), e.g. under
+//! `llm(..)` + `first_token` + `usage` + `end`, instead of a TTS span; `record`: the same
+//! iteration through `record_llm`), e.g. under
 //! `valgrind --tool=callgrind` to count instructions per span independently of machine load.
-use patter_core::call::{Call, CallOptions, CallOutcome};
+use patter_core::call::{Call, CallOptions, CallOutcome, LlmRecord};
 use patter_core::calllog::CallLogger;
 use patter_core::records::Direction;
 use patter_core::tracing::{attach_span_exporter, SpanBatch, SpanCallback};
@@ -27,9 +28,20 @@ fn main() {
     let call = Call::start(o).expect("call");
     let turns = !mode.contains("noturn");
     let llm = mode.contains("llm");
+    let record = mode.contains("record");
+    let iteration = LlmRecord {
+        model: Some("gpt-4o-mini"),
+        history_size: Some(3),
+        ttft_ms: Some(0.5),
+        input_tokens: Some(412),
+        output_tokens: Some(36),
+        cached_input_tokens: None,
+    };
     let t = std::time::Instant::now();
     for i in 0..n {
-        if llm {
+        if record {
+            call.record_llm("openai", 1.0, iteration).expect("record_llm");
+        } else if llm {
             let mut s = call.llm("openai", Some("gpt-4o-mini"), 3).expect("llm");
             s.first_token().expect("ft");
             s.usage(412, 36, None).expect("usage");
