@@ -37,7 +37,7 @@ fn main() {
         output_tokens: Some(36),
         cached_input_tokens: None,
     };
-    let t = std::time::Instant::now();
+    let (t, cpu) = (std::time::Instant::now(), thread_cpu_ns());
     for i in 0..n {
         if record {
             call.record_llm("openai", 1.0, iteration).expect("record_llm");
@@ -56,6 +56,14 @@ fn main() {
             call.end_turn().expect("turn");
         }
     }
-    eprintln!("{:.1} ns/span", t.elapsed().as_nanos() as f64 / n as f64);
+    let cpu = thread_cpu_ns().zip(cpu).map(|(b, a)| (b - a) as f64 / n as f64);
+    let cpu = cpu.map_or(String::new(), |c| format!(", {c:.1} ns/span on this thread's CPU"));
+    eprintln!("{:.1} ns/span{cpu}", t.elapsed().as_nanos() as f64 / n as f64);
     call.end(CallOutcome::Completed).expect("end");
+}
+
+/// This thread's time on a CPU so far (Linux `/proc/thread-self/schedstat`), when readable:
+/// unlike the wall time, not inflated by other load on the machine.
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat").ok()?.split_whitespace().next()?.parse().ok()
 }
