@@ -1,7 +1,8 @@
-//! Profiling aid: makes N service spans on one call (`span_loop N [disabled][,noturn][,llm]`; a
+//! Profiling aid: makes N service spans on one call (`span_loop N [disabled][,noturn][,llm][,record][,metrics]`; a
 //! turn ends every 10 spans unless `noturn`; `llm`: the LLM span of the binding benchmarks,
 //! `llm(..)` + `first_token` + `usage` + `end`, instead of a TTS span; `record`: the same
-//! iteration through `record_llm`), e.g. under
+//! iteration through `record_llm`; `metrics`: tracing initialised with its OTLP metrics on, as
+//! the bindings' benchmarks run), e.g. under
 //! `valgrind --tool=callgrind` to count instructions per span independently of machine load.
 use patter_core::call::{Call, CallOptions, CallOutcome, LlmRecord};
 use patter_core::calllog::CallLogger;
@@ -19,6 +20,17 @@ impl SpanCallback for Noop {
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let mode = std::env::args().nth(2).unwrap_or_default();
+    if mode.contains("metrics") {
+        // Tracing and its OTLP metrics on, as the bindings' benchmarks run it (spans to a closed
+        // local port: the caller's work is the same whatever the collector does).
+        let opts = patter_core::config::TracingOptions {
+            otlp_endpoint: Some("http://127.0.0.1:9".into()),
+            metrics: Some(true),
+            ..Default::default()
+        };
+        std::env::set_var("PATTER_OTEL_ENABLED", "1");
+        patter_core::tracing::init_tracing(&opts).expect("init_tracing");
+    }
     attach_span_exporter(Arc::new(Noop), None).expect("attach");
     let mut o = CallOptions::new("CA-loop", Direction::Inbound, "pipeline");
     o.logger = Some(CallLogger::disabled());

@@ -389,8 +389,7 @@ fn register_record_llm(env: sys::napi_env, exports: sys::napi_value) -> bool {
                 &mut f,
             ) == sys::Status::napi_ok
             && sys::napi_set_named_property(env, exports, name.as_ptr().cast(), f) == sys::Status::napi_ok
-            && sys::napi_set_named_property(env, exports, "__recordLlmArgs\0".as_ptr().cast(), buffer)
-                == sys::Status::napi_ok
+            && sys::napi_set_named_property(env, exports, c"__recordLlmArgs".as_ptr(), buffer) == sys::Status::napi_ok
     }
 }
 
