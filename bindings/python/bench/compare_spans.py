@@ -102,17 +102,16 @@ def patter_side(endpoint: str):
         raise SystemExit("bench: patter init_tracing returned False")
     call = patter.Call("CA-bench", direction="inbound", provider_mode="pipeline")
     call.start_turn()
-    llm = call.llm
-    record_llm = call.record_llm
 
     def run_spans(n: int) -> None:
+        llm = call.llm
         for _ in range(n):
             with llm("openai", "gpt-4o-mini", 3) as span:
                 span.first_token()
                 span.usage(412, 36)
 
     def run_record(n: int) -> None:
-        now = time.monotonic
+        record_llm, now = call.record_llm, time.monotonic
         for _ in range(n):
             t0 = now()
             t_first = now()  # the first token
