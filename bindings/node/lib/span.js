@@ -229,11 +229,13 @@ function installSpans(native, Call) {
   })
   // recordLlm's numbers travel in a scratch buffer of the addon (see src/fast.rs): the call key
   // and each number as a double with a type tag (0 omitted, 1 number, 2 another type), then a
-  // tag per string (1: the same string as the previous call's, not passed again).
+  // tag per string (1: the same string as this state's previous call, which the addon need not
+  // read again), under this state's owner number (states sharing the addon never mix strings).
   const RECORD = native.__recordLlmArgs
-  const SLOTS = 7
+  const SLOTS = 8
   const NUM = new Float64Array(RECORD, 0, SLOTS)
   const TAG = new Uint8Array(RECORD, SLOTS * 8, SLOTS + 2)
+  const OWNER = (native.__recordLlmOwners = (native.__recordLlmOwners || 0) + 1)
   let lastProvider = null
   let lastModel = null
   function put(i, v) {
@@ -257,15 +259,17 @@ function installSpans(native, Call) {
     put(4, inputTokens)
     put(5, outputTokens)
     put(6, cachedInputTokens)
+    NUM[7] = OWNER
+    TAG[7] = 1
     const sameProvider = typeof provider === 'string' && provider === lastProvider
     const sameModel = typeof model === 'string' && model === lastModel
     TAG[SLOTS] = sameProvider ? 1 : 0
     TAG[SLOTS + 1] = sameModel ? 1 : 0
-    // The addon keeps the strings it is passed (its first step, before anything can fail).
+    // The addon keeps the strings it reads (its first step, before anything can fail).
     lastProvider = typeof provider === 'string' ? provider : null
     lastModel = typeof model === 'string' ? model : null
     try {
-      nRecordLlm(sameProvider ? undefined : provider, sameModel ? undefined : model)
+      nRecordLlm(provider, model)
     } catch (err) {
       lastProvider = lastModel = null // pass both again next time, whatever failed
       throw mapError(err)

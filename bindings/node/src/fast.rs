@@ -256,25 +256,31 @@ callback!(call_tts, 4, |env, a| {
 
 // `recordLlm` passes its numbers through a scratch buffer instead of as arguments: lib/span.js
 // writes the call key and the numbers as doubles with a type tag each, then calls
-// `__callRecordLlm(provider, model)`; reading them costs no N-API call. Provider and model
-// strings equal to the previous call's are not passed again (their tag says so) and are taken
-// from this module instance's copy. Layout of the buffer (`__recordLlmArgs`):
-// `RECORD_SLOTS` doubles (key, duration_ms, history_size, ttft_ms, input_tokens, output_tokens,
-// cached_input_tokens), then one tag byte per double and one per string (provider, model).
+// `__callRecordLlm(provider, model)`; reading them costs no N-API call. A provider or model
+// string that lib/span.js marks as equal to the one it passed last time is not converted again:
+// this module instance's copy is used, provided that copy came from the same lib/span.js state
+// (its `owner` number; two states sharing one addon instance never mix their strings). Layout
+// of the buffer (`__recordLlmArgs`): `RECORD_SLOTS` doubles (key, duration_ms, history_size,
+// ttft_ms, input_tokens, output_tokens, cached_input_tokens, owner), then one tag byte per double
+// and one per string (provider, model).
 
 /// Doubles of the scratch buffer.
-const RECORD_SLOTS: usize = 7;
+const RECORD_SLOTS: usize = 8;
+/// The slot of the owner number of the strings' tags.
+const OWNER: usize = 7;
 /// Byte size of the scratch buffer: the doubles, their tags and the two string tags.
 const RECORD_BYTES: usize = RECORD_SLOTS * 8 + 16;
 /// Tag of a double: omitted (`undefined`/`null`), a number, or some other type.
 const TAG_OMITTED: u8 = 0;
 const TAG_NUMBER: u8 = 1;
-/// Tag of a string: 0 = passed as the argument, 1 = the same string as the previous call's.
+/// Tag of a string: 0 = convert the argument, 1 = the same string as the owner's previous call.
 const TAG_SAME: u8 = 1;
 
 /// One module instance's scratch buffer and string copies (the callback's data pointer).
 struct RecordArgs {
     buf: *mut u8,
+    /// The owner number of the lib/span.js state the copies below came from.
+    owner: std::cell::Cell<f64>,
     provider: std::cell::RefCell<String>,
     model: std::cell::RefCell<Option<String>>,
 }
@@ -316,12 +322,19 @@ unsafe extern "C" fn call_record_llm(env: sys::napi_env, info: sys::napi_callbac
         }
         // SAFETY: the data pointer registered with this function (see `register_record_llm`).
         let r = unsafe { &*data.cast::<RecordArgs>() };
-        // The strings first: lib/span.js counts on this instance's copies being updated.
-        if r.tag(RECORD_SLOTS) != TAG_SAME {
+        // The strings first: lib/span.js counts on this instance's copies being updated. Copies
+        // of another owner are never reused (the arguments are always passed).
+        let owner = r.double(OWNER);
+        let same_owner = r.tag(OWNER) == TAG_NUMBER && r.owner.get() == owner;
+        r.owner.set(if r.tag(OWNER) == TAG_NUMBER { owner } else { f64::NAN });
+        if !same_owner || r.tag(RECORD_SLOTS) != TAG_SAME {
+            // An emptied copy until the new one is read, so a failed read never leaves a stale one.
+            r.provider.borrow_mut().clear();
             let provider = unsafe { string(env, argv[0], "provider") }?;
             *r.provider.borrow_mut() = provider;
         }
-        if r.tag(RECORD_SLOTS + 1) != TAG_SAME {
+        if !same_owner || r.tag(RECORD_SLOTS + 1) != TAG_SAME {
+            *r.model.borrow_mut() = None;
             let model = if unsafe { is_nullish(env, argv[1]) } {
                 None
             } else {
@@ -375,6 +388,7 @@ fn register_record_llm(env: sys::napi_env, exports: sys::napi_value) -> bool {
         }
         let args = Box::into_raw(Box::new(RecordArgs {
             buf: data.cast(),
+            owner: std::cell::Cell::new(f64::NAN),
             provider: Default::default(),
             model: Default::default(),
         }));
