@@ -740,6 +740,30 @@ patter_status patter_call_llm(patter_call_t *call,
                               patter_span_t **out_span);
 
 /**
+ * Records a finished LLM iteration in one call: the `getpatter.llm` span (and turn latencies,
+ * usage, cost) that `patter_call_llm` + `patter_span_first_token` + `patter_span_usage` +
+ * `patter_span_end` record. The span ends now (the call's clock) and started `duration_ms`
+ * (finite, >= 0) earlier, in the open turn (one opens at that start when none is open).
+ * Optional values are pointers (NULL: omitted): `model` (with `model_len`), `history_size`
+ * (default 0), `ttft_ms` (ms from the start to the first token, at most `duration_ms`) and
+ * the token counts (usage is reported when any is given; an omitted one counts 0). A bad
+ * argument, or usage that would take a call total past 2^53 - 1:
+ * `PATTER_STATUS_INVALID_ARGUMENT`, and nothing is recorded. NULL `call` or `provider`:
+ * `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`. Thread-safe.
+ */
+patter_status patter_call_record_llm(patter_call_t *call,
+                                     const char *provider,
+                                     size_t provider_len,
+                                     double duration_ms,
+                                     const char *model,
+                                     size_t model_len,
+                                     const uint64_t *history_size,
+                                     const double *ttft_ms,
+                                     const uint64_t *input_tokens,
+                                     const uint64_t *output_tokens,
+                                     const uint64_t *cached_input_tokens);
+
+/**
  * Starts a `getpatter.tts` span for one synthesized sentence `text` (it goes to the
  * transcript; the span only gets its length) by `provider` with optional `model` (NULL:
  * none): the same argument order as every binding. Report the first audio byte with

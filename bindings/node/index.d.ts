@@ -74,6 +74,22 @@ export interface LlmOptions {
   historySize?: number | null
 }
 
+/** Options of {@link Call.recordLlm}: what the finished LLM iteration reports (each may be omitted). */
+export interface RecordLlmOptions {
+  /** Requested model (`gen_ai.request.model`). */
+  model?: string | null
+  /** Messages in the prompt history (default 0). */
+  historySize?: number | null
+  /** Milliseconds from the iteration's start to its first token (at most `durationMs`). */
+  ttftMs?: number | null
+  /** Uncached input tokens; usage is reported when any token count is given (others count 0). */
+  inputTokens?: number | null
+  /** Output tokens. */
+  outputTokens?: number | null
+  /** Input tokens served from the provider's prompt cache. */
+  cachedInputTokens?: number | null
+}
+
 /** Options of {@link Call.tts}. */
 export interface TtsOptions {
   /** Voice model (priced per model when known). */
@@ -152,6 +168,12 @@ export interface Call {
   endpoint(): Span
   /** Starts a `getpatter.llm` span: one per LLM iteration, tool rounds included. */
   llm(provider: string, options?: LlmOptions | null): Span
+  /**
+   * Records a finished LLM iteration in one call: the `getpatter.llm` span (and turn latencies,
+   * usage, cost) that `llm()` + `firstToken()` + `usage()` + `end()` record. It ends now and
+   * started `durationMs` earlier; `ttftMs` places the first token.
+   */
+  recordLlm(provider: string, durationMs: number, options?: RecordLlmOptions | null): void
   /**
    * Starts a `getpatter.tts` span for one sentence. The text goes to the transcript on disk;
    * the span only gets its length.

@@ -4,7 +4,7 @@
 //!
 //! Usage: `conformance_runner SCENARIO.json`
 
-use patter_core::call::{Call, CallOptions, CallOutcome, Span};
+use patter_core::call::{Call, CallOptions, CallOutcome, LlmRecord, Span};
 use patter_core::calllog::CallLogger;
 use patter_core::clock::{ManualClock, SequentialIds, Timestamp};
 use patter_core::records::{AgentInfo, Direction};
@@ -138,6 +138,18 @@ fn main() {
                 "llm" => {
                     spans.insert(name(), call.llm(req(ev, "provider"), s(ev, "model"), opt_uint(ev, "history_size"))?);
                 }
+                "record_llm" => call.record_llm(
+                    req(ev, "provider"),
+                    num(ev, "duration_ms"),
+                    LlmRecord {
+                        model: s(ev, "model"),
+                        history_size: opt_uint(ev, "history_size"),
+                        ttft_ms: opt_num(ev, "ttft_ms"),
+                        input_tokens: opt_uint(ev, "input_tokens"),
+                        output_tokens: opt_uint(ev, "output_tokens"),
+                        cached_input_tokens: opt_uint(ev, "cached_input_tokens"),
+                    },
+                )?,
                 "tts" => {
                     spans.insert(name(), call.tts(req(ev, "provider"), req(ev, "text"), s(ev, "model"))?);
                 }

@@ -7,7 +7,7 @@ use crate::options::{patter_call_options_t, snapshot};
 use crate::span::{patter_span_t, SPANS};
 use crate::status::patter_status;
 use crate::strings::{give_string, opt_str_arg, require_out, str_arg, write_opt, write_out};
-use patter_core::call::{Call, CallOutcome, Span};
+use patter_core::call::{Call, CallOutcome, LlmRecord, Span};
 use serde::Serialize;
 use std::ffi::c_char;
 use std::sync::{Arc, Mutex};
@@ -162,6 +162,47 @@ pub unsafe extern "C" fn patter_call_llm(
         let m = unsafe { opt_str_arg(model, model_len, "model") }?;
         let span = c.llm(p, m, history_size)?;
         unsafe { give_span(out_span, span) }
+    })
+}
+
+/// Records a finished LLM iteration in one call: the `getpatter.llm` span (and turn latencies,
+/// usage, cost) that `patter_call_llm` + `patter_span_first_token` + `patter_span_usage` +
+/// `patter_span_end` record. The span ends now (the call's clock) and started `duration_ms`
+/// (finite, >= 0) earlier, in the open turn (one opens at that start when none is open).
+/// Optional values are pointers (NULL: omitted): `model` (with `model_len`), `history_size`
+/// (default 0), `ttft_ms` (ms from the start to the first token, at most `duration_ms`) and
+/// the token counts (usage is reported when any is given; an omitted one counts 0). A bad
+/// argument, or usage that would take a call total past 2^53 - 1:
+/// `PATTER_STATUS_INVALID_ARGUMENT`, and nothing is recorded. NULL `call` or `provider`:
+/// `PATTER_STATUS_NULL_POINTER`; an ended call: `PATTER_STATUS_STATE`. Thread-safe.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn patter_call_record_llm(
+    call: *mut patter_call_t,
+    provider: *const c_char,
+    provider_len: usize,
+    duration_ms: f64,
+    model: *const c_char,
+    model_len: usize,
+    history_size: *const u64,
+    ttft_ms: *const f64,
+    input_tokens: *const u64,
+    output_tokens: *const u64,
+    cached_input_tokens: *const u64,
+) -> patter_status {
+    guard(|| {
+        let c = call_of(call)?;
+        let p = unsafe { str_arg(provider, provider_len, "provider") }?;
+        let m = unsafe { opt_str_arg(model, model_len, "model") }?;
+        let record = LlmRecord {
+            model: m,
+            history_size: unsafe { history_size.as_ref() }.copied(),
+            ttft_ms: unsafe { ttft_ms.as_ref() }.copied(),
+            input_tokens: unsafe { input_tokens.as_ref() }.copied(),
+            output_tokens: unsafe { output_tokens.as_ref() }.copied(),
+            cached_input_tokens: unsafe { cached_input_tokens.as_ref() }.copied(),
+        };
+        Ok(c.record_llm(p, duration_ms, record)?)
     })
 }
 

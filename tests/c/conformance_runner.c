@@ -163,6 +163,19 @@ static const double *opt_num(const json *ev, const char *key, double *out) {
     return out;
 }
 
+/* An optional count: NULL when the field is absent (the argument is omitted). */
+static const uint64_t *opt_count(const json *ev, const char *key, uint64_t *out) {
+    const json *v = json_get(ev, key);
+    if (v == NULL) {
+        return NULL;
+    }
+    if (v->type != JSON_NUMBER) {
+        die("bad integer", key);
+    }
+    *out = (uint64_t)v->number;
+    return out;
+}
+
 static double num(const json *ev, const char *key) {
     double v;
     if (opt_num(ev, key, &v) == NULL) {
@@ -249,6 +262,15 @@ static patter_status run_event(patter_call_t *call, const json *ev) {
         b = json_str(ev, "model", &l2);
         TRY(patter_call_llm(call, a, l1, b, l2, (uint64_t)json_num(ev, "history_size", 0), &s));
         put_span(ev, s);
+    } else if (strcmp(op, "record_llm") == 0) {
+        double ttft;
+        uint64_t history, input, output, cached;
+        a = req(ev, "provider", &l1);
+        b = json_str(ev, "model", &l2);
+        TRY(patter_call_record_llm(call, a, l1, num(ev, "duration_ms"), b, l2, opt_count(ev, "history_size", &history),
+                                   opt_num(ev, "ttft_ms", &ttft), opt_count(ev, "input_tokens", &input),
+                                   opt_count(ev, "output_tokens", &output),
+                                   opt_count(ev, "cached_input_tokens", &cached)));
     } else if (strcmp(op, "tts") == 0) {
         a = req(ev, "provider", &l1);
         b = req(ev, "text", &l2);

@@ -90,6 +90,12 @@ async function main(file) {
       case 'stt': spans.set(ev.span, call.stt(need(ev, 'provider'), { model: ev.model })); break
       case 'endpoint': spans.set(ev.span, call.endpoint()); break
       case 'llm': spans.set(ev.span, call.llm(need(ev, 'provider'), { model: ev.model, historySize: ev.history_size })); break
+      case 'record_llm':
+        call.recordLlm(need(ev, 'provider'), num(ev.duration_ms), {
+          model: ev.model, historySize: ev.history_size, ttftMs: num(ev.ttft_ms), inputTokens: ev.input_tokens,
+          outputTokens: ev.output_tokens, cachedInputTokens: ev.cached_input_tokens,
+        })
+        break
       case 'tts': spans.set(ev.span, call.tts(need(ev, 'provider'), need(ev, 'text'), { model: ev.model })); break
       case 'bargein':
         spans.set(ev.span, call.bargein(need(ev, 'cancelled_text'), { audioPlayedMs: num(ev.audio_played_ms) }))

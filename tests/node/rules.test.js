@@ -67,3 +67,59 @@ test('tts takes (provider, text, options)', () => {
   call.tts('elevenlabs', 'hello', { model: 'eleven_flash_v2_5' }).end()
   call.end()
 })
+
+test('recordLlm: one call per finished iteration; types and values checked, nothing recorded on error', () => {
+  const call = quiet('CA-node-rules-record-llm')
+  call.recordLlm('openai', 250, { model: 'gpt-4o-mini', historySize: 3, ttftMs: 120, inputTokens: 412, outputTokens: 36 })
+  call.recordLlm('openai', 100) // no usage reported
+  let usage = call.usage()
+  assert.equal(usage.llm_input_tokens, 412)
+  assert.equal(usage.llm_output_tokens, 36)
+  assert.equal(call.currentTurn, 1)
+  assert.throws(() => call.recordLlm('openai', 10, { ttftMs: 11, inputTokens: 1 }), invalidOn('ttft_ms'))
+  assert.throws(() => call.recordLlm('openai', NaN), invalidOn('duration_ms'))
+  assert.throws(() => call.recordLlm('openai', '10'), invalidOn('duration_ms'))
+  assert.throws(() => call.recordLlm('openai'), invalidOn('duration_ms'))
+  assert.throws(() => call.recordLlm('openai', 10, { inputTokens: 1.5 }), invalidOn('input_tokens'))
+  assert.throws(() => call.recordLlm('openai', 10, { outputTokens: '7' }), invalidOn('output_tokens'))
+  assert.throws(() => call.recordLlm('openai', 10, { historySize: -1 }), invalidOn('history_size'))
+  assert.throws(() => call.recordLlm('', 10), invalidOn('provider'))
+  assert.throws(() => call.recordLlm(5, 10), invalidOn('provider'))
+  assert.throws(() => call.recordLlm('openai', 10, { model: 5 }), invalidOn('model'))
+  assert.throws(() => call.recordLlm('openai', 10, 'gpt'), invalidOn('options'))
+  usage = call.usage()
+  assert.equal(usage.llm_input_tokens, 412, 'failed reports record nothing')
+  call.end()
+  assert.throws(() => call.recordLlm('openai', 10), (e) => e.code === 'PATTER_STATE')
+})
+
+test('recordLlm: providers and models reach the core as given, whatever the order of calls', () => {
+  // The binding passes a provider or model string only when it differs from the previous
+  // call's; alternate, repeat and interleave failures to check every report lands on its own.
+  const pricing = patter.Pricing.defaults()
+  const call = quiet('CA-node-rules-record-llm-names', { pricing })
+  const seq = [
+    ['openai', 'gpt-4o-mini'], ['openai', 'gpt-4o-mini'], ['anthropic', 'claude-haiku-4-5'], ['openai', 'gpt-4o-mini'],
+    ['openai', undefined], ['openai', 'gpt-4o'], [5, 'gpt-4o'], ['openai', 'gpt-4o'], ['openai', null], ['openai', 'gpt-4o'],
+  ]
+  const other = quiet('CA-node-rules-record-llm-names-2', { pricing })
+  const expected = quiet('CA-node-rules-record-llm-names-3', { pricing })
+  for (const [provider, model] of seq) {
+    let ok = true
+    try {
+      call.recordLlm(provider, 1, { model, inputTokens: 1000, outputTokens: 100 })
+    } catch (e) {
+      ok = false
+      assert.equal(e.code, 'PATTER_INVALID_ARGUMENT')
+    }
+    other.recordLlm('openai', 1, { model: 'gpt-4o', inputTokens: 1 }) // another call in between
+    if (ok) {
+      const s = expected.llm(provider, { model })
+      s.usage(1000, 100)
+      s.end()
+    }
+  }
+  assert.deepEqual(call.cost(), expected.cost())
+  assert.deepEqual(call.usage(), expected.usage())
+  for (const c of [call, other, expected]) c.end()
+})

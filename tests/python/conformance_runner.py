@@ -85,6 +85,10 @@ def main(path: str) -> None:
                 spans[ev["span"]] = call.endpoint()
             elif op == "llm":
                 spans[ev["span"]] = call.llm(ev["provider"], ev.get("model"), **opt(ev, "history_size"))
+            elif op == "record_llm":
+                call.record_llm(ev["provider"], num(ev, "duration_ms"), **opt(ev, "model"), **opt(ev, "history_size"),
+                                **opt(ev, "ttft_ms", num), **opt(ev, "input_tokens"), **opt(ev, "output_tokens"),
+                                **opt(ev, "cached_input_tokens"))
             elif op == "tts":
                 spans[ev["span"]] = call.tts(ev["provider"], ev["text"], ev.get("model"))
             elif op == "bargein":

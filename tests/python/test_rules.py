@@ -85,3 +85,31 @@ def test_tts_takes_text_before_model():
     with call.tts("elevenlabs", "hello", model="eleven_flash_v2_5"):
         pass
     call.end()
+
+
+def test_record_llm_checks_everything_before_recording():
+    call = quiet("CA-rules-record-llm")
+    call.record_llm("openai", 250.0, "gpt-4o-mini", 3, 120.0, 412, 36)
+    call.record_llm("openai", 100.0, model="gpt-4o-mini")  # no usage reported
+    assert (call.usage()["llm_input_tokens"], call.usage()["llm_output_tokens"]) == (412, 36)
+    assert call.current_turn == 1
+    bad = [
+        (dict(duration_ms=10.0, ttft_ms=11.0, input_tokens=1), "ttft_ms"),
+        (dict(duration_ms=math.nan), "duration_ms"),
+        (dict(duration_ms=-1.0), "duration_ms"),
+        (dict(duration_ms=10.0, input_tokens=-1), "input_tokens"),
+        (dict(duration_ms=10.0, history_size=2**53), "history_size"),
+        (dict(duration_ms=10.0, cached_input_tokens=2**53), "cached_input_tokens"),
+    ]
+    for kw, name in bad:
+        with pytest.raises(patter.InvalidArgumentError) as e:
+            call.record_llm("openai", **kw)
+        assert e.value.argument == name, kw
+    with pytest.raises(patter.InvalidArgumentError):
+        call.record_llm("", 1.0)
+    with pytest.raises(TypeError, match="duration_ms"):
+        call.record_llm("openai", "10")
+    assert call.usage()["llm_input_tokens"] == 412, "failed reports record nothing"
+    call.end()
+    with pytest.raises(patter.StateError):
+        call.record_llm("openai", 1.0)

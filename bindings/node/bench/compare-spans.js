@@ -12,6 +12,14 @@
 // spans so the SDK's exporter can run, as it would in a server) and process CPU
 // (process.cpuUsage over the loop and the flush: every thread, the addon's export thread too).
 //
+// Same timing work by the host on both sides: each reads `performance.now()` where its API needs a
+// host-measured time. The SDK side reads it twice (span start, first token: the TTFT attribute;
+// the SDK reads its own clock at start and end). patter records the finished iteration in one
+// call, `call.recordLlm('openai', durationMs, { model, historySize, ttftMs, inputTokens,
+// outputTokens })`, so its host reads the clock three times (start, first token, end) and
+// computes both durations in the loop. PATTER_BENCH_FORM=spans measures the span form instead
+// (`llm()`, `firstToken()`, `usage()`, `end()`: the core reads its clock).
+//
 // `--off`: tracing off in patter (PATTER_OTEL_ENABLED unset) versus the OTel API's no-op tracer
 // (no provider registered), caller time only.
 //
@@ -24,6 +32,7 @@ const OUT = process.argv[2]
 const OFF = process.argv.includes('--off')
 const N = Number(process.env.PATTER_BENCH_N || 20_000)
 const ROUNDS = Number(process.env.PATTER_BENCH_ROUNDS || 9)
+const FORM = process.env.PATTER_BENCH_FORM || 'record'
 const CHUNK = 1_000
 const QUEUE = 65_536
 const BATCH = 512
@@ -60,13 +69,22 @@ function patterSide(endpoint) {
   }
   const call = patter.Call.start({ callId: 'CA-bench', direction: 'inbound', providerMode: 'pipeline' })
   call.startTurn()
+  const spans = () => {
+    const s = call.llm('openai', { model: 'gpt-4o-mini', historySize: 3 })
+    s.firstToken()
+    s.usage(412, 36)
+    s.end()
+  }
+  const record = () => {
+    const t0 = performance.now()
+    const tFirst = performance.now() // the first token
+    const tEnd = performance.now() // the last token
+    call.recordLlm('openai', tEnd - t0, {
+      model: 'gpt-4o-mini', historySize: 3, ttftMs: tFirst - t0, inputTokens: 412, outputTokens: 36,
+    })
+  }
   return {
-    span() {
-      const s = call.llm('openai', { model: 'gpt-4o-mini', historySize: 3 })
-      s.firstToken()
-      s.usage(412, 36)
-      s.end()
-    },
+    span: { record, spans }[FORM],
     async flush() {
       if (!OFF && !(await patter.forceFlush())) throw new Error('patter forceFlush timed out')
     },
@@ -154,6 +172,7 @@ async function main() {
     mode: OFF ? 'tracing off vs OTel API no-op tracer' : 'tracing on, OTLP/HTTP protobuf both sides',
     n_per_round: N,
     rounds: ROUNDS,
+    patter_form: FORM,
     patter: { caller_ns: rounds.map((r) => r.patter.caller_ns), cpu_ns: rounds.map((r) => r.patter.cpu_ns) },
     otel: { caller_ns: rounds.map((r) => r.otel.caller_ns), cpu_ns: rounds.map((r) => r.otel.cpu_ns) },
     ratio_caller: spread(rounds.map((r) => r.otel.caller_ns / r.patter.caller_ns)),

@@ -6,8 +6,8 @@
 const { mapError } = require('./errors')
 
 /**
- * Adds the span starters (`stt`, `endpoint`, `llm`, `tts`, `bargein`, `tool`) to `Call` and
- * returns the `Span` class.
+ * Adds the span starters (`stt`, `endpoint`, `llm`, `tts`, `bargein`, `tool`) and `recordLlm` to
+ * `Call` and returns the `Span` class.
  * @param {object} native the addon
  * @param {Function} Call the (wrapped) Call class
  */
@@ -176,7 +176,7 @@ function installSpans(native, Call) {
   // the key is read once per Call and cached on the object.
   const {
     __callStt: nStt, __callEndpoint: nEndpoint, __callLlm: nLlm, __callTts: nTts, __callBargein: nBargein,
-    __callTool: nTool,
+    __callTool: nTool, __callRecordLlm: nRecordLlm,
   } = native
   const getKey = Object.getOwnPropertyDescriptor(Call.prototype, '__key').get
   delete Call.prototype.__key
@@ -226,6 +226,54 @@ function installSpans(native, Call) {
       throw mapError(err)
     }
     return new Span(HANDLE, h, SPAN_LLM)
+  })
+  // recordLlm's numbers travel in a scratch buffer of the addon (see src/fast.rs): the call key
+  // and each number as a double with a type tag (0 omitted, 1 number, 2 another type), then a
+  // tag per string (1: the same string as this state's previous call, which the addon need not
+  // read again), under this state's owner number (states sharing the addon never mix strings).
+  const RECORD = native.__recordLlmArgs
+  const SLOTS = 8
+  const NUM = new Float64Array(RECORD, 0, SLOTS)
+  const TAG = new Uint8Array(RECORD, SLOTS * 8, SLOTS + 2)
+  const OWNER = (native.__recordLlmOwners = (native.__recordLlmOwners || 0) + 1)
+  let lastProvider = null
+  let lastModel = null
+  function put(i, v) {
+    if (typeof v === 'number') {
+      NUM[i] = v
+      TAG[i] = 1
+    } else {
+      TAG[i] = v === undefined || v === null ? 0 : 2
+    }
+  }
+  defineMethod('recordLlm', function recordLlm(provider, durationMs, opts) {
+    const o = options(opts, 'options')
+    // Every option is read (any getter runs) before the buffer is written.
+    const { model, historySize, ttftMs, inputTokens, outputTokens, cachedInputTokens } = o
+    const key = keyOf(this)
+    NUM[0] = key
+    TAG[0] = 1
+    put(1, durationMs)
+    put(2, historySize)
+    put(3, ttftMs)
+    put(4, inputTokens)
+    put(5, outputTokens)
+    put(6, cachedInputTokens)
+    NUM[7] = OWNER
+    TAG[7] = 1
+    const sameProvider = typeof provider === 'string' && provider === lastProvider
+    const sameModel = typeof model === 'string' && model === lastModel
+    TAG[SLOTS] = sameProvider ? 1 : 0
+    TAG[SLOTS + 1] = sameModel ? 1 : 0
+    // The addon keeps the strings it reads (its first step, before anything can fail).
+    lastProvider = typeof provider === 'string' ? provider : null
+    lastModel = typeof model === 'string' ? model : null
+    try {
+      nRecordLlm(provider, model)
+    } catch (err) {
+      lastProvider = lastModel = null // pass both again next time, whatever failed
+      throw mapError(err)
+    }
   })
   defineMethod('tts', function tts(provider, text, opts) {
     let h

@@ -123,10 +123,33 @@ impl Drop for Call {
     }
 }
 
+/// Hashes the calls' keys (a counter) with one multiplication: std's SipHash cost more than the
+/// rest of the lookup every span start makes.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type LiveCalls = HashMap<u64, CoreCall, std::hash::BuildHasherDefault<KeyHasher>>;
+
 thread_local! {
     /// The calls of this thread by key, for the span starters below: a free function is several
     /// times cheaper to call than a class method (no unwrap, type-tag check or borrow tracking).
-    static LIVE: RefCell<HashMap<u64, CoreCall>> = RefCell::new(HashMap::new());
+    static LIVE: RefCell<LiveCalls> = RefCell::new(LiveCalls::default());
 }
 
 /// Runs `f` with the live call `key` (for the fast path).

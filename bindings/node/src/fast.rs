@@ -13,6 +13,7 @@ use crate::util::to_u64;
 use napi::bindgen_prelude::Object;
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
+use patter_core::call::LlmRecord;
 use std::ptr;
 
 type Args<const N: usize> = [sys::napi_value; N];
@@ -41,10 +42,14 @@ unsafe fn number(env: sys::napi_env, v: sys::napi_value, name: &'static str) -> 
 }
 
 unsafe fn opt_number(env: sys::napi_env, v: sys::napi_value, name: &'static str) -> Result<Option<f64>> {
-    if unsafe { is_nullish(env, v) } {
+    // A number is read in one N-API call; the type is asked only when it is not one.
+    let mut out = 0.0;
+    if unsafe { sys::napi_get_value_double(env, v, &mut out) } == sys::Status::napi_ok {
+        Ok(Some(out))
+    } else if unsafe { is_nullish(env, v) } {
         Ok(None)
     } else {
-        unsafe { number(env, v, name) }.map(Some)
+        Err(invalid(name, "must be a number"))
     }
 }
 
@@ -249,6 +254,159 @@ callback!(call_tts, 4, |env, a| {
     }
 });
 
+// `recordLlm` passes its numbers through a scratch buffer instead of as arguments: lib/span.js
+// writes the call key and the numbers as doubles with a type tag each, then calls
+// `__callRecordLlm(provider, model)`; reading them costs no N-API call. A provider or model
+// string that lib/span.js marks as equal to the one it passed last time is not converted again:
+// this module instance's copy is used, provided that copy came from the same lib/span.js state
+// (its `owner` number; two states sharing one addon instance never mix their strings). Layout
+// of the buffer (`__recordLlmArgs`): `RECORD_SLOTS` doubles (key, duration_ms, history_size,
+// ttft_ms, input_tokens, output_tokens, cached_input_tokens, owner), then one tag byte per double
+// and one per string (provider, model).
+
+/// Doubles of the scratch buffer.
+const RECORD_SLOTS: usize = 8;
+/// The slot of the owner number of the strings' tags.
+const OWNER: usize = 7;
+/// Byte size of the scratch buffer: the doubles, their tags and the two string tags.
+const RECORD_BYTES: usize = RECORD_SLOTS * 8 + 16;
+/// Tag of a double: omitted (`undefined`/`null`), a number, or some other type.
+const TAG_OMITTED: u8 = 0;
+const TAG_NUMBER: u8 = 1;
+/// Tag of a string: 0 = convert the argument, 1 = the same string as the owner's previous call.
+const TAG_SAME: u8 = 1;
+
+/// One module instance's scratch buffer and string copies (the callback's data pointer).
+struct RecordArgs {
+    buf: *mut u8,
+    /// The owner number of the lib/span.js state the copies below came from.
+    owner: std::cell::Cell<f64>,
+    provider: std::cell::RefCell<String>,
+    model: std::cell::RefCell<Option<String>>,
+}
+
+impl RecordArgs {
+    fn tag(&self, i: usize) -> u8 {
+        // SAFETY: `buf` is the RECORD_BYTES-long backing store of the ArrayBuffer this instance
+        // keeps referenced; the JS thread that owns it is the one running this callback.
+        unsafe { self.buf.add(RECORD_SLOTS * 8 + i).read() }
+    }
+
+    fn double(&self, i: usize) -> f64 {
+        // SAFETY: as in `tag`; slot `i < RECORD_SLOTS`.
+        unsafe { self.buf.cast::<f64>().add(i).read_unaligned() }
+    }
+
+    /// Double `i` when given (None when omitted), or the binding's type error.
+    fn opt_number(&self, i: usize, name: &'static str) -> Result<Option<f64>> {
+        match self.tag(i) {
+            TAG_OMITTED => Ok(None),
+            TAG_NUMBER => Ok(Some(self.double(i))),
+            _ => Err(invalid(name, "must be a number")),
+        }
+    }
+
+    fn opt_count(&self, i: usize, name: &'static str) -> Result<Option<u64>> {
+        self.opt_number(i, name)?.map(|v| to_u64(name, v)).transpose()
+    }
+}
+
+unsafe extern "C" fn call_record_llm(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    let body = || {
+        let mut argv: Args<2> = [ptr::null_mut(); 2];
+        let mut argc = 2;
+        let mut data = ptr::null_mut();
+        let st = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), &mut data) };
+        if st != sys::Status::napi_ok || data.is_null() {
+            return Err(invalid("arguments", "could not be read"));
+        }
+        // SAFETY: the data pointer registered with this function (see `register_record_llm`).
+        let r = unsafe { &*data.cast::<RecordArgs>() };
+        // The strings first: lib/span.js counts on this instance's copies being updated. Copies
+        // of another owner are never reused (the arguments are always passed).
+        let owner = r.double(OWNER);
+        let same_owner = r.tag(OWNER) == TAG_NUMBER && r.owner.get() == owner;
+        r.owner.set(if r.tag(OWNER) == TAG_NUMBER { owner } else { f64::NAN });
+        if !same_owner || r.tag(RECORD_SLOTS) != TAG_SAME {
+            // An emptied copy until the new one is read, so a failed read never leaves a stale one.
+            r.provider.borrow_mut().clear();
+            let provider = unsafe { string(env, argv[0], "provider") }?;
+            *r.provider.borrow_mut() = provider;
+        }
+        if !same_owner || r.tag(RECORD_SLOTS + 1) != TAG_SAME {
+            *r.model.borrow_mut() = None;
+            let model = if unsafe { is_nullish(env, argv[1]) } {
+                None
+            } else {
+                Some(unsafe { string(env, argv[1], "model") }?)
+            };
+            *r.model.borrow_mut() = model;
+        }
+        if r.tag(0) != TAG_NUMBER {
+            return Err(invalid("call", "must be a number"));
+        }
+        let key = r.double(0);
+        let Some(duration_ms) = r.opt_number(1, "duration_ms")? else {
+            return Err(invalid("duration_ms", "must be a number"));
+        };
+        let history_size = r.opt_count(2, "history_size")?;
+        let ttft_ms = r.opt_number(3, "ttft_ms")?;
+        let input_tokens = r.opt_count(4, "input_tokens")?;
+        let output_tokens = r.opt_count(5, "output_tokens")?;
+        let cached_input_tokens = r.opt_count(6, "cached_input_tokens")?;
+        let (provider, model) = (r.provider.borrow(), r.model.borrow());
+        let record = LlmRecord {
+            model: model.as_deref(),
+            history_size,
+            ttft_ms,
+            input_tokens,
+            output_tokens,
+            cached_input_tokens,
+        };
+        with_live(key, |c, _| c.record_llm(&provider, duration_ms, record).js())
+    };
+    unsafe { run(env, body) }
+}
+
+unsafe extern "C" fn free_record_args(arg: *mut std::ffi::c_void) {
+    // SAFETY: the Box leaked by `register_record_llm`, freed once when its environment ends.
+    drop(unsafe { Box::from_raw(arg.cast::<RecordArgs>()) });
+}
+
+/// Adds `__callRecordLlm` and its scratch buffer `__recordLlmArgs` (an ArrayBuffer) to the
+/// exports.
+fn register_record_llm(env: sys::napi_env, exports: sys::napi_value) -> bool {
+    let mut data = ptr::null_mut();
+    let mut buffer = ptr::null_mut();
+    let mut buffer_ref = ptr::null_mut();
+    let mut f = ptr::null_mut();
+    unsafe {
+        if sys::napi_create_arraybuffer(env, RECORD_BYTES, &mut data, &mut buffer) != sys::Status::napi_ok
+            || sys::napi_create_reference(env, buffer, 1, &mut buffer_ref) != sys::Status::napi_ok
+        {
+            return false;
+        }
+        let args = Box::into_raw(Box::new(RecordArgs {
+            buf: data.cast(),
+            owner: std::cell::Cell::new(f64::NAN),
+            provider: Default::default(),
+            model: Default::default(),
+        }));
+        let name = "__callRecordLlm\0";
+        sys::napi_add_env_cleanup_hook(env, Some(free_record_args), args.cast()) == sys::Status::napi_ok
+            && sys::napi_create_function(
+                env,
+                name.as_ptr().cast(),
+                (name.len() - 1) as isize,
+                Some(call_record_llm),
+                args.cast(),
+                &mut f,
+            ) == sys::Status::napi_ok
+            && sys::napi_set_named_property(env, exports, name.as_ptr().cast(), f) == sys::Status::napi_ok
+            && sys::napi_set_named_property(env, exports, c"__recordLlmArgs".as_ptr(), buffer) == sys::Status::napi_ok
+    }
+}
+
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// Names are NUL-terminated for `napi_set_named_property`.
@@ -280,6 +438,9 @@ pub fn register_fast_path(exports: Object, env: Env) -> napi::Result<()> {
         if !ok {
             return Err(napi::Error::from_reason(format!("could not register {}", name.trim_end_matches('\0'))));
         }
+    }
+    if !register_record_llm(env.raw(), exports.raw()) {
+        return Err(napi::Error::from_reason("could not register __callRecordLlm"));
     }
     Ok(())
 }

@@ -8,6 +8,14 @@ Both sides:
     defaults, given explicitly to the SDK's ``BatchSpanProcessor``;
   * the same span: name, parent (a turn span under a call span) and attributes; the SDK uses its
     plain ``tracer.start_span`` (no context attach: patter attaches none);
+  * the same timing work by the host: each side reads ``time.monotonic()`` where its API needs a
+    host-measured time. The SDK side reads it twice (span start, first token: the TTFT
+    attribute; the SDK reads its own clock at start and end). patter records the finished
+    iteration in one call, ``call.record_llm("openai", duration_ms, "gpt-4o-mini", 3, ttft_ms,
+    412, 36)`` (positional), so its host reads the clock three times (start, first token, end)
+    and computes both durations in the loop. ``PATTER_BENCH_FORM=spans`` measures the span form
+    instead (``with call.llm(...) as span: span.first_token(); span.usage(412, 36)``: the core
+    reads its clock);
   * every round ends with a force-flush, so each side's export work is charged to its round.
 
 Measured per round of N spans, rounds interleaved (A B, then B A): caller time (the calling
@@ -36,6 +44,8 @@ from typing import Callable, Dict, List
 HERE = os.path.dirname(os.path.abspath(__file__))
 N = int(os.environ.get("PATTER_BENCH_N", "20000"))
 ROUNDS = int(os.environ.get("PATTER_BENCH_ROUNDS", "9"))
+# The patter side's form: "record" (one call per finished iteration, the default) or "spans".
+FORM = os.environ.get("PATTER_BENCH_FORM", "record")
 QUEUE, BATCH, DELAY_MS = 65536, 512, 500
 
 os.environ["PATTER_OTEL_ENABLED"] = "1"
@@ -92,13 +102,23 @@ def patter_side(endpoint: str):
         raise SystemExit("bench: patter init_tracing returned False")
     call = patter.Call("CA-bench", direction="inbound", provider_mode="pipeline")
     call.start_turn()
-    llm = call.llm
 
-    def run(n: int) -> None:
+    def run_spans(n: int) -> None:
+        llm = call.llm
         for _ in range(n):
             with llm("openai", "gpt-4o-mini", 3) as span:
                 span.first_token()
                 span.usage(412, 36)
+
+    def run_record(n: int) -> None:
+        record_llm, now = call.record_llm, time.monotonic
+        for _ in range(n):
+            t0 = now()
+            t_first = now()  # the first token
+            t_end = now()  # the last token
+            record_llm("openai", (t_end - t0) * 1000, "gpt-4o-mini", 3, (t_first - t0) * 1000, 412, 36)
+
+    run = {"record": run_record, "spans": run_spans}[FORM]
 
     def flush() -> None:
         if not force_flush():
@@ -190,6 +210,7 @@ def compare() -> dict:
         out = {
             "n_per_round": N,
             "rounds": ROUNDS,
+            "patter_form": FORM,
             "patter": {k: [r["patter"][k] for r in rounds] for k in ("caller_us", "caller_wall_us", "cpu_us")},
             "otel": {k: [r["otel"][k] for r in rounds] for k in ("caller_us", "caller_wall_us", "cpu_us")},
             "ratio_caller": spread([r["otel"]["caller_us"] / r["patter"]["caller_us"] for r in rounds]),

@@ -5,6 +5,26 @@ from __future__ import annotations
 import statistics
 
 
+def _python_form(form: str) -> str:
+    """What the patter side of compare_spans.py does per span, in words."""
+    if form == "record":
+        return ("libpatter side: one call per finished LLM iteration, `call.record_llm(\"openai\", duration_ms, "
+                "\"gpt-4o-mini\", 3, ttft_ms, 412, 36)` (positional arguments), its host reading `time.monotonic()` "
+                "three times per span (start, first token, end) and computing both durations in the loop; the core "
+                "checks the arguments and builds the same span, usage, cost and metrics as the span form.")
+    return ("libpatter side: the span form, `with call.llm(\"openai\", \"gpt-4o-mini\", 3) as span: "
+            "span.first_token(); span.usage(412, 36)` (5 crossings; the core reads its own clock).")
+
+
+def _node_form(form: str) -> str:
+    """What the patter side of compare-spans.js does per span, in words."""
+    if form == "record":
+        return ("patter side: one call per finished LLM iteration, `call.recordLlm('openai', durationMs, { model, "
+                "historySize, ttftMs, inputTokens, outputTokens })`, its host reading `performance.now()` three times "
+                "per span (start, first token, end) and building the options object in the loop.")
+    return ("patter side: the span form, `call.llm('openai', { model, historySize })`, `firstToken()`, "
+            "`usage(412, 36)`, `end()` (4 crossings; the core reads its own clock).")
+
 def _r(s: dict) -> str:
     return f"{s['min']:.1f}× / **{s['median']:.1f}×** / {s['max']:.1f}×"
 
@@ -65,7 +85,9 @@ def write(res: dict, path: str) -> None:
              f"{ps['n_per_round']:,} spans per side. libpatter {pv.get('patter')} (abi3 wheel, release) with "
              f"`init_tracing(otlp_endpoint=…)`; reference opentelemetry-sdk {pv.get('opentelemetry-sdk')} "
              f"`TracerProvider` + `BatchSpanProcessor` + `OTLPSpanExporter` (opentelemetry-exporter-otlp-proto-http "
-             f"{pv.get('opentelemetry-exporter-otlp-proto-http')}), plain `tracer.start_span` + `end()`. Both: OTLP/HTTP "
+             f"{pv.get('opentelemetry-exporter-otlp-proto-http')}), plain `tracer.start_span` + `set_attribute` (iteration, "
+             "TTFT) + `set_attributes` (usage, cost) + `end()`, its host reading `time.monotonic()` twice per span (start, "
+             "first token). " + _python_form(ps.get("patter_form", "spans")) + " Both: OTLP/HTTP "
              "protobuf to their own loopback collector process (decodes and counts spans), queue 65,536, batch 512, "
              "delay 500 ms, force-flush at the end of every round (charged to that round's CPU). Same span name, "
              "parent and 17 attributes. libpatter runs with its defaults, so it also does work the SDK side "
@@ -76,7 +98,9 @@ def write(res: dict, path: str) -> None:
              f"spans. patter addon {nv.get('patter')} (release); reference @opentelemetry/sdk-trace-base "
              f"{nv.get('@opentelemetry/sdk-trace-base')} `BasicTracerProvider` + `BatchSpanProcessor` + "
              f"`OTLPTraceExporter` (@opentelemetry/exporter-trace-otlp-proto {nv.get('@opentelemetry/exporter-trace-otlp-proto')}), "
-             "same queue/batch/delay, same collectors, `tracer.startSpan`; libpatter with its defaults (cost and "
+             "same queue/batch/delay, same collectors, `tracer.startSpan` + `setAttribute` (iteration, TTFT) + "
+             "`setAttributes` (usage, cost) + `end()`, its host reading `performance.now()` twice per span (start, "
+             "first token). " + _node_form(ns.get("patter_form", "spans")) + " libpatter with its defaults (cost and "
              "OTLP metrics recorded too, as above). The loop yields to the event loop every "
              "1,000 spans (the SDK exports on the event loop). Caller time is the loop's wall time (Node 20 has no "
              "per-thread CPU clock): libpatter's export thread and the collector processes compete with the caller "
@@ -85,7 +109,8 @@ def write(res: dict, path: str) -> None:
              f"loop and flush. Spans delivered: {ns.get('delivered')}; libpatter dropped {ns.get('patter_dropped')}.")
     L.append(f"* **Node, tracing off**: patter with `PATTER_OTEL_ENABLED` unset versus `@opentelemetry/api` "
              f"{nv.get('@opentelemetry/api')} `trace.getTracer()` with no provider registered (the no-op tracer); "
-             "the same span calls on both sides.")
+             "each side makes the same calls as with tracing on (the host's clock reads included). "
+             + _node_form(off.get("patter_form", "spans")))
     for h in res["hydrate"]:
         L.append(f"* **Hydrate, {h['calls']:,} calls** (`bindings/python/bench/compare_hydrate.py`): tree written by "
                  f"getpatter {pv.get('getpatter')}'s own `CallLogger` (one day directory; metadata.json rewritten at "

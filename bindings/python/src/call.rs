@@ -7,7 +7,7 @@ use crate::errors::{invalid, IntoPyResult};
 use crate::pricing::Pricing;
 use crate::span::Span;
 use crate::store::MetricsStore;
-use patter_core::call::{CallOptions, CallOutcome};
+use patter_core::call::{CallOptions, CallOutcome, LlmRecord};
 use patter_core::records::{AgentInfo, Direction};
 use patter_core::tracing::traceparent::HostContext;
 use pyo3::prelude::*;
@@ -223,6 +223,39 @@ impl Call {
     ) -> PyResult<Span> {
         let history_size = history_size.map(|h| crate::span::count(py, "history_size", h)).transpose()?;
         Ok(Span::new(self.inner.llm(&provider, model.as_deref(), history_size).py_err(py)?))
+    }
+
+    /// Records a finished LLM iteration in one call: the ``getpatter.llm`` span (and turn
+    /// latencies, usage, cost) that ``llm()`` + ``first_token()`` + ``usage()`` + ``end()``
+    /// record. It ends now and started ``duration_ms`` earlier; ``ttft_ms`` places the first
+    /// token; usage is reported when any token count is given.
+    #[pyo3(signature = (
+        provider, duration_ms, model = None, history_size = None, ttft_ms = None, input_tokens = None,
+        output_tokens = None, cached_input_tokens = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_llm(
+        &self,
+        py: Python<'_>,
+        provider: PyBackedStr,
+        duration_ms: f64,
+        model: Option<PyBackedStr>,
+        history_size: Option<i64>,
+        ttft_ms: Option<f64>,
+        input_tokens: Option<i64>,
+        output_tokens: Option<i64>,
+        cached_input_tokens: Option<i64>,
+    ) -> PyResult<()> {
+        let count = |name, v: Option<i64>| v.map(|v| crate::span::count(py, name, v)).transpose();
+        let record = LlmRecord {
+            model: model.as_deref(),
+            history_size: count("history_size", history_size)?,
+            ttft_ms,
+            input_tokens: count("input_tokens", input_tokens)?,
+            output_tokens: count("output_tokens", output_tokens)?,
+            cached_input_tokens: count("cached_input_tokens", cached_input_tokens)?,
+        };
+        self.inner.record_llm(&provider, duration_ms, record).py_err(py)
     }
 
     /// Starts a ``getpatter.tts`` span for one sentence. ``text`` goes to the transcript on

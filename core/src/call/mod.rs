@@ -8,12 +8,14 @@
 
 mod ledger;
 mod live;
+mod llm_record;
 mod options;
 mod otel;
 mod span;
 mod telemetry;
 mod turn;
 
+pub use llm_record::LlmRecord;
 pub use options::CallOptions;
 pub use span::{Span, SpanKind};
 
@@ -84,12 +86,22 @@ pub(crate) struct CallState {
     pub(crate) free_slots: Vec<usize>,
     /// Provider names as shared attribute values, so a span does not allocate them.
     pub(crate) shared_values: Vec<opentelemetry::StringValue>,
+    /// LLM rates by (provider, model) as the call's pricing resolved them (None: unpriced),
+    /// so a span's `patter.cost.usd` does not repeat the lookup (see `CallInner::llm_usd`).
+    pub(crate) llm_rates: Vec<LlmRates>,
     pub(crate) ledger: Ledger,
     pub(crate) usage: Usage,
     pub(crate) ttfbs: Vec<f64>,
     pub(crate) error: Option<String>,
     /// The call's claim on its (id, side) while it is live; released when it ends.
     pub(crate) live: Option<LiveClaim>,
+}
+
+/// The LLM rates of one (provider, model) pair, kept by a call (`CallState::llm_rates`).
+pub(crate) struct LlmRates {
+    provider: opentelemetry::StringValue,
+    model: Option<opentelemetry::StringValue>,
+    rates: Option<crate::pricing::TokenRates>,
 }
 
 /// A live phone call. Cheap to clone (all clones are the same call); thread-safe.
@@ -158,6 +170,7 @@ impl CallState {
             open: Vec::new(),
             free_slots: Vec::new(),
             shared_values: Vec::new(),
+            llm_rates: Vec::new(),
             ledger: Ledger::default(),
             usage: Usage::default(),
             ttfbs: Vec::new(),
@@ -187,6 +200,30 @@ impl CallState {
             self.free_slots.push(slot);
         }
         span
+    }
+
+    /// The LLM rates of (`provider`, `model`) in `table` (the call's pricing), looked up on
+    /// first use and kept for at most [`SHARED_VALUES`] pairs.
+    fn llm_rates(
+        &mut self,
+        table: &PricingTable,
+        provider: &opentelemetry::StringValue,
+        model: Option<&opentelemetry::StringValue>,
+    ) -> Option<crate::pricing::TokenRates> {
+        let model = model.map(|m| m.as_str());
+        if let Some(e) = self
+            .llm_rates
+            .iter()
+            .find(|e| e.provider.as_str() == provider.as_str() && e.model.as_ref().map(|m| m.as_str()) == model)
+        {
+            return e.rates;
+        }
+        let rates = table.llm_rates(provider.as_str(), model);
+        if self.llm_rates.len() < SHARED_VALUES {
+            let model = model.map(|m| opentelemetry::StringValue::from(Arc::<str>::from(m)));
+            self.llm_rates.push(LlmRates { provider: provider.clone(), model, rates });
+        }
+        rates
     }
 
     /// `name` (a provider or model) as a value shared by the call's spans: allocated once per
@@ -237,6 +274,23 @@ impl CallInner {
             return Some(0.0);
         }
         price(&self.pricing).ok().map(crate::pricing::round_usd)
+    }
+
+    /// USD of an LLM usage report on a recording span, as [`span_usd`](Self::span_usd) prices
+    /// it (`PricingTable::price_llm`), with the rates of (`provider`, `model`) resolved once per
+    /// call.
+    fn llm_usd(
+        &self,
+        st: &mut CallState,
+        provider: &opentelemetry::StringValue,
+        model: Option<&opentelemetry::StringValue>,
+        u: &span::LlmUsage,
+    ) -> Option<f64> {
+        if self.realtime_provider() == Some(provider.as_str()) {
+            return Some(0.0);
+        }
+        let rates = st.llm_rates(&self.pricing, provider, model)?;
+        Some(crate::pricing::round_usd(PricingTable::llm_cost_at(&rates, u.input, u.output, u.cached)))
     }
 
     /// The clock when timings are consumed; a zero timestamp otherwise.
@@ -768,3 +822,6 @@ mod tests;
 
 #[cfg(test)]
 mod tests_rules;
+
+#[cfg(test)]
+mod tests_llm_record;

@@ -6,7 +6,7 @@
 
 use super::otel::{OtelSpan, Parent};
 use super::turn::{add_ms, append_text, round1};
-use super::{Call, CallInner};
+use super::{Call, CallInner, CallState};
 use crate::clock::Timestamp;
 use crate::error::check_text;
 use crate::rules;
@@ -135,6 +135,89 @@ fn push_gen_ai(
     }
 }
 
+/// The attributes an LLM span starts with after the base ones and its kind: iteration,
+/// history size, provider and the GenAI keys.
+pub(super) fn push_llm_start(
+    attrs: &mut Vec<KeyValue>,
+    iteration: u32,
+    history_size: u64,
+    provider: &opentelemetry::StringValue,
+    model: Option<&opentelemetry::StringValue>,
+) {
+    attrs.push(KeyValue::new(n::LLM_ITERATION, iteration as i64));
+    attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
+    attrs.push(KeyValue::new(n::LLM_PROVIDER, provider.clone()));
+    push_gen_ai(attrs, n::OPERATION_CHAT, provider, model);
+}
+
+/// One LLM usage report, its counts checked ([`rules::count`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LlmUsage {
+    pub(super) input: u64,
+    pub(super) output: u64,
+    pub(super) cached: u64,
+}
+
+impl LlmUsage {
+    /// Checks the counts (`cached_input_tokens` omitted: 0).
+    pub(super) fn new(input_tokens: u64, output_tokens: u64, cached_input_tokens: Option<u64>) -> Result<Self> {
+        Ok(LlmUsage {
+            input: rules::count("input_tokens", input_tokens)?,
+            output: rules::count("output_tokens", output_tokens)?,
+            cached: rules::count_or("cached_input_tokens", cached_input_tokens, 0)?,
+        })
+    }
+
+    /// The call's totals with this report added, or `InvalidArgument` when one would pass
+    /// [`rules::MAX_COUNT`] (then nothing may be recorded).
+    pub(super) fn totals(&self, st: &CallState) -> Result<(u64, u64, u64)> {
+        Ok((
+            rules::add_count("input_tokens", st.usage.llm_input_tokens, self.input)?,
+            rules::add_count("output_tokens", st.usage.llm_output_tokens, self.output)?,
+            rules::add_count("cached_input_tokens", st.usage.llm_cached_input_tokens, self.cached)?,
+        ))
+    }
+
+    /// Adds the report to the call (`totals` from [`totals`](Self::totals)) and, when turns
+    /// keep costs, to turn `turn` if it is the open one.
+    pub(super) fn apply(
+        &self,
+        call: &CallInner,
+        st: &mut CallState,
+        turn: u32,
+        provider: &str,
+        model: Option<&str>,
+        totals: (u64, u64, u64),
+    ) {
+        st.ledger.add_llm(provider, model, self.input, self.output, self.cached);
+        (st.usage.llm_input_tokens, st.usage.llm_output_tokens, st.usage.llm_cached_input_tokens) = totals;
+        // A turn's totals are part of the call's, so they cannot pass the limit either.
+        if let Some(t) = st.turn.as_mut().filter(|t| call.turn_costs() && t.number == turn) {
+            t.ledger.add_llm(provider, model, self.input, self.output, self.cached);
+            t.usage.llm_input_tokens += self.input;
+            t.usage.llm_output_tokens += self.output;
+            t.usage.llm_cached_input_tokens += self.cached;
+        }
+    }
+
+    /// The span attributes of the report, its cost (`usd`) last. `gen_ai.usage.input_tokens`
+    /// counts every input token, cached ones included (the OTel GenAI meaning); the cached
+    /// part is `gen_ai.usage.cache_read.input_tokens`.
+    pub(super) fn attributes(&self, usd: Option<f64>) -> impl Iterator<Item = KeyValue> {
+        let cached =
+            (self.cached > 0).then(|| KeyValue::new(n::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, self.cached as i64));
+        [
+            KeyValue::new(n::COST_LLM_INPUT_TOKENS, self.input as i64),
+            KeyValue::new(n::COST_LLM_OUTPUT_TOKENS, self.output as i64),
+            KeyValue::new(n::GEN_AI_USAGE_INPUT_TOKENS, (self.input + self.cached) as i64),
+            KeyValue::new(n::GEN_AI_USAGE_OUTPUT_TOKENS, self.output as i64),
+        ]
+        .into_iter()
+        .chain(cached)
+        .chain(usd.map(|usd| KeyValue::new(n::COST_USD, usd)))
+    }
+}
+
 fn wrong_kind(method: &'static str, kind: SpanKind, wanted: SpanKind) -> PatterError {
     PatterError::invalid("span", format!("{method}() is for {} spans, not {}", wanted.span_name(), kind.span_name()))
 }
@@ -180,11 +263,7 @@ impl Span {
                 turn.agent_activity = true;
                 let iteration = turn.llm_iterations;
                 if let (Some(r), Some(v)) = (record.as_mut(), &provider_value) {
-                    let attrs = &mut r.attributes;
-                    attrs.push(KeyValue::new(n::LLM_ITERATION, iteration as i64));
-                    attrs.push(KeyValue::new(n::LLM_HISTORY_SIZE, history_size as i64));
-                    attrs.push(KeyValue::new(n::LLM_PROVIDER, v.clone()));
-                    push_gen_ai(attrs, n::OPERATION_CHAT, v, model_value.as_ref());
+                    push_llm_start(&mut r.attributes, iteration, history_size, v, model_value.as_ref());
                 }
             }
             SpanKind::Tts => {
@@ -440,9 +519,11 @@ impl Span {
                     t.latency.llm_ttft_ms = Some(ttft);
                 }
             }
+            if let Some(o) = self.otel.and_then(|slot| st.open.get_mut(slot)).and_then(Option::as_mut) {
+                o.set_attribute(KeyValue::new(n::LLM_TTFT_MS, ttft));
+            }
         }
         super::telemetry::llm_ttft(self.provider_name(), self.model_name(), ttft);
-        self.set_attrs([KeyValue::new(n::LLM_TTFT_MS, ttft)]);
         Ok(())
     }
 
@@ -456,57 +537,21 @@ impl Span {
         cached_input_tokens: impl Into<Option<u64>>,
     ) -> Result<()> {
         self.check("usage", SpanKind::Llm)?;
-        let input_tokens = rules::count("input_tokens", input_tokens)?;
-        let output_tokens = rules::count("output_tokens", output_tokens)?;
-        let cached_input_tokens = rules::count_or("cached_input_tokens", cached_input_tokens.into(), 0)?;
+        let u = LlmUsage::new(input_tokens, output_tokens, cached_input_tokens.into())?;
+        let call = &self.call;
+        let (p, m) = (self.provider_name(), self.model_name());
         {
-            let call = self.call.clone();
             let mut st = call.lock();
-            let totals = (
-                rules::add_count("input_tokens", st.usage.llm_input_tokens, input_tokens)?,
-                rules::add_count("output_tokens", st.usage.llm_output_tokens, output_tokens)?,
-                rules::add_count("cached_input_tokens", st.usage.llm_cached_input_tokens, cached_input_tokens)?,
-            );
-            let (p, m) = (self.provider_name(), self.model_name());
-            st.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
-            (st.usage.llm_input_tokens, st.usage.llm_output_tokens, st.usage.llm_cached_input_tokens) = totals;
-            // A turn's totals are part of the call's, so they cannot pass the limit either.
-            if let Some(t) = st.turn.as_mut().filter(|t| call.turn_costs() && t.number == self.turn) {
-                t.ledger.add_llm(p, m, input_tokens, output_tokens, cached_input_tokens);
-                t.usage.llm_input_tokens += input_tokens;
-                t.usage.llm_output_tokens += output_tokens;
-                t.usage.llm_cached_input_tokens += cached_input_tokens;
+            let totals = u.totals(&st)?;
+            u.apply(call, &mut st, self.turn, p, m, totals);
+            if let (Some(slot), Some(pv)) = (self.otel, &self.provider) {
+                let usd = call.llm_usd(&mut st, pv, self.model.as_ref(), &u);
+                if let Some(o) = st.open.get_mut(slot).and_then(Option::as_mut) {
+                    o.set_attributes(u.attributes(usd));
+                }
             }
         }
-        super::telemetry::llm_tokens(
-            self.provider_name(),
-            self.model_name(),
-            input_tokens + cached_input_tokens,
-            output_tokens,
-        );
-        if self.otel.is_none() {
-            return Ok(());
-        }
-        // `gen_ai.usage.input_tokens` counts every input token, cached ones included (the OTel
-        // GenAI meaning); the cached part is `gen_ai.usage.cache_read.input_tokens`.
-        let cached = (cached_input_tokens > 0)
-            .then(|| KeyValue::new(n::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cached_input_tokens as i64));
-        let (p, m) = (self.provider_name(), self.model_name());
-        let usd = self
-            .call
-            .span_usd(p, |t| t.price_llm(p, m, input_tokens, output_tokens, cached_input_tokens))
-            .map(|usd| KeyValue::new(n::COST_USD, usd));
-        self.set_attrs(
-            [
-                KeyValue::new(n::COST_LLM_INPUT_TOKENS, input_tokens as i64),
-                KeyValue::new(n::COST_LLM_OUTPUT_TOKENS, output_tokens as i64),
-                KeyValue::new(n::GEN_AI_USAGE_INPUT_TOKENS, (input_tokens + cached_input_tokens) as i64),
-                KeyValue::new(n::GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens as i64),
-            ]
-            .into_iter()
-            .chain(cached)
-            .chain(usd),
-        );
+        super::telemetry::llm_tokens(p, m, u.input + u.cached, u.output);
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use opentelemetry_sdk::trace::SpanData;
 use std::time::Duration;
 
 /// Collects every exported span; tests filter by their own call id.
-struct Collector(Mutex<Vec<SpanData>>);
+pub(super) struct Collector(Mutex<Vec<SpanData>>);
 
 impl SpanCallback for Collector {
     fn export(&self, batch: &SpanBatch<'_>) -> std::result::Result<(), String> {
@@ -19,7 +19,7 @@ impl SpanCallback for Collector {
     }
 }
 
-fn collector() -> Arc<Collector> {
+pub(super) fn collector() -> Arc<Collector> {
     static C: OnceLock<Arc<Collector>> = OnceLock::new();
     C.get_or_init(|| {
         let c = Arc::new(Collector(Mutex::new(Vec::new())));
@@ -29,7 +29,7 @@ fn collector() -> Arc<Collector> {
     .clone()
 }
 
-fn spans_of(call_id: &str) -> Vec<SpanData> {
+pub(super) fn spans_of(call_id: &str) -> Vec<SpanData> {
     assert!(force_flush(Duration::from_secs(5)));
     collector()
         .0
@@ -41,11 +41,11 @@ fn spans_of(call_id: &str) -> Vec<SpanData> {
         .collect()
 }
 
-fn attr<'a>(s: &'a SpanData, key: &str) -> Option<&'a Value> {
+pub(super) fn attr<'a>(s: &'a SpanData, key: &str) -> Option<&'a Value> {
     s.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
 }
 
-fn manual(id: &str, seed: u64) -> (CallOptions, Arc<ManualClock>) {
+pub(super) fn manual(id: &str, seed: u64) -> (CallOptions, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_776_967_332_000)));
     let mut o = CallOptions::new(id, Direction::Outbound, "pipeline");
     o.clock = Some(clock.clone());
@@ -449,7 +449,7 @@ fn optional_bargein_and_tool_arguments() {
     assert_eq!(attr(b, n::BARGEIN_AUDIO_PLAYED_MS), Some(&Value::F64(1250.0)));
 }
 
-const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+pub(super) const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 #[test]
 fn a_traceparent_makes_the_call_a_remote_child() {

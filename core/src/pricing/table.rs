@@ -158,6 +158,13 @@ impl PricingTable {
         Ok(finite(rates.cost(input, output, cached_input)))
     }
 
+    /// USD of an LLM report at `rates` (from [`llm_rates`](Self::llm_rates), for a caller
+    /// that prices the same provider and model often): the value
+    /// [`llm_cost`](Self::llm_cost) gives.
+    pub(crate) fn llm_cost_at(rates: &TokenRates, input: u64, output: u64, cached_input: u64) -> f64 {
+        finite(rates.cost(input, output, cached_input))
+    }
+
     pub(crate) fn price_realtime(&self, provider: &str, model: Option<&str>, minutes: f64) -> Result<f64, Unpriced> {
         let (price, _) = self.lookup_flat(Category::Realtime, provider, model)?;
         Ok(finite(clamp_usage(minutes) * price))

@@ -96,6 +96,8 @@ impl SpanQueue {
         let recycled = self.pool.try_lock().ok().and_then(|mut p| p.pop());
         match recycled {
             Some(mut r) => {
+                // Already cleared by `recycle` (a no-op then); kept so a record never carries
+                // stale attributes whatever returned it.
                 r.attributes.clear();
                 r
             }
@@ -126,11 +128,17 @@ impl SpanQueue {
         }
     }
 
-    /// Takes back exported records (export thread), keeping at most `pool_cap`.
+    /// Takes back exported records (export thread), keeping at most `pool_cap`. Their
+    /// attributes are cleared here, on the export thread, so that the caller's
+    /// [`record`](Self::record) does not pay for dropping them.
     pub(crate) fn recycle(&self, records: &mut Vec<Box<SpanData>>) {
+        let room = self.pool.lock().map(|p| self.pool_cap.saturating_sub(p.len())).unwrap_or(0);
+        let n = room.min(records.len());
+        for r in &mut records[..n] {
+            r.attributes.clear();
+        }
         if let Ok(mut pool) = self.pool.lock() {
-            let room = self.pool_cap.saturating_sub(pool.len());
-            let n = room.min(records.len());
+            let n = n.min(self.pool_cap.saturating_sub(pool.len()));
             pool.extend(records.drain(..n));
         }
         records.clear();
