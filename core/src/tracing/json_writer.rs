@@ -1,0 +1,434 @@
+//! The byte-level writer behind the direct OTLP-JSON encoder (`wire`): appends literals, escaped
+//! strings, integers, doubles and hex ids to one reused `String`, with serde_json's exact output.
+//!
+//! Space is reserved once per piece of the request (a span's fixed fields, one attribute) for
+//! the most that piece can take, escaping included; the writes inside that room copy bytes
+//! without a capacity check each, and short strings (keys, values, ids: mostly under 32 bytes)
+//! with a few unaligned loads and stores instead of a `memcpy` call.
+
+use std::ptr;
+
+/// Extra room kept past every reservation: the short-string copies may store up to this many
+/// bytes beyond the end of what they write (never read past the end of their source).
+const SLACK: usize = 32;
+
+/// Room a string of `len` bytes can take once escaped (`\u00XX` is six bytes per byte).
+pub(crate) const fn escaped_room(len: usize) -> usize {
+    6 * len
+}
+
+/// Appends to a `String`, one reservation at a time.
+///
+/// Invariant: everything appended is whole UTF-8 strings or ASCII, so the `String` stays valid.
+/// Every `unsafe` write below relies on the reservation made by [`room`](Self::room) before it:
+/// the caller reserves at least the bytes the writes until the next `room` add up to.
+pub(crate) struct JsonWriter<'a> {
+    buf: &'a mut Vec<u8>,
+    /// Bytes still reserved (not counting [`SLACK`]): checked in debug builds.
+    #[cfg(debug_assertions)]
+    left: usize,
+}
+
+impl<'a> JsonWriter<'a> {
+    /// A writer appending to `out`.
+    pub(crate) fn new(out: &'a mut String) -> Self {
+        // SAFETY: only whole UTF-8 strings and ASCII are appended (see the type's invariant).
+        let buf = unsafe { out.as_mut_vec() };
+        JsonWriter {
+            buf,
+            #[cfg(debug_assertions)]
+            left: 0,
+        }
+    }
+
+    /// Reserves room for `n` more bytes (plus the slack the short copies may overwrite).
+    #[inline(always)]
+    pub(crate) fn room(&mut self, n: usize) {
+        self.buf.reserve(n + SLACK);
+        #[cfg(debug_assertions)]
+        {
+            self.left = n;
+        }
+    }
+
+    #[inline(always)]
+    fn spend(&mut self, _n: usize) {
+        #[cfg(debug_assertions)]
+        {
+            assert!(_n <= self.left, "JsonWriter: {} bytes written with {} reserved", _n, self.left);
+            self.left -= _n;
+        }
+    }
+
+    /// Appends bytes known to be valid UTF-8 or ASCII, within the reserved room.
+    #[inline(always)]
+    fn put(&mut self, b: &[u8]) {
+        self.spend(b.len());
+        let len = self.buf.len();
+        // SAFETY: `room` reserved `b.len() + SLACK` bytes past `len` (checked in debug builds);
+        // `copy_short` stores at most `SLACK` bytes past the copy's end, reads none past `b`.
+        unsafe {
+            copy_short(self.buf.as_mut_ptr().add(len), b.as_ptr(), b.len());
+            self.buf.set_len(len + b.len());
+        }
+    }
+
+    /// Appends a literal (ASCII or UTF-8), within the reserved room.
+    #[inline(always)]
+    pub(crate) fn lit(&mut self, s: &'static str) {
+        self.spend(s.len());
+        let len = self.buf.len();
+        // SAFETY: as in `put`; the length is a constant, so this compiles to plain moves.
+        unsafe {
+            ptr::copy_nonoverlapping(s.as_ptr(), self.buf.as_mut_ptr().add(len), s.len());
+            self.buf.set_len(len + s.len());
+        }
+    }
+
+    /// Appends one ASCII byte, within the reserved room.
+    #[inline(always)]
+    pub(crate) fn byte(&mut self, b: u8) {
+        debug_assert!(b.is_ascii());
+        self.spend(1);
+        let len = self.buf.len();
+        // SAFETY: as in `put`.
+        unsafe {
+            *self.buf.as_mut_ptr().add(len) = b;
+            self.buf.set_len(len + 1);
+        }
+    }
+
+    /// A string's body with serde_json's escaping (`"`, `\\`, `\b \f \n \r \t`, other control
+    /// characters as `\u00XX`; everything else, non-ASCII included, as is), no quotes. Needs
+    /// [`escaped_room`] of its length reserved.
+    #[inline]
+    pub(crate) fn str_body(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        // Fast path: nothing to escape (ids, keys, provider names, most texts).
+        if !needs_escape(bytes) {
+            self.put(bytes);
+        } else {
+            self.escape(bytes);
+        }
+    }
+
+    #[cold]
+    fn escape(&mut self, bytes: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let esc: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0x00..=0x1f => b"",
+                _ => continue,
+            };
+            // Escaped bytes are ASCII, so `start..i` falls on character boundaries.
+            self.put(&bytes[start..i]);
+            if esc.is_empty() {
+                self.put(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            } else {
+                self.put(esc);
+            }
+            start = i + 1;
+        }
+        self.put(&bytes[start..]);
+    }
+
+    /// An unsigned integer in decimal (what `Display` writes), digits written in place, two at
+    /// a time. Needs 20 bytes reserved.
+    #[inline(always)]
+    pub(crate) fn uint(&mut self, n: u64) {
+        let digits = decimal_len(n);
+        self.spend(digits);
+        let len = self.buf.len();
+        // SAFETY: `digits` (at most 20) bytes reserved past `len` (as in `put`); every byte
+        // written is an ASCII digit, at offsets below `digits`.
+        unsafe {
+            write_decimal(self.buf.as_mut_ptr().add(len), digits, n);
+            self.buf.set_len(len + digits);
+        }
+    }
+
+    /// A signed integer in decimal (what `Display` writes). Needs 20 bytes reserved.
+    #[inline(always)]
+    pub(crate) fn int(&mut self, n: i64) {
+        if n < 0 {
+            self.byte(b'-');
+        }
+        self.uint(n.unsigned_abs());
+    }
+
+    /// A finite double as serde_json writes it: shortest round-trip digits (ryu), an exponent
+    /// with its sign. Needs 25 bytes reserved.
+    pub(crate) fn finite_f64(&mut self, f: f64) {
+        let mut b = ryu::Buffer::new();
+        let text = b.format_finite(f).as_bytes();
+        match text.iter().position(|&c| c == b'e') {
+            Some(e) if text.get(e + 1) != Some(&b'-') => {
+                self.put(&text[..=e]);
+                self.byte(b'+');
+                self.put(&text[e + 1..]);
+            }
+            _ => self.put(text),
+        }
+    }
+
+    /// Lowercase hex of an id (8 or 16 bytes), two digits per table lookup. Needs twice its
+    /// length reserved.
+    #[inline(always)]
+    pub(crate) fn hex(&mut self, bytes: &[u8]) {
+        let n = 2 * bytes.len();
+        self.spend(n);
+        let len = self.buf.len();
+        // SAFETY: `2 * bytes.len()` bytes reserved past `len` (as in `put`); every byte written
+        // comes from `HEX_PAIRS`, all ASCII.
+        unsafe {
+            let dst = self.buf.as_mut_ptr().add(len);
+            for (i, &b) in bytes.iter().enumerate() {
+                ptr::copy_nonoverlapping(HEX_PAIRS[b as usize].as_ptr(), dst.add(2 * i), 2);
+            }
+            self.buf.set_len(len + n);
+        }
+    }
+}
+
+/// `DIGIT_PAIRS[n]`: the two decimal digits of `n` (0..100).
+static DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Number of decimal digits of `n` (1 for 0).
+#[inline(always)]
+fn decimal_len(n: u64) -> usize {
+    let mut d = 1;
+    let mut p = 10u64;
+    while d < 20 && n >= p {
+        d += 1;
+        p = p.wrapping_mul(10);
+    }
+    d
+}
+
+/// Writes the `digits` decimal digits of `n` at `dst`, last first: eight at a time in `u32`
+/// arithmetic, two per table lookup.
+///
+/// # Safety
+/// `dst` is writable for `digits` bytes, and `digits == decimal_len(n)`.
+#[inline(always)]
+unsafe fn write_decimal(dst: *mut u8, digits: usize, mut n: u64) {
+    let mut end = digits;
+    let pair = |at: usize, v: u32| {
+        ptr::copy_nonoverlapping(DIGIT_PAIRS[v as usize].as_ptr(), dst.add(at), 2);
+    };
+    while n >= 100_000_000 {
+        let chunk = (n % 100_000_000) as u32;
+        n /= 100_000_000;
+        let (hi, lo) = (chunk / 10_000, chunk % 10_000);
+        pair(end - 2, lo % 100);
+        pair(end - 4, lo / 100);
+        pair(end - 6, hi % 100);
+        pair(end - 8, hi / 100);
+        end -= 8;
+    }
+    let mut m = n as u32;
+    while m >= 100 {
+        pair(end - 2, m % 100);
+        m /= 100;
+        end -= 2;
+    }
+    if m >= 10 {
+        pair(end - 2, m);
+    } else {
+        *dst.add(end - 1) = b'0' + m as u8;
+    }
+}
+
+/// `HEX_PAIRS[b]`: the two lowercase hex digits of `b`.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 15]];
+        i += 1;
+    }
+    t
+};
+
+/// Copies `n` bytes from `src` to `dst`: up to 32 bytes with two overlapping unaligned
+/// loads/stores of the largest width that fits, longer with `memcpy`.
+///
+/// # Safety
+/// `src` is readable for `n` bytes and `dst` writable for `n` bytes; they do not overlap.
+#[inline(always)]
+unsafe fn copy_short(dst: *mut u8, src: *const u8, n: usize) {
+    macro_rules! two {
+        ($t:ty) => {{
+            const W: usize = std::mem::size_of::<$t>();
+            let a = ptr::read_unaligned(src as *const $t);
+            let b = ptr::read_unaligned(src.add(n - W) as *const $t);
+            ptr::write_unaligned(dst as *mut $t, a);
+            ptr::write_unaligned(dst.add(n - W) as *mut $t, b);
+        }};
+    }
+    if n > 32 {
+        ptr::copy_nonoverlapping(src, dst, n);
+    } else if n >= 16 {
+        two!(u128)
+    } else if n >= 8 {
+        two!(u64)
+    } else if n >= 4 {
+        two!(u32)
+    } else if n > 0 {
+        *dst = *src;
+        *dst.add(n / 2) = *src.add(n / 2);
+        *dst.add(n - 1) = *src.add(n - 1);
+    }
+}
+
+/// Whether any of the eight bytes of `v` is a control character, `"` or `\\` (the classic
+/// "has byte less than / has zero byte" bit tricks, exact for these values).
+#[inline(always)]
+fn escapes_in(v: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
+    control | has_zero(v ^ (ONES * b'"' as u64)) | has_zero(v ^ (ONES * b'\\' as u64)) != 0
+}
+
+/// Whether any byte is a control character, `"` or `\\`: eight bytes at a time, the last
+/// eight overlapping the ones before (a string under eight bytes is read as overlapping
+/// halves, or padded with spaces when under four).
+#[inline(always)]
+pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([b' '; 8]));
+    if n < 8 {
+        let v = if n >= 4 {
+            let lo = u32::from_le_bytes(bytes[..4].try_into().unwrap_or([b' '; 4])) as u64;
+            let hi = u32::from_le_bytes(bytes[n - 4..].try_into().unwrap_or([b' '; 4])) as u64;
+            lo | (hi << 32)
+        } else {
+            let mut pad = [b' '; 8];
+            pad[..n].copy_from_slice(bytes);
+            u64::from_le_bytes(pad)
+        };
+        return escapes_in(v);
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        if escapes_in(word(i)) {
+            return true;
+        }
+        i += 8;
+    }
+    i < n && escapes_in(word(n - 8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(f: impl FnOnce(&mut JsonWriter<'_>)) -> String {
+        let mut s = String::from(">");
+        let mut w = JsonWriter::new(&mut s);
+        f(&mut w);
+        s
+    }
+
+    #[test]
+    fn short_copies_of_every_length_are_exact() {
+        let src: String = (0..200u8).map(|i| (b'a' + i % 26) as char).collect();
+        for n in 0..=200 {
+            let out = written(|w| {
+                w.room(n);
+                w.str_body(&src[..n]);
+            });
+            assert_eq!(&out[1..], &src[..n], "{n}");
+        }
+    }
+
+    #[test]
+    fn escape_detection_matches_a_byte_scan() {
+        for len in 0..=20 {
+            for pos in 0..len {
+                for b in (0u8..0x80).chain([0xC3, 0xFF]) {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = b;
+                    let expect = v.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+                    assert_eq!(needs_escape(&v), expect, "{v:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hex_pairs_and_ints() {
+        let out = written(|w| {
+            w.room(64);
+            w.hex(&[0x00, 0x0f, 0xa5, 0xff]);
+            w.byte(b' ');
+            w.uint(u64::MAX);
+            w.byte(b' ');
+            w.int(i64::MIN);
+        });
+        assert_eq!(out, ">000fa5ff 18446744073709551615 -9223372036854775808");
+    }
+
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        let mut values: Vec<u64> = vec![0, 1, 9, 10, 99, 100, u64::MAX, u64::MAX - 1];
+        let mut p = 1u64;
+        while let Some(q) = p.checked_mul(10) {
+            values.extend([p - 1, p, p + 1, q - 1]);
+            p = q;
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.extend([x, x >> 20, x >> 40, x % 1000]);
+        }
+        for v in values {
+            assert_eq!(
+                written(|w| {
+                    w.room(20);
+                    w.uint(v);
+                }),
+                format!(">{v}")
+            );
+            let i = v as i64;
+            assert_eq!(
+                written(|w| {
+                    w.room(21);
+                    w.int(i);
+                }),
+                format!(">{i}")
+            );
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "reserved")]
+    fn writing_past_the_reservation_is_caught_in_debug_builds() {
+        written(|w| {
+            w.room(3);
+            w.lit("four");
+        });
+    }
+}
