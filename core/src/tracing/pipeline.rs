@@ -300,10 +300,12 @@ impl Pipeline {
     }
 
     /// Exports the span queue as it is now, in batches of at most `max_batch`; after a burst
-    /// (at least [`TRIM_AFTER_SPANS`] in one go) hands the freed records' memory back to the
-    /// system, so a burst leaves no more resident than the queue bound while it lasts.
+    /// (at least [`TRIM_AFTER_SPANS`] in one go) cuts the record pool back and hands the freed
+    /// records' memory back to the system, so a burst leaves no more resident than the queue
+    /// bound while it lasts.
     fn drain(&self, batch: &mut Batch) {
         if self.drain_batches(batch) >= TRIM_AFTER_SPANS {
+            self.queue.shrink_pool();
             crate::memory::release_free_memory();
         }
     }

@@ -299,7 +299,7 @@ const ATTR_ROOM: usize = 96;
 const SPAN_ROOM: usize = 512;
 
 /// How many spans ahead of the one being written the JSON encoder prefetches attributes.
-const PREFETCH_AHEAD: usize = 4;
+const PREFETCH_AHEAD: usize = 8;
 
 /// A JSON string with serde_json's escaping, quotes included.
 fn json_str(w: &mut JsonWriter<'_>, s: &str) {
@@ -447,11 +447,19 @@ fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) -
         w.room(64);
         w.lit(",\"attributes\":[],\"droppedAttributesCount\":0},\"spans\":[");
         for (si, s) in group.iter().enumerate() {
-            // The attribute lists are where a span's bytes are: have the ones a few spans ahead
-            // on their way while this one is written.
+            // The attribute lists and their string values are where a span's bytes are, each
+            // in memory another core wrote: have the lists a few spans ahead on their way, and
+            // the strings of the spans half as far ahead (whose lists have arrived by then).
             if let Some(ahead) = group.get(si + PREFETCH_AHEAD) {
                 let attrs = &ahead.attributes;
                 crate::memory::prefetch(attrs.as_ptr() as *const u8, std::mem::size_of_val(attrs.as_slice()));
+            }
+            if let Some(ahead) = group.get(si + PREFETCH_AHEAD / 2) {
+                for kv in &ahead.attributes {
+                    if let Value::String(v) = &kv.value {
+                        crate::memory::prefetch(v.as_str().as_ptr(), v.as_str().len());
+                    }
+                }
             }
             if !json_span(w, si == 0, s) {
                 return false;
