@@ -22,11 +22,25 @@ pub(crate) const fn escaped_room(len: usize) -> usize {
 /// Invariant: everything appended is whole UTF-8 strings or ASCII, so the `String` stays valid.
 /// Every `unsafe` write below relies on the reservation made by [`room`](Self::room) before it:
 /// the caller reserves at least the bytes the writes until the next `room` add up to.
+///
+/// The write position is a pointer into the buffer's spare capacity, kept in a register by the
+/// inlined writes; the `Vec`'s length catches up at each reservation and when the writer is
+/// dropped.
 pub(crate) struct JsonWriter<'a> {
     buf: &'a mut Vec<u8>,
+    /// Where the next byte goes: `buf`'s data pointer plus the bytes written so far.
+    at: *mut u8,
+    /// End of `buf`'s capacity.
+    end: *mut u8,
     /// Bytes still reserved (not counting [`SLACK`]): checked in debug builds.
     #[cfg(debug_assertions)]
     left: usize,
+}
+
+impl Drop for JsonWriter<'_> {
+    fn drop(&mut self) {
+        self.sync();
+    }
 }
 
 impl<'a> JsonWriter<'a> {
@@ -34,21 +48,50 @@ impl<'a> JsonWriter<'a> {
     pub(crate) fn new(out: &'a mut String) -> Self {
         // SAFETY: only whole UTF-8 strings and ASCII are appended (see the type's invariant).
         let buf = unsafe { out.as_mut_vec() };
+        let (at, end) = Self::bounds(buf);
         JsonWriter {
             buf,
+            at,
+            end,
             #[cfg(debug_assertions)]
             left: 0,
+        }
+    }
+
+    fn bounds(buf: &mut Vec<u8>) -> (*mut u8, *mut u8) {
+        let base = buf.as_mut_ptr();
+        // SAFETY: `len` and `capacity` are within (or one past) the allocation.
+        unsafe { (base.add(buf.len()), base.add(buf.capacity())) }
+    }
+
+    /// Sets the `Vec`'s length to the bytes written.
+    fn sync(&mut self) {
+        // SAFETY: `at` lies between the data pointer and the end of the capacity, and every byte
+        // before it was written (see `put`, `lit`, `byte`, `uint`, `hex`).
+        unsafe {
+            let len = self.at.offset_from(self.buf.as_ptr()) as usize;
+            self.buf.set_len(len);
         }
     }
 
     /// Reserves room for `n` more bytes (plus the slack the short copies may overwrite).
     #[inline(always)]
     pub(crate) fn room(&mut self, n: usize) {
-        self.buf.reserve(n + SLACK);
+        if (self.end as usize) - (self.at as usize) < n + SLACK {
+            self.grow(n + SLACK);
+        }
         #[cfg(debug_assertions)]
         {
             self.left = n;
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        self.sync();
+        self.buf.reserve(n);
+        (self.at, self.end) = Self::bounds(self.buf);
     }
 
     #[inline(always)]
@@ -64,12 +107,11 @@ impl<'a> JsonWriter<'a> {
     #[inline(always)]
     fn put(&mut self, b: &[u8]) {
         self.spend(b.len());
-        let len = self.buf.len();
-        // SAFETY: `room` reserved `b.len() + SLACK` bytes past `len` (checked in debug builds);
+        // SAFETY: `room` reserved `b.len() + SLACK` bytes past `at` (checked in debug builds);
         // `copy_short` stores at most `SLACK` bytes past the copy's end, reads none past `b`.
         unsafe {
-            copy_short(self.buf.as_mut_ptr().add(len), b.as_ptr(), b.len());
-            self.buf.set_len(len + b.len());
+            copy_short(self.at, b.as_ptr(), b.len());
+            self.at = self.at.add(b.len());
         }
     }
 
@@ -77,11 +119,10 @@ impl<'a> JsonWriter<'a> {
     #[inline(always)]
     pub(crate) fn lit(&mut self, s: &'static str) {
         self.spend(s.len());
-        let len = self.buf.len();
         // SAFETY: as in `put`; the length is a constant, so this compiles to plain moves.
         unsafe {
-            ptr::copy_nonoverlapping(s.as_ptr(), self.buf.as_mut_ptr().add(len), s.len());
-            self.buf.set_len(len + s.len());
+            ptr::copy_nonoverlapping(s.as_ptr(), self.at, s.len());
+            self.at = self.at.add(s.len());
         }
     }
 
@@ -90,18 +131,17 @@ impl<'a> JsonWriter<'a> {
     pub(crate) fn byte(&mut self, b: u8) {
         debug_assert!(b.is_ascii());
         self.spend(1);
-        let len = self.buf.len();
         // SAFETY: as in `put`.
         unsafe {
-            *self.buf.as_mut_ptr().add(len) = b;
-            self.buf.set_len(len + 1);
+            *self.at = b;
+            self.at = self.at.add(1);
         }
     }
 
     /// A string's body with serde_json's escaping (`"`, `\\`, `\b \f \n \r \t`, other control
     /// characters as `\u00XX`; everything else, non-ASCII included, as is), no quotes. Needs
     /// [`escaped_room`] of its length reserved.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn str_body(&mut self, s: &str) {
         let bytes = s.as_bytes();
         // Fast path: nothing to escape (ids, keys, provider names, most texts).
@@ -146,12 +186,11 @@ impl<'a> JsonWriter<'a> {
     pub(crate) fn uint(&mut self, n: u64) {
         let digits = decimal_len(n);
         self.spend(digits);
-        let len = self.buf.len();
-        // SAFETY: `digits` (at most 20) bytes reserved past `len` (as in `put`); every byte
+        // SAFETY: `digits` (at most 20) bytes reserved past `at` (as in `put`); every byte
         // written is an ASCII digit, at offsets below `digits`.
         unsafe {
-            write_decimal(self.buf.as_mut_ptr().add(len), digits, n);
-            self.buf.set_len(len + digits);
+            write_decimal(self.at, digits, n);
+            self.at = self.at.add(digits);
         }
     }
 
@@ -167,6 +206,27 @@ impl<'a> JsonWriter<'a> {
     /// A finite double as serde_json writes it: shortest round-trip digits (ryu), an exponent
     /// with its sign. Needs 25 bytes reserved.
     pub(crate) fn finite_f64(&mut self, f: f64) {
+        if let Some((m, k)) = short_decimal(f) {
+            // What ryu writes for these: the digits with the point `k` from the right ("0."
+            // and zeros in front when under 1), ".0" after a whole number.
+            if f < 0.0 {
+                self.byte(b'-');
+            }
+            let scale = POW10_U64[k];
+            self.uint(m / scale);
+            self.byte(b'.');
+            if k == 0 {
+                self.byte(b'0');
+            } else {
+                let frac = m % scale;
+                let digits = decimal_len(frac);
+                for _ in digits..k {
+                    self.byte(b'0');
+                }
+                self.uint(frac);
+            }
+            return;
+        }
         let mut b = ryu::Buffer::new();
         let text = b.format_finite(f).as_bytes();
         match text.iter().position(|&c| c == b'e') {
@@ -185,17 +245,50 @@ impl<'a> JsonWriter<'a> {
     pub(crate) fn hex(&mut self, bytes: &[u8]) {
         let n = 2 * bytes.len();
         self.spend(n);
-        let len = self.buf.len();
-        // SAFETY: `2 * bytes.len()` bytes reserved past `len` (as in `put`); every byte written
+        // SAFETY: `2 * bytes.len()` bytes reserved past `at` (as in `put`); every byte written
         // comes from `HEX_PAIRS`, all ASCII.
         unsafe {
-            let dst = self.buf.as_mut_ptr().add(len);
             for (i, &b) in bytes.iter().enumerate() {
-                ptr::copy_nonoverlapping(HEX_PAIRS[b as usize].as_ptr(), dst.add(2 * i), 2);
+                ptr::copy_nonoverlapping(HEX_PAIRS[b as usize].as_ptr(), self.at.add(2 * i), 2);
             }
-            self.buf.set_len(len + n);
+            self.at = self.at.add(n);
         }
     }
+}
+
+/// Most decimals after the point [`short_decimal`] tries.
+const SHORT_DECIMALS: usize = 7;
+const POW10_F64: [f64; SHORT_DECIMALS + 1] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
+const POW10_U64: [u64; SHORT_DECIMALS + 1] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+/// `|f|` as `m / 10^k` with the fewest decimals `k` (at most [`SHORT_DECIMALS`]) that parse back
+/// to `f`, when there are such `m < 10^15` and `1e-5 <= |f| < 1e15`: the values the core writes
+/// (latencies rounded to 0.1 ms, costs rounded to a few decimals), which ryu prints as exactly
+/// these digits in plain notation.
+///
+/// Why the digits are ryu's: `m / 10^k` is computed exactly rounded (both are exact doubles),
+/// so it equals `f` exactly when the decimal parses to `f`. A decimal of at most 15 significant
+/// digits is the only one of its length that parses to its double (15 = `f64::DIGITS`), and one
+/// with fewer decimals would have been found at a smaller `k` (`|f| * 10^k` is within 0.35 of
+/// it, so rounding finds it), so this is the shortest round-trip decimal, which ryu prints;
+/// ryu's notation is plain (not exponent) for `1e-5 <= |f| < 1e16`.
+#[inline]
+fn short_decimal(f: f64) -> Option<(u64, usize)> {
+    let a = f.abs();
+    if !(1e-5..1e15).contains(&a) {
+        return None;
+    }
+    for (k, p) in POW10_F64.iter().enumerate() {
+        let scaled = a * p;
+        if scaled >= 1e15 {
+            return None;
+        }
+        let m = scaled.round();
+        if m / p == a {
+            return Some((m as u64, k));
+        }
+    }
+    None
 }
 
 /// `DIGIT_PAIRS[n]`: the two decimal digits of `n` (0..100).
@@ -344,8 +437,7 @@ mod tests {
 
     fn written(f: impl FnOnce(&mut JsonWriter<'_>)) -> String {
         let mut s = String::from(">");
-        let mut w = JsonWriter::new(&mut s);
-        f(&mut w);
+        f(&mut JsonWriter::new(&mut s));
         s
     }
 
@@ -386,6 +478,33 @@ mod tests {
             w.int(i64::MIN);
         });
         assert_eq!(out, ">000fa5ff 18446744073709551615 -9223372036854775808");
+    }
+
+    #[test]
+    fn short_decimals_are_written_as_ryu_writes_them() {
+        // Every scale the fast path takes and the ones around it, with 1 to 17 digits (the
+        // fast path stops at 15), both signs, against serde_json (ryu).
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut values = vec![1e-5, 0.99999e-5, 1e15, 999_999_999_999_999.0, 0.1 + 0.2, 1.0 / 3.0];
+        for k in 0..=10 {
+            for digits in 1..=17u32 {
+                for _ in 0..200 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let m = x % 10u64.pow(digits);
+                    let v = m as f64 / 10f64.powi(k);
+                    values.extend([v, -v]);
+                }
+            }
+        }
+        for v in values {
+            let out = written(|w| {
+                w.room(32);
+                w.finite_f64(v);
+            });
+            assert_eq!(out[1..], serde_json::to_string(&v).unwrap(), "{v:e}");
+        }
     }
 
     #[test]

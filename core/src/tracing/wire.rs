@@ -648,6 +648,7 @@ mod tests {
             let mut w = JsonWriter::new(&mut ours);
             w.room(ATTR_ROOM);
             json_value(&mut w, &Value::F64(v));
+            drop(w);
             let theirs = format!("{{\"doubleValue\":{}}}", serde_json::to_string(&v).unwrap());
             assert_eq!(ours, theirs, "{v:e}");
         }
