@@ -59,18 +59,20 @@ impl Sink for ConsoleSink {
 ///
 /// Several processes may append to one file and any of them may be killed mid-line: each line
 /// is one `write` under an exclusive `flock`, after removing a torn tail a killed writer left
-/// (see [`fsio::append_line_repairing`]), so every line parses. The file is created 0600 and
+/// (see [`fsio::append_line_repairing_after`]), so every line parses. The file is created 0600 and
 /// missing directories 0700 (spans carry call ids); the file name must be a regular file, never
 /// a link, FIFO or device.
 pub(crate) struct FileSink {
     path: PathBuf,
     file: Option<std::fs::File>,
+    /// Where this sink's last line ended (see [`fsio::append_line_repairing_after`]).
+    end: Option<u64>,
 }
 
 impl FileSink {
     /// A sink appending to `path` (opened lazily, reopened after errors).
     pub(crate) fn new(path: PathBuf) -> Self {
-        FileSink { path, file: None }
+        FileSink { path, file: None, end: None }
     }
 
     fn open(&self) -> Result<std::fs::File, String> {
@@ -103,8 +105,10 @@ impl Sink for FileSink {
     fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
         if self.file.is_none() {
             self.file = Some(self.open()?);
+            self.end = None;
         }
-        let res = self.file.as_ref().map(|f| fsio::append_line_repairing(f, batch.json_line().as_bytes()));
+        let end = &mut self.end;
+        let res = self.file.as_ref().map(|f| fsio::append_line_repairing_after(f, batch.json_line().as_bytes(), end));
         match res {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => {
