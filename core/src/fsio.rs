@@ -537,29 +537,81 @@ pub fn append_line(file: &mut File, line: &[u8]) -> io::Result<()> {
 /// the last byte) is skipped: one `fstat` per line. Another writer's line or fragment
 /// (appended: the file is longer) or a repair that truncated one (shorter) sends it through the
 /// full check again.
+///
+/// One piece of a [`LineAppend`] (the span file sink writes its lines in several).
+#[cfg(test)]
 pub fn append_line_repairing_after(file: &File, line: &[u8], end: &mut Option<u64>) -> io::Result<()> {
-    let _lock = FileLock::exclusive(file)?;
-    let len = file.metadata()?.len();
-    let before = if *end == Some(len) { len } else { len - repair_torn_tail_of(file, len)? };
-    *end = None;
-    loop {
-        match (&*file).write(line) {
-            Ok(n) if n == line.len() => {
-                *end = Some(before + n as u64);
-                return Ok(());
+    let mut l = LineAppend::begin(file, end)?;
+    l.write(line)?;
+    l.finish(end);
+    Ok(())
+}
+
+/// A line being appended in pieces (see [`append_line_repairing_after`], which is one piece):
+/// the exclusive lock is held and the torn tail removed from [`begin`](Self::begin) until the
+/// line is finished or dropped. Each piece is one `write`; dropped unfinished (an error, a short
+/// write) the line's bytes are truncated away again, so the file never ends in a line of ours
+/// that is not whole. A writer killed half-way leaves a torn tail, which the next writer removes.
+pub struct LineAppend<'f> {
+    file: &'f File,
+    _lock: FileLock<'f>,
+    /// The file's length before the line.
+    before: u64,
+    /// Bytes of the line written so far.
+    written: u64,
+    finished: bool,
+}
+
+impl<'f> LineAppend<'f> {
+    /// Takes the lock and repairs the file's tail (skipped while the file is `end` bytes long,
+    /// as this writer's last line left it). `end` is to be set to None until [`finish`](Self::finish).
+    pub fn begin(file: &'f File, end: &Option<u64>) -> io::Result<Self> {
+        let lock = FileLock::exclusive(file)?;
+        let len = file.metadata()?.len();
+        let before = if *end == Some(len) { len } else { len - repair_torn_tail_of(file, len)? };
+        Ok(LineAppend { file, _lock: lock, before, written: 0, finished: false })
+    }
+
+    /// Appends a piece of the line with one `write` (a short one is an error).
+    pub fn write(&mut self, piece: &[u8]) -> io::Result<()> {
+        loop {
+            match (&*self.file).write(piece) {
+                Ok(n) if n == piece.len() => {
+                    self.written += n as u64;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::StorageFull,
+                        format!("short write ({n} of {} bytes)", piece.len()),
+                    ))
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             }
-            Ok(n) => {
-                let _ = file.set_len(before);
-                return Err(io::Error::new(
-                    io::ErrorKind::StorageFull,
-                    format!("short write ({n} of {} bytes)", line.len()),
-                ));
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let _ = file.set_len(before);
-                return Err(e);
-            }
+        }
+    }
+
+    /// Removes what was written of the line so far, to write it again from its start.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.file.set_len(self.before)?;
+        self.written = 0;
+        Ok(())
+    }
+
+    /// The line is whole (its last piece ended with its newline): keeps it, and sets `end` to
+    /// where it ends.
+    pub fn finish(mut self, end: &mut Option<u64>) {
+        self.finished = true;
+        *end = Some(self.before + self.written);
+    }
+}
+
+impl Drop for LineAppend<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Also after a short write, whose bytes `written` does not count.
+            let _ = self.file.set_len(self.before);
         }
     }
 }
@@ -679,6 +731,36 @@ mod tests {
         fs::OpenOptions::new().write(true).open(&p).unwrap().set_len(20).unwrap();
         append_line_repairing_after(&f, b"{\"g\":7}\n", &mut end).unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"b\":2}\n{\"g\":7}\n");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_line_in_pieces_is_whole_or_not_there() {
+        let root = tmpdir("pieces");
+        let dir = Dir::open_root(&root, false).unwrap();
+        let p = root.join("spans.jsonl");
+        let (f, _) = dir.open_append("spans.jsonl").unwrap();
+        let mut end = None;
+        let mut l = LineAppend::begin(&f, &end).unwrap();
+        for piece in [&b"{\"a\":"[..], b"1", b"}\n"] {
+            l.write(piece).unwrap();
+        }
+        l.finish(&mut end);
+        assert_eq!(end, Some(8));
+        // Dropped half-way (an encoding or write error): its pieces are removed.
+        let mut l = LineAppend::begin(&f, &end).unwrap();
+        l.write(b"{\"b\":").unwrap();
+        drop(l);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n");
+        // Restarted: only what follows the restart stays.
+        let mut end = None;
+        let mut l = LineAppend::begin(&f, &end).unwrap();
+        l.write(b"{\"c\":").unwrap();
+        l.restart().unwrap();
+        l.write(b"{\"d\":4}\n").unwrap();
+        l.finish(&mut end);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"d\":4}\n");
+        assert_eq!(end, Some(16));
         fs::remove_dir_all(&root).unwrap();
     }
 

@@ -30,11 +30,22 @@ pub(crate) struct JsonWriter<'a> {
     buf: &'a mut Vec<u8>,
     /// Where the next byte goes: `buf`'s data pointer plus the bytes written so far.
     at: *mut u8,
-    /// End of `buf`'s capacity.
+    /// End of `buf`'s capacity, or of the first `chunk` bytes when streaming.
     end: *mut u8,
+    /// Streaming: the buffer is handed to `out` and emptied whenever a reservation would take
+    /// it past `chunk` bytes, so that it stays small enough to be in the CPU's cache when it
+    /// is written out (see [`streaming`](Self::streaming)).
+    stream: Option<Stream<'a>>,
     /// Bytes still reserved (not counting [`SLACK`]): checked in debug builds.
     #[cfg(debug_assertions)]
     left: usize,
+}
+
+/// Where a streaming writer hands its buffer, and its first error.
+struct Stream<'a> {
+    out: &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    chunk: usize,
+    error: Option<std::io::Error>,
 }
 
 impl Drop for JsonWriter<'_> {
@@ -48,20 +59,48 @@ impl<'a> JsonWriter<'a> {
     pub(crate) fn new(out: &'a mut String) -> Self {
         // SAFETY: only whole UTF-8 strings and ASCII are appended (see the type's invariant).
         let buf = unsafe { out.as_mut_vec() };
-        let (at, end) = Self::bounds(buf);
+        let (at, end) = Self::bounds(buf, usize::MAX);
         JsonWriter {
             buf,
             at,
             end,
+            stream: None,
             #[cfg(debug_assertions)]
             left: 0,
         }
     }
 
-    fn bounds(buf: &mut Vec<u8>) -> (*mut u8, *mut u8) {
+    /// A writer that hands `out` what it wrote, in pieces of about `chunk` bytes: whenever a
+    /// reservation would take `out` past `chunk` bytes its content goes to `to` and it is
+    /// emptied. What is left at the end stays in `out`. After an error
+    /// from `out` nothing more is handed over; [`finish`](Self::finish) returns the error.
+    pub(crate) fn streaming(
+        out: &'a mut String,
+        chunk: usize,
+        to: &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Self {
+        out.reserve(chunk + SLACK);
+        let mut w = Self::new(out);
+        w.stream = Some(Stream { out: to, chunk, error: None });
+        (w.at, w.end) = Self::bounds(w.buf, chunk);
+        w
+    }
+
+    /// Ends the writer: the first error its `out` returned, if any.
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        match self.stream.as_mut().and_then(|s| s.error.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The write position and the end of the room: the capacity, or at most `limit` bytes
+    /// (but at least the capacity's first `len` bytes).
+    fn bounds(buf: &mut Vec<u8>, limit: usize) -> (*mut u8, *mut u8) {
         let base = buf.as_mut_ptr();
-        // SAFETY: `len` and `capacity` are within (or one past) the allocation.
-        unsafe { (base.add(buf.len()), base.add(buf.capacity())) }
+        let end = buf.capacity().min(limit.max(buf.len()));
+        // SAFETY: `len` and `end` are within (or one past) the allocation.
+        unsafe { (base.add(buf.len()), base.add(end)) }
     }
 
     /// Sets the `Vec`'s length to the bytes written.
@@ -90,8 +129,20 @@ impl<'a> JsonWriter<'a> {
     #[inline(never)]
     fn grow(&mut self, n: usize) {
         self.sync();
+        let mut limit = usize::MAX;
+        if let Some(s) = self.stream.as_mut() {
+            if !self.buf.is_empty() && self.buf.len() + n > s.chunk {
+                if s.error.is_none() {
+                    if let Err(e) = (s.out)(self.buf) {
+                        s.error = Some(e);
+                    }
+                }
+                self.buf.clear();
+            }
+            limit = s.chunk.max(n);
+        }
         self.buf.reserve(n);
-        (self.at, self.end) = Self::bounds(self.buf);
+        (self.at, self.end) = Self::bounds(self.buf, limit);
     }
 
     #[inline(always)]
@@ -439,6 +490,53 @@ mod tests {
         let mut s = String::from(">");
         f(&mut JsonWriter::new(&mut s));
         s
+    }
+
+    #[test]
+    fn a_streaming_writer_hands_out_everything_in_pieces_of_about_its_chunk() {
+        let piece: String = (0..50u8).map(|i| (b'a' + i % 26) as char).collect();
+        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        let mut to = |b: &[u8]| {
+            pieces.push(b.to_vec());
+            Ok(())
+        };
+        let mut buf = String::new();
+        let mut w = JsonWriter::streaming(&mut buf, 256, &mut to);
+        for i in 0..100 {
+            w.room(60 + if i == 50 { 1000 } else { 0 });
+            w.str_body(&piece);
+            if i == 50 {
+                w.str_body(&"z".repeat(1000)); // more than a chunk in one reservation
+            }
+        }
+        w.finish().unwrap();
+        let mut all: Vec<u8> = pieces.concat();
+        assert!(pieces.len() > 10 && pieces.iter().all(|p| p.len() <= 1100), "{}", pieces.len());
+        all.extend_from_slice(buf.as_bytes());
+        let mut expect = String::new();
+        for i in 0..100 {
+            expect.push_str(&piece);
+            if i == 50 {
+                expect.push_str(&"z".repeat(1000));
+            }
+        }
+        assert_eq!(String::from_utf8(all).unwrap(), expect);
+    }
+
+    #[test]
+    fn a_streaming_writer_reports_the_first_error_and_hands_out_nothing_after_it() {
+        let mut calls = 0;
+        let mut to = |_: &[u8]| {
+            calls += 1;
+            Err(std::io::Error::other(format!("full {calls}")))
+        };
+        let mut buf = String::new();
+        let mut w = JsonWriter::streaming(&mut buf, 64, &mut to);
+        for _ in 0..100 {
+            w.room(40);
+            w.lit("0123456789012345678901234567890123456789");
+        }
+        assert_eq!(w.finish().unwrap_err().to_string(), "full 1");
     }
 
     #[test]

@@ -424,8 +424,30 @@ fn json_span(w: &mut JsonWriter<'_>, first: bool, s: &SpanData) -> bool {
 
 /// The request written directly; false (with part of it written) if a span is not covered.
 fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) -> bool {
-    let mut w = JsonWriter::new(out);
-    let w = &mut w;
+    json_request_to(&mut JsonWriter::new(out), spans, resource)
+}
+
+/// Streams the canonical OTLP-JSON of the request for `spans` (what [`encode_json`] writes) to
+/// `out` in pieces of about `chunk` bytes, encoded in `buf`: a writer of a large batch hands
+/// each piece to the kernel while it is still in the CPU's cache, instead of encoding the
+/// whole batch (far more than the cache holds) and having it read back from memory. `buf`
+/// keeps the last piece (`out` has not seen it). Returns `Ok(false)` when a span is not covered
+/// by the direct encoder: what `out` got so far is to be discarded (use [`encode_json`]).
+pub(crate) fn stream_json(
+    spans: &[SpanData],
+    resource: &SpanResource,
+    buf: &mut String,
+    chunk: usize,
+    out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<bool> {
+    buf.clear();
+    let mut w = JsonWriter::streaming(buf, chunk, out);
+    let covered = json_request_to(&mut w, spans, resource);
+    w.finish()?;
+    Ok(covered)
+}
+
+fn json_request_to(w: &mut JsonWriter<'_>, spans: &[SpanData], resource: &SpanResource) -> bool {
     w.room(64);
     w.lit("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
     let service = Value::from(resource.service_name.clone());
@@ -673,6 +695,30 @@ mod tests {
         let mut pb = Vec::new();
         encode_protobuf(&spans, &resource(), &mut pb);
         assert_eq!(pb, encode::to_protobuf(spans, &resource()));
+    }
+
+    #[test]
+    fn streamed_json_is_what_encode_json_writes() {
+        let spans: Vec<SpanData> = (0..40).map(|i| span(i, i % 2 == 0, Status::Unset)).collect();
+        let mut whole = String::new();
+        encode_json(&spans, &resource(), &mut whole);
+        for chunk in [1, 100, 4096, 1 << 20] {
+            let mut pieces = Vec::new();
+            let mut buf = String::from("stale");
+            let mut out = |b: &[u8]| {
+                pieces.push(b.to_vec());
+                Ok(())
+            };
+            assert!(stream_json(&spans, &resource(), &mut buf, chunk, &mut out).unwrap());
+            let mut all = pieces.concat();
+            all.extend_from_slice(buf.as_bytes());
+            same(&String::from_utf8(all).unwrap(), &whole);
+            assert!(chunk > whole.len() || pieces.len() > 1, "{chunk}");
+        }
+        let mut with_event = spans.clone();
+        with_event[30].events.events.push(opentelemetry::trace::Event::with_name("e"));
+        let mut buf = String::new();
+        assert!(!stream_json(&with_event, &resource(), &mut buf, 4096, &mut |_| Ok(())).unwrap());
     }
 
     #[test]
