@@ -334,9 +334,11 @@ fn short_decimal(f: f64) -> Option<(u64, usize)> {
         if scaled >= 1e15 {
             return None;
         }
-        let m = scaled.round();
-        if m / p == a {
-            return Some((m as u64, k));
+        // Rounded to nearest (`scaled` is within 0.35 of the integer sought, see above): the
+        // conversion truncates, and is one instruction where `round` is a libm call.
+        let m = (scaled + 0.5) as u64;
+        if m as f64 / p == a {
+            return Some((m, k));
         }
     }
     None
@@ -353,16 +355,28 @@ static DIGIT_PAIRS: [[u8; 2]; 100] = {
     t
 };
 
-/// Number of decimal digits of `n` (1 for 0).
+/// `POW10[i]` = 10^i.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Number of decimal digits of `n` (1 for 0): from its bit length (log10(2) ~ 1233 / 4096,
+/// which is one under or exact), corrected by one comparison.
 #[inline(always)]
 fn decimal_len(n: u64) -> usize {
-    let mut d = 1;
-    let mut p = 10u64;
-    while d < 20 && n >= p {
-        d += 1;
-        p = p.wrapping_mul(10);
+    let bits = 64 - (n | 1).leading_zeros() as usize;
+    let guess = (bits * 1233) >> 12; // digits - 1 or digits
+    if guess < 20 && n >= POW10[guess] {
+        guess + 1
+    } else {
+        guess.max(1)
     }
-    d
 }
 
 /// Writes the `digits` decimal digits of `n` at `dst`, last first: eight at a time in `u32`
@@ -455,7 +469,7 @@ fn escapes_in(v: u64) -> bool {
 
 /// Whether any byte is a control character, `"` or `\\`: eight bytes at a time, the last
 /// eight overlapping the ones before (a string under eight bytes is read as overlapping
-/// halves, or padded with spaces when under four).
+/// halves, or as its first, middle and last bytes padded with spaces when under four).
 #[inline(always)]
 pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
     let n = bytes.len();
@@ -465,10 +479,12 @@ pub(crate) fn needs_escape(bytes: &[u8]) -> bool {
             let lo = u32::from_le_bytes(bytes[..4].try_into().unwrap_or([b' '; 4])) as u64;
             let hi = u32::from_le_bytes(bytes[n - 4..].try_into().unwrap_or([b' '; 4])) as u64;
             lo | (hi << 32)
+        } else if n > 0 {
+            // The first, middle and last bytes (they overlap under three) and spaces.
+            let (a, b, c) = (bytes[0] as u64, bytes[n / 2] as u64, bytes[n - 1] as u64);
+            a | (b << 8) | (c << 16) | (u64::from_le_bytes([b' '; 8]) & !0xff_ffff)
         } else {
-            let mut pad = [b' '; 8];
-            pad[..n].copy_from_slice(bytes);
-            u64::from_le_bytes(pad)
+            return false;
         };
         return escapes_in(v);
     }
@@ -602,6 +618,17 @@ mod tests {
                 w.finite_f64(v);
             });
             assert_eq!(out[1..], serde_json::to_string(&v).unwrap(), "{v:e}");
+        }
+    }
+
+    #[test]
+    fn decimal_lengths_at_every_power_of_ten() {
+        for d in 1..=20u32 {
+            let lo = if d == 1 { 0 } else { 10u64.pow(d - 1) };
+            let hi = if d == 20 { u64::MAX } else { 10u64.pow(d) - 1 };
+            for n in [lo, lo + 1, hi - 1, hi, lo / 2 + hi / 2] {
+                assert_eq!(decimal_len(n), n.to_string().len(), "{n}");
+            }
         }
     }
 

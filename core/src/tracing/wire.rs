@@ -698,6 +698,25 @@ mod tests {
     }
 
     #[test]
+    fn keys_of_every_kind_are_written_as_serde_json_writes_them() {
+        // Owned keys (several with the same text at other addresses), keys to escape, long
+        // keys, the empty key, and hundreds of keys per span.
+        let mut spans = batch();
+        for (i, s) in spans.iter_mut().enumerate() {
+            s.attributes.push(KeyValue::new(format!("owned.{}", i % 2), i as i64));
+            s.attributes.push(KeyValue::new("k\"ey\\with\u{1}escapes", "v"));
+            s.attributes.push(KeyValue::new("a.key.that.is.far.too.long.to.be.kept.in.a.slot.of.the.cache", 1.5));
+            s.attributes.push(KeyValue::new("", "empty key"));
+            for j in 0..300 {
+                s.attributes.push(KeyValue::new(format!("many.{j}"), true));
+            }
+        }
+        let mut js = String::new();
+        encode_json(&spans, &resource(), &mut js);
+        same(&js, &encode::to_json(spans, &resource()));
+    }
+
+    #[test]
     fn streamed_json_is_what_encode_json_writes() {
         let spans: Vec<SpanData> = (0..40).map(|i| span(i, i % 2 == 0, Status::Unset)).collect();
         let mut whole = String::new();
