@@ -195,6 +195,27 @@ impl<'a> JsonWriter<'a> {
     #[inline(always)]
     pub(crate) fn str_body(&mut self, s: &str) {
         let bytes = s.as_bytes();
+        #[cfg(target_arch = "x86_64")]
+        if (16..=32).contains(&bytes.len()) {
+            // Most keys: checked and copied as two overlapping 16-byte vectors (SSE2, always
+            // there on x86-64), loaded once.
+            use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_storeu_si128};
+            let n = bytes.len();
+            // SAFETY: both loads lie within `bytes` (16 <= n); the stores within the room
+            // reserved for `n` bytes (as in `put`).
+            unsafe {
+                let a = _mm_loadu_si128(bytes.as_ptr() as *const __m128i);
+                let b = _mm_loadu_si128(bytes.as_ptr().add(n - 16) as *const __m128i);
+                if escape_mask(a) | escape_mask(b) == 0 {
+                    self.spend(n);
+                    _mm_storeu_si128(self.at as *mut __m128i, a);
+                    _mm_storeu_si128(self.at.add(n - 16) as *mut __m128i, b);
+                    self.at = self.at.add(n);
+                    return;
+                }
+            }
+            return self.escape(bytes);
+        }
         // Fast path: nothing to escape (ids, keys, provider names, most texts).
         if !needs_escape(bytes) {
             self.put(bytes);
@@ -453,6 +474,21 @@ unsafe fn copy_short(dst: *mut u8, src: *const u8, n: usize) {
         *dst = *src;
         *dst.add(n / 2) = *src.add(n / 2);
         *dst.add(n - 1) = *src.add(n - 1);
+    }
+}
+
+/// A bit per byte of `v` that is a control character, `"` or `\\`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn escape_mask(v: std::arch::x86_64::__m128i) -> i32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of x86-64; these only compute on registers.
+    unsafe {
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Unsigned `byte <= 0x1f`: max(byte, 0x1f) is 0x1f.
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
     }
 }
 
