@@ -467,7 +467,11 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 
 /// Truncates a trailing partial line (bytes after the last `\n`). Returns the bytes removed.
 fn repair_torn_tail(file: &File) -> io::Result<u64> {
-    let len = file.metadata()?.len();
+    repair_torn_tail_of(file, file.metadata()?.len())
+}
+
+/// [`repair_torn_tail`] of a file `len` bytes long.
+fn repair_torn_tail_of(file: &File, len: u64) -> io::Result<u64> {
     if len == 0 {
         return Ok(0);
     }
@@ -526,25 +530,88 @@ pub fn append_line(file: &mut File, line: &[u8]) -> io::Result<()> {
 /// killed in the middle of (the span file): under an exclusive lock it first removes a torn
 /// tail a killed writer left behind, then writes the line with a single `write`; a short write
 /// is truncated away again. So every line in the file is whole, whoever was killed when.
-pub fn append_line_repairing(file: &File, line: &[u8]) -> io::Result<()> {
-    let _lock = FileLock::exclusive(file)?;
-    repair_torn_tail(file)?;
-    let before = file.metadata()?.len();
-    loop {
-        match (&*file).write(line) {
-            Ok(n) if n == line.len() => return Ok(()),
-            Ok(n) => {
-                let _ = file.set_len(before);
-                return Err(io::Error::new(
-                    io::ErrorKind::StorageFull,
-                    format!("short write ({n} of {} bytes)", line.len()),
-                ));
+///
+/// The writer remembers where its own last line ended (`end`, None at first and after an
+/// error; updated here). While the file is still exactly that long, nobody has written to it
+/// since that line and its last byte is that line's newline, so the torn-tail check (a read of
+/// the last byte) is skipped: one `fstat` per line. Another writer's line or fragment
+/// (appended: the file is longer) or a repair that truncated one (shorter) sends it through the
+/// full check again.
+///
+/// One piece of a [`LineAppend`] (the span file sink writes its lines in several).
+#[cfg(test)]
+pub fn append_line_repairing_after(file: &File, line: &[u8], end: &mut Option<u64>) -> io::Result<()> {
+    let mut l = LineAppend::begin(file, end)?;
+    l.write(line)?;
+    l.finish(end);
+    Ok(())
+}
+
+/// A line being appended in pieces (see [`append_line_repairing_after`], which is one piece):
+/// the exclusive lock is held and the torn tail removed from [`begin`](Self::begin) until the
+/// line is finished or dropped. Each piece is one `write`; dropped unfinished (an error, a short
+/// write) the line's bytes are truncated away again, so the file never ends in a line of ours
+/// that is not whole. A writer killed half-way leaves a torn tail, which the next writer removes.
+pub struct LineAppend<'f> {
+    file: &'f File,
+    _lock: FileLock<'f>,
+    /// The file's length before the line.
+    before: u64,
+    /// Bytes of the line written so far.
+    written: u64,
+    finished: bool,
+}
+
+impl<'f> LineAppend<'f> {
+    /// Takes the lock and repairs the file's tail (skipped while the file is `end` bytes long,
+    /// as this writer's last line left it). `end` is to be set to None until [`finish`](Self::finish).
+    pub fn begin(file: &'f File, end: &Option<u64>) -> io::Result<Self> {
+        let lock = FileLock::exclusive(file)?;
+        let len = file.metadata()?.len();
+        let before = if *end == Some(len) { len } else { len - repair_torn_tail_of(file, len)? };
+        Ok(LineAppend { file, _lock: lock, before, written: 0, finished: false })
+    }
+
+    /// Appends a piece of the line with one `write` (a short one is an error).
+    pub fn write(&mut self, piece: &[u8]) -> io::Result<()> {
+        loop {
+            match (&*self.file).write(piece) {
+                Ok(n) if n == piece.len() => {
+                    self.written += n as u64;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::StorageFull,
+                        format!("short write ({n} of {} bytes)", piece.len()),
+                    ))
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let _ = file.set_len(before);
-                return Err(e);
-            }
+        }
+    }
+
+    /// Removes what was written of the line so far, to write it again from its start.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.file.set_len(self.before)?;
+        self.written = 0;
+        Ok(())
+    }
+
+    /// The line is whole (its last piece ended with its newline): keeps it, and sets `end` to
+    /// where it ends.
+    pub fn finish(mut self, end: &mut Option<u64>) {
+        self.finished = true;
+        *end = Some(self.before + self.written);
+    }
+}
+
+impl Drop for LineAppend<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Also after a short write, whose bytes `written` does not count.
+            let _ = self.file.set_len(self.before);
         }
     }
 }
@@ -632,11 +699,68 @@ mod tests {
         let root = tmpdir("repairing");
         let dir = Dir::open_root(&root, false).unwrap();
         let (f, _) = dir.open_append("spans.jsonl").unwrap();
-        append_line_repairing(&f, b"{\"a\":1}\n").unwrap();
+        append_line_repairing_after(&f, b"{\"a\":1}\n", &mut None).unwrap();
         // Another process was killed half-way through its line while this one had the file open.
         fs::OpenOptions::new().append(true).open(root.join("spans.jsonl")).unwrap().write_all(b"{\"frag").unwrap();
-        append_line_repairing(&f, b"{\"b\":2}\n").unwrap();
+        append_line_repairing_after(&f, b"{\"b\":2}\n", &mut None).unwrap();
         assert_eq!(fs::read_to_string(root.join("spans.jsonl")).unwrap(), "{\"a\":1}\n{\"b\":2}\n");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_writer_that_remembers_its_end_still_repairs_what_others_left() {
+        let root = tmpdir("repairing-after");
+        let dir = Dir::open_root(&root, false).unwrap();
+        let p = root.join("spans.jsonl");
+        let (f, _) = dir.open_append("spans.jsonl").unwrap();
+        let mut end = None;
+        append_line_repairing_after(&f, b"{\"a\":1}\n", &mut end).unwrap();
+        assert_eq!(end, Some(8));
+        append_line_repairing_after(&f, b"{\"b\":2}\n", &mut end).unwrap();
+        assert_eq!(end, Some(16));
+        // Another process was killed half-way through its line: the file is longer than this
+        // writer left it, so the fragment is found and removed.
+        fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{\"frag").unwrap();
+        append_line_repairing_after(&f, b"{\"c\":3}\n", &mut end).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+        assert_eq!(end, Some(24));
+        // Another writer appended a whole line and then one was cut short at a shorter length
+        // (a repair truncated it): again a full check.
+        fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{\"d\":4}\n{\"e").unwrap();
+        append_line_repairing_after(&f, b"{\"f\":6}\n", &mut end).unwrap();
+        fs::OpenOptions::new().write(true).open(&p).unwrap().set_len(20).unwrap();
+        append_line_repairing_after(&f, b"{\"g\":7}\n", &mut end).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"b\":2}\n{\"g\":7}\n");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_line_in_pieces_is_whole_or_not_there() {
+        let root = tmpdir("pieces");
+        let dir = Dir::open_root(&root, false).unwrap();
+        let p = root.join("spans.jsonl");
+        let (f, _) = dir.open_append("spans.jsonl").unwrap();
+        let mut end = None;
+        let mut l = LineAppend::begin(&f, &end).unwrap();
+        for piece in [&b"{\"a\":"[..], b"1", b"}\n"] {
+            l.write(piece).unwrap();
+        }
+        l.finish(&mut end);
+        assert_eq!(end, Some(8));
+        // Dropped half-way (an encoding or write error): its pieces are removed.
+        let mut l = LineAppend::begin(&f, &end).unwrap();
+        l.write(b"{\"b\":").unwrap();
+        drop(l);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n");
+        // Restarted: only what follows the restart stays.
+        let mut end = None;
+        let mut l = LineAppend::begin(&f, &end).unwrap();
+        l.write(b"{\"c\":").unwrap();
+        l.restart().unwrap();
+        l.write(b"{\"d\":4}\n").unwrap();
+        l.finish(&mut end);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"d\":4}\n");
+        assert_eq!(end, Some(16));
         fs::remove_dir_all(&root).unwrap();
     }
 

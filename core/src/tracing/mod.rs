@@ -8,6 +8,7 @@
 
 pub mod encode;
 pub mod host_exporter;
+mod json_writer;
 pub mod names;
 pub(crate) mod otlp_http;
 mod pipeline;

@@ -300,10 +300,12 @@ impl Pipeline {
     }
 
     /// Exports the span queue as it is now, in batches of at most `max_batch`; after a burst
-    /// (at least [`TRIM_AFTER_SPANS`] in one go) hands the freed records' memory back to the
-    /// system, so a burst leaves no more resident than the queue bound while it lasts.
+    /// (at least [`TRIM_AFTER_SPANS`] in one go) cuts the record pool back and hands the freed
+    /// records' memory back to the system, so a burst leaves no more resident than the queue
+    /// bound while it lasts.
     fn drain(&self, batch: &mut Batch) {
         if self.drain_batches(batch) >= TRIM_AFTER_SPANS {
+            self.queue.shrink_pool();
             crate::memory::release_free_memory();
         }
     }
@@ -314,12 +316,13 @@ impl Pipeline {
         loop {
             let seq = {
                 let Ok(rx) = self.spans.lock() else { return exported };
-                while batch.len() < self.max_batch {
+                while batch.received() < self.max_batch {
                     match rx.try_recv() {
-                        Ok(s) => batch.push(self.queue, s),
+                        Ok(s) => batch.receive(s),
                         Err(_) => break,
                     }
                 }
+                batch.settle(self.queue);
                 if batch.len() == 0 {
                     return exported;
                 }
@@ -403,6 +406,10 @@ const TRIM_AFTER_SPANS: usize = 8192;
 /// span whose memory the next span reuses; the records return to the queue's pool after
 /// export. No span is built, moved back or dropped on this thread. `buffers` are the encoding
 /// buffers every batch reuses.
+///
+/// The records are taken off the queue first ([`receive`](Self::receive), which asks the CPU to
+/// load each one) and swapped afterwards ([`settle`](Self::settle)): a record was just written
+/// by another core, and swapping each as it arrives waited for every one of them in turn.
 struct Batch {
     slots: Vec<SpanData>,
     len: usize,
@@ -420,15 +427,28 @@ impl Batch {
         }
     }
 
-    fn push(&mut self, queue: &SpanQueue, mut record: Box<SpanData>) {
-        if self.len == self.slots.len() {
-            let mut slot = queue.empty_record();
-            slot.attributes.reserve(super::queue::RECORD_ATTRIBUTES);
-            self.slots.push(slot);
-        }
-        std::mem::swap(&mut self.slots[self.len], &mut *record);
-        self.len += 1;
+    /// Takes a record off the queue (swapped into the batch by [`settle`](Self::settle)).
+    fn receive(&mut self, record: Box<SpanData>) {
+        crate::memory::prefetch(&*record as *const SpanData as *const u8, std::mem::size_of::<SpanData>());
         self.shells.push(record);
+    }
+
+    /// Records taken off the queue so far, settled or not.
+    fn received(&self) -> usize {
+        self.shells.len()
+    }
+
+    /// Swaps the spans of the records received since the last call into the batch's slots.
+    fn settle(&mut self, queue: &SpanQueue) {
+        while self.len < self.shells.len() {
+            if self.len == self.slots.len() {
+                let mut slot = queue.empty_record();
+                slot.attributes.reserve(super::queue::RECORD_ATTRIBUTES);
+                self.slots.push(slot);
+            }
+            std::mem::swap(&mut self.slots[self.len], &mut *self.shells[self.len]);
+            self.len += 1;
+        }
     }
 
     fn len(&self) -> usize {

@@ -50,7 +50,13 @@ pub(crate) struct SpanQueue {
     /// Records the export thread is done with, handed back so that a span costs the caller no
     /// allocation (and the allocator no cross-thread free) in the steady state.
     pool: Mutex<Vec<Box<SpanData>>>,
+    /// Most records the pool keeps while spans flow ([`POOL_BATCHES`] batches): room for the
+    /// records a caller takes while the queue fills up a little, which come back when it drains
+    /// again; a smaller pool had the export thread free those and the caller allocate new ones
+    /// on every such swing.
     pool_cap: usize,
+    /// What the pool is cut back to after a burst ([`shrink_pool`](Self::shrink_pool)).
+    pool_rest: usize,
     /// The fork generation this queue's export thread lives in.
     generation: u64,
 }
@@ -69,6 +75,11 @@ impl std::fmt::Debug for Ctl {
 /// the caller's thread) while its span is recorded.
 pub(crate) const RECORD_ATTRIBUTES: usize = 24;
 
+/// The record pool's bound while spans flow, in batches (see `SpanQueue::pool_cap`).
+const POOL_BATCHES: usize = 8;
+/// The record pool's bound after a burst, in batches.
+const POOL_REST_BATCHES: usize = 2;
+
 impl SpanQueue {
     /// A queue feeding `spans`, waking the export thread through `ctl` every `max_batch` spans.
     pub(crate) fn new(
@@ -84,8 +95,9 @@ impl SpanQueue {
             max_batch: max_batch as u64,
             counters,
             scope: InstrumentationScope::builder(super::names::SCOPE_NAME).build(),
-            pool: Mutex::new(Vec::with_capacity(2 * max_batch)),
-            pool_cap: 2 * max_batch,
+            pool: Mutex::new(Vec::with_capacity(POOL_BATCHES * max_batch)),
+            pool_cap: POOL_BATCHES * max_batch,
+            pool_rest: POOL_REST_BATCHES * max_batch,
             generation: crate::fork::generation(),
         }
     }
@@ -142,6 +154,19 @@ impl SpanQueue {
             pool.extend(records.drain(..n));
         }
         records.clear();
+    }
+
+    /// After a burst: frees pooled records beyond [`POOL_REST_BATCHES`] batches, so that what a
+    /// burst leaves resident is no more than before it (the caller then trims the heap).
+    pub(crate) fn shrink_pool(&self) {
+        let surplus: Vec<Box<SpanData>> = match self.pool.lock() {
+            Ok(mut pool) if pool.len() > self.pool_rest => {
+                let keep = self.pool_rest;
+                pool.drain(keep..).collect()
+            }
+            _ => Vec::new(),
+        };
+        drop(surplus); // outside the lock: the caller's `record` never waits for the frees
     }
 
     /// The instrumentation scope every span carries (`getpatter`).
@@ -209,9 +234,23 @@ mod tests {
     #[test]
     fn the_pool_is_bounded() {
         let (q, _rx) = queue(2);
-        let mut many: Vec<Box<SpanData>> = (0..10).map(|_| Box::new(q.empty_record())).collect();
+        let mut many: Vec<Box<SpanData>> = (0..40).map(|_| Box::new(q.empty_record())).collect();
         q.recycle(&mut many);
         assert!(many.is_empty());
-        assert_eq!(q.pool.lock().unwrap().len(), 4);
+        assert_eq!(q.pool.lock().unwrap().len(), 2 * POOL_BATCHES);
+    }
+
+    #[test]
+    fn the_pool_keeps_a_queue_swing_of_records_and_is_cut_back_after_a_burst() {
+        // The caller took 6 batches of records while the queue filled up (none pooled then);
+        // they all come back as the queue drains and stay for the next swing.
+        let (q, _rx) = queue(2);
+        let mut back: Vec<Box<SpanData>> = (0..12).map(|_| Box::new(q.empty_record())).collect();
+        q.recycle(&mut back);
+        assert_eq!(q.pool.lock().unwrap().len(), 12);
+        q.shrink_pool();
+        assert_eq!(q.pool.lock().unwrap().len(), 2 * POOL_REST_BATCHES);
+        q.shrink_pool();
+        assert_eq!(q.pool.lock().unwrap().len(), 2 * POOL_REST_BATCHES);
     }
 }

@@ -1,6 +1,8 @@
 //! Where exported spans go: the console, an OTLP-JSON file, or a host callback (OTLP/HTTP
 //! protobuf is in `otlp_http`). Sinks run only on the export thread, never on a caller's thread.
 
+#[cfg(test)]
+use super::encode;
 use super::encode::SpanResource;
 use super::wire;
 use crate::fsio;
@@ -58,19 +60,29 @@ impl Sink for ConsoleSink {
 /// OTLP-JSON, one export batch per line, appended to a file: the embedded default sink.
 ///
 /// Several processes may append to one file and any of them may be killed mid-line: each line
-/// is one `write` under an exclusive `flock`, after removing a torn tail a killed writer left
-/// (see [`fsio::append_line_repairing`]), so every line parses. The file is created 0600 and
+/// is written (in pieces of [`FILE_CHUNK`] bytes) under an exclusive `flock`, after removing a
+/// torn tail a killed writer left, and removed again if it cannot be written whole (see
+/// [`fsio::LineAppend`]), so every line parses. The file is created 0600 and
 /// missing directories 0700 (spans carry call ids); the file name must be a regular file, never
 /// a link, FIFO or device.
 pub(crate) struct FileSink {
     path: PathBuf,
     file: Option<std::fs::File>,
+    /// Where this sink's last line ended (see [`fsio::LineAppend::begin`]).
+    end: Option<u64>,
+    /// The piece of OTLP-JSON being encoded (see [`wire::stream_json`]).
+    buf: String,
 }
+
+/// Bytes of OTLP-JSON the file sink encodes before handing them to the kernel: small enough to
+/// still be in the CPU's cache when `write` copies them (a batch of 512 spans is ~600 KiB), big
+/// enough that a batch takes only a few writes.
+const FILE_CHUNK: usize = 64 << 10;
 
 impl FileSink {
     /// A sink appending to `path` (opened lazily, reopened after errors).
     pub(crate) fn new(path: PathBuf) -> Self {
-        FileSink { path, file: None }
+        FileSink { path, file: None, end: None, buf: String::new() }
     }
 
     fn open(&self) -> Result<std::fs::File, String> {
@@ -103,17 +115,43 @@ impl Sink for FileSink {
     fn export(&mut self, batch: &SpanBatch<'_>) -> Result<(), String> {
         if self.file.is_none() {
             self.file = Some(self.open()?);
+            self.end = None;
         }
-        let res = self.file.as_ref().map(|f| fsio::append_line_repairing(f, batch.json_line().as_bytes()));
-        match res {
-            Some(Ok(())) => Ok(()),
-            Some(Err(e)) => {
-                self.file = None;
-                Err(format!("{}: {e}", self.path.display()))
-            }
-            None => Err("file not open".into()),
+        let res = match self.file.as_ref() {
+            Some(f) => append_batch(f, batch, &mut self.buf, &mut self.end),
+            None => return Err("file not open".into()),
+        };
+        if self.buf.capacity() > 2 * FILE_CHUNK {
+            self.buf = String::new(); // a batch of unusually large spans does not pin its memory
         }
+        res.map_err(|e| {
+            self.file = None;
+            format!("{}: {e}", self.path.display())
+        })
     }
+}
+
+/// Appends the batch's OTLP-JSON line to `file`, encoded and written a piece at a time (see
+/// [`fsio::LineAppend`]: the line is whole in the file, or not there).
+fn append_batch(
+    file: &std::fs::File,
+    batch: &SpanBatch<'_>,
+    buf: &mut String,
+    end: &mut Option<u64>,
+) -> std::io::Result<()> {
+    let mut line = fsio::LineAppend::begin(file, end)?;
+    *end = None;
+    let covered = wire::stream_json(batch.spans, batch.resource, buf, FILE_CHUNK, &mut |piece| line.write(piece))?;
+    if covered {
+        buf.push('\n');
+        line.write(buf.as_bytes())?;
+    } else {
+        // Spans the direct encoder does not cover: the structures' encoding, in one piece.
+        line.restart()?;
+        line.write(batch.json_line().as_bytes())?;
+    }
+    line.finish(end);
+    Ok(())
 }
 
 /// A batch handed to the sinks and host exporters: the spans, renderable as OTLP-JSON or
@@ -255,5 +293,70 @@ impl Sink for CallbackSink {
     fn shutdown(&mut self) {
         let cb = self.0.clone();
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb.shutdown()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
+    use opentelemetry::{InstrumentationScope, KeyValue};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn span(i: u64) -> SpanData {
+        SpanData {
+            span_context: SpanContext::new(
+                TraceId::from(i as u128 + 1),
+                SpanId::from(i + 1),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::NONE,
+            ),
+            parent_span_id: SpanId::from(7),
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: "getpatter.tts".into(),
+            start_time: UNIX_EPOCH + Duration::from_nanos(1_776_967_332_413_000_000 + i),
+            end_time: UNIX_EPOCH + Duration::from_nanos(1_776_967_332_913_000_000 + i),
+            attributes: vec![
+                KeyValue::new("getpatter.call.id", format!("CA-{i}")),
+                KeyValue::new("patter.tts.provider", "elevenlabs"),
+                KeyValue::new("getpatter.tts.text_len", 31),
+                KeyValue::new("patter.cost.usd", 0.00155),
+                KeyValue::new("padding", "x".repeat(900)),
+            ],
+            dropped_attributes_count: 0,
+            events: Default::default(),
+            links: Default::default(),
+            status: Status::Unset,
+            instrumentation_scope: InstrumentationScope::builder("getpatter").build(),
+        }
+    }
+
+    #[test]
+    fn the_file_sink_writes_each_batch_as_one_line_of_its_otlp_json() {
+        // Batches far larger than the pieces the sink encodes and writes at a time, one with a
+        // span the direct encoder does not cover (an event): each is one line, byte for byte
+        // the batch's OTLP-JSON.
+        let dir = std::env::temp_dir().join(format!("patter-file-sink-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("spans.jsonl");
+        let resource = SpanResource::default();
+        let big: Vec<SpanData> = (0..300).map(span).collect();
+        assert!(SpanBatch::new(&big, &resource).json().len() > 4 * FILE_CHUNK);
+        let mut uncovered: Vec<SpanData> = (0..100).map(span).collect();
+        uncovered[70].events.events.push(opentelemetry::trace::Event::with_name("e"));
+        let small = vec![span(1)];
+        let mut sink = FileSink::new(path.clone());
+        let mut expect = String::new();
+        for spans in [&big, &uncovered, &small, &big] {
+            let batch = SpanBatch::new(spans, &resource);
+            sink.export(&batch).unwrap();
+            expect.push_str(&encode::to_json(spans.to_vec(), &resource));
+            expect.push('\n');
+        }
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written == expect, "the span file differs from the batches' OTLP-JSON");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

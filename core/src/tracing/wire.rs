@@ -9,6 +9,7 @@
 //! [`encode_json`] pick the path.
 
 use super::encode::{self, SpanResource};
+use super::json_writer::{escaped_room, JsonWriter};
 use opentelemetry::trace::{SpanId, SpanKind, Status};
 use opentelemetry::{InstrumentationScope, Value};
 use opentelemetry_sdk::trace::SpanData;
@@ -40,9 +41,11 @@ pub fn encode_protobuf(spans: &[SpanData], resource: &SpanResource, out: &mut Ve
 
 /// Canonical OTLP-JSON of the request for `spans` (appended to `out`, one line, no newline).
 pub fn encode_json(spans: &[SpanData], resource: &SpanResource, out: &mut String) {
-    if direct(spans) {
-        json_request(spans, resource, out);
-    } else {
+    // The direct path checks each span as it writes it (one pass over the spans, not two) and
+    // gives up on the first one it does not cover.
+    let start = out.len();
+    if !json_request(spans, resource, out) {
+        out.truncate(start);
         out.push_str(&encode::to_json(spans.to_vec(), resource));
     }
 }
@@ -288,206 +291,211 @@ fn span(out: &mut Vec<u8>, s: &SpanData) {
 
 // ---- JSON -------------------------------------------------------------------------------
 
-/// Whether any of the eight bytes of `v` is a control character, `"` or `\\` (the classic
-/// "has byte less than / has zero byte" bit tricks, exact for these values).
-fn escapes_in(v: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
-    control | has_zero(v ^ (ONES * b'"' as u64)) | has_zero(v ^ (ONES * b'\\' as u64)) != 0
+/// Room for an attribute besides its escaped key and string value: `{"key":"","value":` and
+/// the longest value wrapper with its number (`{"doubleValue":` + 25 digits + `}`).
+const ATTR_ROOM: usize = 96;
+/// Room for a span's fixed fields besides its escaped name, trace state and status message:
+/// field names, three ids, flags, kind, two timestamps, counts and codes.
+const SPAN_ROOM: usize = 512;
+
+/// How many spans ahead of the one being written the JSON encoder prefetches attributes.
+const PREFETCH_AHEAD: usize = 8;
+
+/// A JSON string with serde_json's escaping, quotes included.
+fn json_str(w: &mut JsonWriter<'_>, s: &str) {
+    w.room(escaped_room(s.len()) + 2);
+    w.byte(b'"');
+    w.str_body(s);
+    w.byte(b'"');
 }
 
-/// Whether any byte is a control character, `"` or `\\`: eight bytes at a time, the last
-/// eight overlapping the ones before (a string under eight bytes is padded with spaces).
-fn needs_escape(bytes: &[u8]) -> bool {
-    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-    if bytes.len() < 8 {
-        let mut pad = [b' '; 8];
-        pad[..bytes.len()].copy_from_slice(bytes);
-        return escapes_in(u64::from_le_bytes(pad));
-    }
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        if escapes_in(word(c)) {
-            return true;
-        }
-    }
-    !chunks.remainder().is_empty() && escapes_in(word(&bytes[bytes.len() - 8..]))
-}
-
-/// A JSON string with serde_json's escaping (`"`, `\\`, `\b \f \n \r \t`, other control
-/// characters as `\u00XX`; everything else, non-ASCII included, as is).
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    json_str_body(out, s);
-    out.push('"');
-}
-
-/// [`json_str`] without the quotes (callers write them with the text around the string).
-fn json_str_body(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    // Fast path: nothing to escape (ids, keys, provider names, most texts).
-    if !needs_escape(bytes) {
-        out.push_str(s);
-        return;
-    }
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        // Escaped bytes are ASCII, so `start..i` falls on character boundaries.
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-}
-
-/// An integer in decimal (what `Display` writes), without the formatting machinery.
-fn num(out: &mut String, n: impl itoa::Integer) {
-    out.push_str(itoa::Buffer::new().format(n));
-}
-
-fn json_value(out: &mut String, v: &Value) {
+/// One attribute value; the caller reserved [`ATTR_ROOM`] plus the escaped string.
+#[inline(always)]
+fn json_value(w: &mut JsonWriter<'_>, v: &Value) {
     match v {
-        Value::Bool(b) => {
-            out.push_str(if *b { "{\"boolValue\":true}" } else { "{\"boolValue\":false}" });
-        }
+        Value::Bool(b) => w.lit(if *b { "{\"boolValue\":true}" } else { "{\"boolValue\":false}" }),
         Value::I64(i) => {
-            out.push_str("{\"intValue\":\"");
-            num(out, *i);
-            out.push_str("\"}");
+            w.lit("{\"intValue\":\"");
+            w.int(*i);
+            w.lit("\"}");
         }
         Value::F64(f) => {
-            out.push_str("{\"doubleValue\":");
+            w.lit("{\"doubleValue\":");
             if f.is_finite() {
-                // serde_json's formatting: shortest round-trip digits, exponent with its sign.
-                let mut b = ryu::Buffer::new();
-                let text = b.format_finite(*f);
-                match text.bytes().position(|c| c == b'e') {
-                    Some(e) if text.as_bytes().get(e + 1) != Some(&b'-') => {
-                        out.push_str(&text[..=e]);
-                        out.push('+');
-                        out.push_str(&text[e + 1..]);
-                    }
-                    _ => out.push_str(text),
-                }
+                w.finite_f64(*f);
             } else {
-                out.push_str("null"); // as serde_json writes NaN and infinities
+                w.lit("null"); // as serde_json writes NaN and infinities
             }
-            out.push('}');
+            w.byte(b'}');
         }
         Value::String(s) => {
-            out.push_str("{\"stringValue\":\"");
-            json_str_body(out, s.as_str());
-            out.push_str("\"}");
+            w.lit("{\"stringValue\":\"");
+            w.str_body(s.as_str());
+            w.lit("\"}");
         }
-        _ => out.push_str("{}"),
+        _ => w.lit("{}"), // arrays never reach the direct path (see `json_span`)
     }
 }
 
-fn json_attrs<'a>(out: &mut String, kvs: impl Iterator<Item = (&'a str, &'a Value)>) {
-    out.push('[');
+fn value_str(v: &Value) -> &str {
+    match v {
+        Value::String(s) => s.as_str(),
+        _ => "",
+    }
+}
+
+#[inline(always)]
+fn json_attr(w: &mut JsonWriter<'_>, first: bool, k: &str, v: &Value) {
+    w.room(ATTR_ROOM + escaped_room(k.len()) + escaped_room(value_str(v).len()));
+    if first {
+        w.lit("{\"key\":\"");
+    } else {
+        w.lit(",{\"key\":\"");
+    }
+    w.str_body(k);
+    w.lit("\",\"value\":");
+    json_value(w, v);
+    w.byte(b'}');
+}
+
+fn json_attrs<'a>(w: &mut JsonWriter<'_>, kvs: impl Iterator<Item = (&'a str, &'a Value)>) {
+    w.room(1);
+    w.byte(b'[');
     for (i, (k, v)) in kvs.enumerate() {
-        out.push_str(if i > 0 { ",{\"key\":\"" } else { "{\"key\":\"" });
-        json_str_body(out, k);
-        out.push_str("\",\"value\":");
-        json_value(out, v);
-        out.push('}');
+        json_attr(w, i == 0, k, v);
     }
-    out.push(']');
+    w.room(1);
+    w.byte(b']');
 }
 
-/// Lowercase hex of an id (8 or 16 bytes), written in one go.
-fn hex(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 32];
-    for (pair, b) in buf.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[(b >> 4) as usize];
-        pair[1] = HEX[(b & 15) as usize];
+/// Writes one span; false (with part of it written) if the direct path does not cover it.
+fn json_span(w: &mut JsonWriter<'_>, first: bool, s: &SpanData) -> bool {
+    if !s.events.is_empty() || !s.links.is_empty() || s.attributes.iter().any(|kv| matches!(kv.value, Value::Array(_)))
+    {
+        return false;
     }
-    let text = &buf[..2 * bytes.len().min(16)];
-    // SAFETY: every byte written above comes from `HEX`, all ASCII; the rest of `text` is not
-    // there (`text` covers exactly the written pairs).
-    out.push_str(unsafe { std::str::from_utf8_unchecked(text) });
+    let ctx = &s.span_context;
+    let trace_state = ctx.trace_state().header();
+    w.room(SPAN_ROOM + escaped_room(trace_state.len()) + escaped_room(s.name.len()));
+    if first {
+        w.lit("{\"traceId\":\"");
+    } else {
+        w.lit(",{\"traceId\":\"");
+    }
+    w.hex(&ctx.trace_id().to_bytes());
+    w.lit("\",\"spanId\":\"");
+    w.hex(&ctx.span_id().to_bytes());
+    w.lit("\",\"traceState\":\"");
+    w.str_body(&trace_state);
+    w.lit("\",\"parentSpanId\":\"");
+    if s.parent_span_id != SpanId::INVALID {
+        w.hex(&s.parent_span_id.to_bytes());
+    }
+    w.lit("\",\"flags\":");
+    w.uint(flags(s) as u64);
+    w.lit(",\"name\":\"");
+    w.str_body(&s.name);
+    w.lit("\",\"kind\":");
+    w.uint(kind(&s.span_kind) as u64);
+    w.lit(",\"startTimeUnixNano\":\"");
+    w.uint(nanos(s.start_time));
+    w.lit("\",\"endTimeUnixNano\":\"");
+    w.uint(nanos(s.end_time));
+    w.lit("\",\"attributes\":");
+    json_attrs(w, s.attributes.iter().map(|kv| (kv.key.as_str(), &kv.value)));
+    let message = match &s.status {
+        Status::Error { description } => description.as_ref(),
+        _ => "",
+    };
+    w.room(SPAN_ROOM + escaped_room(message.len()));
+    w.lit(",\"droppedAttributesCount\":");
+    w.uint(s.dropped_attributes_count as u64);
+    w.lit(",\"events\":[],\"droppedEventsCount\":");
+    w.uint(s.events.dropped_count as u64);
+    w.lit(",\"links\":[],\"droppedLinksCount\":");
+    w.uint(s.links.dropped_count as u64);
+    w.lit(",\"status\":{\"message\":\"");
+    w.str_body(message);
+    w.lit("\",\"code\":");
+    w.uint(status_code(&s.status) as u64);
+    w.lit("}}");
+    true
 }
 
-fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) {
-    out.push_str("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
+/// The request written directly; false (with part of it written) if a span is not covered.
+fn json_request(spans: &[SpanData], resource: &SpanResource, out: &mut String) -> bool {
+    json_request_to(&mut JsonWriter::new(out), spans, resource)
+}
+
+/// Streams the canonical OTLP-JSON of the request for `spans` (what [`encode_json`] writes) to
+/// `out` in pieces of about `chunk` bytes, encoded in `buf`: a writer of a large batch hands
+/// each piece to the kernel while it is still in the CPU's cache, instead of encoding the
+/// whole batch (far more than the cache holds) and having it read back from memory. `buf`
+/// keeps the last piece (`out` has not seen it). Returns `Ok(false)` when a span is not covered
+/// by the direct encoder: what `out` got so far is to be discarded (use [`encode_json`]).
+pub(crate) fn stream_json(
+    spans: &[SpanData],
+    resource: &SpanResource,
+    buf: &mut String,
+    chunk: usize,
+    out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<bool> {
+    buf.clear();
+    let mut w = JsonWriter::streaming(buf, chunk, out);
+    let covered = json_request_to(&mut w, spans, resource);
+    w.finish()?;
+    Ok(covered)
+}
+
+fn json_request_to(w: &mut JsonWriter<'_>, spans: &[SpanData], resource: &SpanResource) -> bool {
+    w.room(64);
+    w.lit("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
     let service = Value::from(resource.service_name.clone());
     let extra: Vec<(&str, Value)> =
         resource.attributes.iter().map(|(k, v)| (k.as_str(), Value::from(v.clone()))).collect();
-    json_attrs(out, std::iter::once(("service.name", &service)).chain(extra.iter().map(|(k, v)| (*k, v))));
-    out.push_str(",\"droppedAttributesCount\":0,\"entityRefs\":[]},\"scopeSpans\":[");
+    json_attrs(w, std::iter::once(("service.name", &service)).chain(extra.iter().map(|(k, v)| (*k, v))));
+    w.room(64);
+    w.lit(",\"droppedAttributesCount\":0,\"entityRefs\":[]},\"scopeSpans\":[");
     for (gi, (scope, group)) in by_scope(spans).into_iter().enumerate() {
-        if gi > 0 {
-            out.push(',');
+        if scope.attributes().next().is_some() {
+            return false;
         }
-        out.push_str("{\"scope\":{\"name\":");
-        json_str(out, scope.name());
-        out.push_str(",\"version\":");
-        json_str(out, scope.version().unwrap_or_default());
-        out.push_str(",\"attributes\":[],\"droppedAttributesCount\":0},\"spans\":[");
-        for (si, s) in group.into_iter().enumerate() {
-            let ctx = &s.span_context;
-            out.push_str(if si > 0 { ",{\"traceId\":\"" } else { "{\"traceId\":\"" });
-            hex(out, &ctx.trace_id().to_bytes());
-            out.push_str("\",\"spanId\":\"");
-            hex(out, &ctx.span_id().to_bytes());
-            out.push_str("\",\"traceState\":\"");
-            json_str_body(out, &ctx.trace_state().header());
-            out.push_str("\",\"parentSpanId\":\"");
-            if s.parent_span_id != SpanId::INVALID {
-                hex(out, &s.parent_span_id.to_bytes());
+        w.room(64);
+        w.lit(if gi > 0 { ",{\"scope\":{\"name\":" } else { "{\"scope\":{\"name\":" });
+        json_str(w, scope.name());
+        w.room(64);
+        w.lit(",\"version\":");
+        json_str(w, scope.version().unwrap_or_default());
+        w.room(64);
+        w.lit(",\"attributes\":[],\"droppedAttributesCount\":0},\"spans\":[");
+        for (si, s) in group.iter().enumerate() {
+            // The attribute lists and their string values are where a span's bytes are, each
+            // in memory another core wrote: have the lists a few spans ahead on their way, and
+            // the strings of the spans half as far ahead (whose lists have arrived by then).
+            if let Some(ahead) = group.get(si + PREFETCH_AHEAD) {
+                let attrs = &ahead.attributes;
+                crate::memory::prefetch(attrs.as_ptr() as *const u8, std::mem::size_of_val(attrs.as_slice()));
             }
-            out.push_str("\",\"flags\":");
-            num(out, flags(s));
-            out.push_str(",\"name\":\"");
-            json_str_body(out, &s.name);
-            out.push_str("\",\"kind\":");
-            num(out, kind(&s.span_kind));
-            out.push_str(",\"startTimeUnixNano\":\"");
-            num(out, nanos(s.start_time));
-            out.push_str("\",\"endTimeUnixNano\":\"");
-            num(out, nanos(s.end_time));
-            out.push_str("\",\"attributes\":");
-            json_attrs(out, s.attributes.iter().map(|kv| (kv.key.as_str(), &kv.value)));
-            out.push_str(",\"droppedAttributesCount\":");
-            num(out, s.dropped_attributes_count);
-            out.push_str(",\"events\":[],\"droppedEventsCount\":");
-            num(out, s.events.dropped_count);
-            out.push_str(",\"links\":[],\"droppedLinksCount\":");
-            num(out, s.links.dropped_count);
-            out.push_str(",\"status\":{\"message\":\"");
-            if let Status::Error { description } = &s.status {
-                json_str_body(out, description);
+            if let Some(ahead) = group.get(si + PREFETCH_AHEAD / 2) {
+                for kv in &ahead.attributes {
+                    if let Value::String(v) = &kv.value {
+                        crate::memory::prefetch(v.as_str().as_ptr(), v.as_str().len());
+                    }
+                }
             }
-            out.push_str("\",\"code\":");
-            num(out, status_code(&s.status));
-            out.push_str("}}");
+            if !json_span(w, si == 0, s) {
+                return false;
+            }
         }
-        out.push_str("],\"schemaUrl\":");
-        json_str(out, scope.schema_url().unwrap_or_default());
-        out.push('}');
+        w.room(64);
+        w.lit("],\"schemaUrl\":");
+        json_str(w, scope.schema_url().unwrap_or_default());
+        w.room(64);
+        w.byte(b'}');
     }
-    out.push_str("],\"schemaUrl\":\"\"}]}");
+    w.room(64);
+    w.lit("],\"schemaUrl\":\"\"}]}");
+    true
 }
 
 #[cfg(test)]
@@ -628,7 +636,7 @@ mod tests {
     fn strings_are_escaped_as_serde_json_escapes_them() {
         let mut cases: Vec<String> = vec![String::new(), "plain ascii text, 24 chars".into(), "é€😀 ünïcödé".into()];
         for b in (0u8..0x80).chain([0xC3]) {
-            for len in 1..=17 {
+            for len in 1..=40 {
                 for pos in 0..len {
                     let mut v = vec![b'a'; len];
                     v[pos] = b;
@@ -640,7 +648,7 @@ mod tests {
         }
         for c in cases {
             let mut ours = String::new();
-            json_str(&mut ours, &c);
+            json_str(&mut JsonWriter::new(&mut ours), &c);
             assert_eq!(ours, serde_json::to_string(&c).unwrap(), "{c:?}");
         }
     }
@@ -659,7 +667,10 @@ mod tests {
         }
         for v in values {
             let mut ours = String::new();
-            json_value(&mut ours, &Value::F64(v));
+            let mut w = JsonWriter::new(&mut ours);
+            w.room(ATTR_ROOM);
+            json_value(&mut w, &Value::F64(v));
+            drop(w);
             let theirs = format!("{{\"doubleValue\":{}}}", serde_json::to_string(&v).unwrap());
             assert_eq!(ours, theirs, "{v:e}");
         }
@@ -684,5 +695,66 @@ mod tests {
         let mut pb = Vec::new();
         encode_protobuf(&spans, &resource(), &mut pb);
         assert_eq!(pb, encode::to_protobuf(spans, &resource()));
+    }
+
+    #[test]
+    fn keys_of_every_kind_are_written_as_serde_json_writes_them() {
+        // Owned keys (several with the same text at other addresses), keys to escape, long
+        // keys, the empty key, and hundreds of keys per span.
+        let mut spans = batch();
+        for (i, s) in spans.iter_mut().enumerate() {
+            s.attributes.push(KeyValue::new(format!("owned.{}", i % 2), i as i64));
+            s.attributes.push(KeyValue::new("k\"ey\\with\u{1}escapes", "v"));
+            s.attributes.push(KeyValue::new("a.key.that.is.far.too.long.to.be.kept.in.a.slot.of.the.cache", 1.5));
+            s.attributes.push(KeyValue::new("", "empty key"));
+            for j in 0..300 {
+                s.attributes.push(KeyValue::new(format!("many.{j}"), true));
+            }
+        }
+        let mut js = String::new();
+        encode_json(&spans, &resource(), &mut js);
+        same(&js, &encode::to_json(spans, &resource()));
+    }
+
+    #[test]
+    fn streamed_json_is_what_encode_json_writes() {
+        let spans: Vec<SpanData> = (0..40).map(|i| span(i, i % 2 == 0, Status::Unset)).collect();
+        let mut whole = String::new();
+        encode_json(&spans, &resource(), &mut whole);
+        for chunk in [1, 100, 4096, 1 << 20] {
+            let mut pieces = Vec::new();
+            let mut buf = String::from("stale");
+            let mut out = |b: &[u8]| {
+                pieces.push(b.to_vec());
+                Ok(())
+            };
+            assert!(stream_json(&spans, &resource(), &mut buf, chunk, &mut out).unwrap());
+            let mut all = pieces.concat();
+            all.extend_from_slice(buf.as_bytes());
+            same(&String::from_utf8(all).unwrap(), &whole);
+            assert!(chunk > whole.len() || pieces.len() > 1, "{chunk}");
+        }
+        let mut with_event = spans.clone();
+        with_event[30].events.events.push(opentelemetry::trace::Event::with_name("e"));
+        let mut buf = String::new();
+        assert!(!stream_json(&with_event, &resource(), &mut buf, 4096, &mut |_| Ok(())).unwrap());
+    }
+
+    #[test]
+    fn json_of_uncovered_spans_anywhere_in_the_batch_is_serde_json_s() {
+        // The direct JSON path finds an uncovered span while writing: what it wrote so far
+        // (after text already in the buffer) is replaced by the structures' encoding.
+        let mut with_array = batch();
+        with_array[3].attributes.push(KeyValue::new("arr", Value::Array(vec![1_i64, 2].into())));
+        let mut with_event = batch();
+        with_event[2].events.events.push(opentelemetry::trace::Event::with_name("e"));
+        let mut with_scope_attrs = batch();
+        with_scope_attrs[1].instrumentation_scope =
+            InstrumentationScope::builder("other").with_attributes([KeyValue::new("k", "v")]).build();
+        for spans in [with_array, with_event, with_scope_attrs] {
+            let mut js = String::from("kept|");
+            encode_json(&spans, &resource(), &mut js);
+            same(&js, &format!("kept|{}", encode::to_json(spans, &resource())));
+        }
     }
 }
