@@ -355,6 +355,9 @@ impl Pipeline {
             }
             batch.buffers = shared.into_buffers();
         }
+        // The spans' attributes are dropped now, while the sinks have just read them (still in
+        // the CPU's caches), not when the next batch swaps them out (see `Batch`).
+        batch.clear_attributes();
         // A batch with no sink left (all removed meanwhile) was delivered nowhere.
         let nowhere = slots.is_empty();
         drop(slots);
@@ -478,6 +481,13 @@ impl Batch {
 
     fn len(&self) -> usize {
         self.len
+    }
+
+    /// Drops the attributes of the batch's spans (capacity kept: the next spans reuse it).
+    fn clear_attributes(&mut self) {
+        for s in &mut self.slots[..self.len] {
+            s.attributes.clear();
+        }
     }
 
     fn recycle(&mut self, queue: &SpanQueue) {
