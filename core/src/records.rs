@@ -91,6 +91,34 @@ pub struct AgentInfo {
     pub llm_provider: Option<String>,
 }
 
+impl AgentInfo {
+    /// Sets the field named `key` from a host's map (Python's `agent` dict, Node's `agent`
+    /// object): the metadata.json name (`stt_provider`) or its camelCase form (`sttProvider`),
+    /// the same in every language; `None` clears it. Any other key is an invalid argument.
+    pub fn set(&mut self, key: &str, value: Option<String>) -> crate::Result<()> {
+        let slot = match key {
+            "provider" => &mut self.provider,
+            "model" => &mut self.model,
+            "voice" => &mut self.voice,
+            "language" => &mut self.language,
+            "stt_provider" | "sttProvider" => &mut self.stt_provider,
+            "tts_provider" | "ttsProvider" => &mut self.tts_provider,
+            "llm_provider" | "llmProvider" => &mut self.llm_provider,
+            other => {
+                return Err(crate::PatterError::invalid(
+                    "agent",
+                    format!(
+                        "unknown key {other:?} (known: provider, model, voice, language, stt_provider, \
+                         tts_provider, llm_provider, or their camelCase forms)"
+                    ),
+                ))
+            }
+        };
+        *slot = value;
+        Ok(())
+    }
+}
+
 /// Everything known when a call starts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallStart {
@@ -253,4 +281,27 @@ pub struct CallEnd {
     pub error: Option<String>,
     /// Providers/models that had no price (cost counted as 0), e.g. `"tts:acme"`.
     pub unpriced: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AgentInfo;
+
+    #[test]
+    fn agent_keys_in_either_naming_convention_and_nothing_else() {
+        let mut a = AgentInfo::default();
+        a.set("voice", Some("nova".into())).unwrap();
+        a.set("stt_provider", Some("deepgram".into())).unwrap();
+        a.set("ttsProvider", Some("elevenlabs".into())).unwrap();
+        a.set("llmProvider", Some("openai".into())).unwrap();
+        a.set("llm_provider", None).unwrap();
+        assert_eq!(a.voice.as_deref(), Some("nova"));
+        assert_eq!(a.stt_provider.as_deref(), Some("deepgram"));
+        assert_eq!(a.tts_provider.as_deref(), Some("elevenlabs"));
+        assert_eq!(a.llm_provider, None, "None clears");
+        for bad in ["colour", "Voice", "stt-provider", "sttprovider", "", "__proto__"] {
+            let e = a.set(bad, Some("x".into())).unwrap_err().to_string();
+            assert!(e.contains("agent") && e.contains(&format!("{bad:?}")), "{bad}: {e}");
+        }
+    }
 }

@@ -19,7 +19,8 @@ test('wrong types and missing values in CallOptions', () => {
     { ...base, callId: Symbol('x') }, { ...base, callId: {} }, { ...base, callId: 10n },
     { ...base, direction: undefined }, { ...base, direction: 'sideways' }, { ...base, direction: 1 },
     { ...base, providerMode: '' }, { ...base, side: '' }, { ...base, side: 3 },
-    { ...base, agent: 'nope' }, { ...base, agent: { voice: 7 } },
+    { ...base, agent: 'nope' }, { ...base, agent: { voice: 7 } }, { ...base, agent: { colour: 'red' } },
+    { ...base, agent: { Voice: 'nova' } }, { ...base, agent: { 'stt-provider': 'deepgram' } },
     { ...base, clock: {} }, { ...base, clock: Date }, { ...base, clock: 5 },
     { ...base, realtimeModel: 'gpt-realtime' },
   ]
@@ -27,6 +28,16 @@ test('wrong types and missing values in CallOptions', () => {
     assert.throws(() => Call.start(o), invalid, `Call.start(${String(o && typeof o === 'object' ? JSON.stringify(o, (k, v) => typeof v === 'bigint' ? `${v}n` : v) : typeof o)})`)
   }
   for (const o of bad.slice(0, 3)) assert.throws(() => new Call(o), invalid)
+})
+
+test('agent keys: the core decides (either naming convention, as in Python), inherited keys unread', () => {
+  const store = new patter.MetricsStore()
+  const agent = Object.assign(Object.create({ inherited: 'never read' }), {
+    voice: 'nova', sttProvider: 'deepgram', tts_provider: 'elevenlabs', model: null, language: undefined,
+  })
+  Call.start({ ...base, callId: 'CA-agent-keys', store, agent }).end()
+  assert.deepEqual(store.getCall('CA-agent-keys').agent, { voice: 'nova', stt_provider: 'deepgram', tts_provider: 'elevenlabs' })
+  assert.throws(() => Call.start({ ...base, agent: { colour: 'red' } }), (e) => invalid(e) && /unknown key "colour"/.test(e.message))
 })
 
 test('direction is case-insensitive; a real ManualClock instance is required', () => {

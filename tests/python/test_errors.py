@@ -64,8 +64,11 @@ def test_lone_surrogates_cannot_be_encoded():
 def test_bad_values():
     with pytest.raises(patter.InvalidArgumentError, match="direction"):
         patter.Call("CA-dir", direction="sideways", provider_mode="pipeline")
-    with pytest.raises(patter.InvalidArgumentError, match="agent"):
+    with pytest.raises(patter.InvalidArgumentError, match='unknown key "colour"'):
         patter.Call("CA-agent", agent={"colour": "red"}, **REQ)
+    for key in ("Voice", "stt-provider"):
+        with pytest.raises(patter.InvalidArgumentError, match="agent"):
+            patter.Call("CA-agent", agent={key: "x"}, **REQ)
     with pytest.raises(TypeError):
         patter.Call("CA-agent", agent={"voice": 3}, **REQ)
     with pytest.raises(TypeError):
@@ -235,3 +238,12 @@ def test_every_native_function_goes_through_the_naming_extractor():
             if line in ("#[pymethods]", "#[pyfunction]") and lines[i - 1] != "#[crate::args::name_arguments]":
                 missing.append(f"{path.name}:{i + 1}")
     assert not missing, missing
+
+
+def test_agent_keys_in_either_naming_convention_as_in_node():
+    # The core decides which agent keys exist, for every language alike.
+    store = patter.MetricsStore()
+    agent = {"voice": "nova", "sttProvider": "deepgram", "tts_provider": "elevenlabs", "model": None}
+    patter.Call("CA-agent-keys", agent=agent, store=store, logger=patter.CallLogger(False), **REQ).end()
+    assert store.get_call("CA-agent-keys")["agent"] == {
+        "voice": "nova", "stt_provider": "deepgram", "tts_provider": "elevenlabs"}

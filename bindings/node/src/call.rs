@@ -9,6 +9,7 @@ use crate::span;
 use crate::store::MetricsStore;
 use crate::util::{to_u64, Checked};
 use napi::bindgen_prelude::Reference;
+use napi::sys;
 use napi_derive::napi;
 use patter_core::call::{Call as CoreCall, CallOptions as CoreCallOptions, CallOutcome};
 use patter_core::records::{AgentInfo as CoreAgentInfo, Direction};
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 
 /// The agent snapshot stored in metadata.json's `agent` object.
 #[napi(object)]
+#[allow(dead_code)] // the type of `CallOptions.agent` in index.d.ts; read as `AgentEntries`
 pub struct AgentInfo {
     /// Agent/engine provider, e.g. `openai_realtime` or `pipeline`.
     pub provider: Option<String>,
@@ -33,6 +35,80 @@ pub struct AgentInfo {
     pub tts_provider: Option<String>,
     /// LLM provider (pipeline mode).
     pub llm_provider: Option<String>,
+}
+
+/// `agent` of {@link CallOptions} as given: the object's own keys, each with its string value
+/// (None for `undefined`/`null`). The core decides which keys exist (`AgentInfo::set`), so an
+/// unknown key fails here as it does in Python. [`AgentInfo`] above only types it in index.d.ts.
+pub struct AgentEntries(Vec<(String, Option<String>)>);
+
+impl napi::bindgen_prelude::FromNapiValue for AgentEntries {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        // A plain object (not a string, array or function), as for every nested options object.
+        let _ = unsafe { Checked::<PlainObject>::from_napi_value(env, value)? };
+        let mut names = std::ptr::null_mut();
+        let st = unsafe {
+            sys::napi_get_all_property_names(
+                env,
+                value,
+                sys::KeyCollectionMode::own_only,
+                sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+                sys::KeyConversion::numbers_to_strings,
+                &mut names,
+            )
+        };
+        let mut len = 0u32;
+        if st != sys::Status::napi_ok
+            || unsafe { sys::napi_get_array_length(env, names, &mut len) } != sys::Status::napi_ok
+        {
+            return Err(napi::Error::new(napi::Status::ObjectExpected, "agent: its keys could not be read"));
+        }
+        let mut entries = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            let mut k = std::ptr::null_mut();
+            let mut v = std::ptr::null_mut();
+            let mut ty = 0;
+            let ok = unsafe {
+                sys::napi_get_element(env, names, i, &mut k) == sys::Status::napi_ok
+                    && sys::napi_get_property(env, value, k, &mut v) == sys::Status::napi_ok
+                    && sys::napi_typeof(env, v, &mut ty) == sys::Status::napi_ok
+            };
+            if !ok {
+                return Err(napi::Error::new(napi::Status::ObjectExpected, "agent: a key could not be read"));
+            }
+            let key = unsafe { String::from_napi_value(env, k)? };
+            let value = match ty {
+                sys::ValueType::napi_undefined | sys::ValueType::napi_null => None,
+                sys::ValueType::napi_string => Some(unsafe { String::from_napi_value(env, v)? }),
+                _ => {
+                    return Err(napi::Error::new(
+                        napi::Status::StringExpected,
+                        format!("agent.{key} must be a string, null or undefined"),
+                    ))
+                }
+            };
+            entries.push((key, value));
+        }
+        Ok(AgentEntries(entries))
+    }
+}
+
+/// Any JS object, read by [`Checked`] only for its type check.
+struct PlainObject;
+
+impl napi::bindgen_prelude::FromNapiValue for PlainObject {
+    unsafe fn from_napi_value(_env: sys::napi_env, _value: sys::napi_value) -> napi::Result<Self> {
+        Ok(PlainObject)
+    }
+}
+
+impl napi::bindgen_prelude::TypeName for AgentEntries {
+    fn type_name() -> &'static str {
+        "AgentInfo"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Object
+    }
 }
 
 /// Options of {@link Call.start}. Only `callId`, `direction` and `providerMode` are required.
@@ -59,7 +135,7 @@ pub struct CallOptions {
     pub realtime_model: Option<String>,
     /// Agent snapshot for metadata.json.
     #[napi(ts_type = "AgentInfo")]
-    pub agent: Option<Checked<AgentInfo>>,
+    pub agent: Option<AgentEntries>,
     /// Where the call's record goes (default: the process logger, `PATTER_LOG_DIR`).
     pub logger: Option<Reference<CallLogger>>,
     /// A MetricsStore to keep the call in.
@@ -189,16 +265,12 @@ impl Call {
         o.telephony_provider = options.telephony_provider;
         o.realtime_provider = options.realtime_provider;
         o.realtime_model = options.realtime_model;
-        if let Some(Checked(a)) = options.agent {
-            o.agent = CoreAgentInfo {
-                provider: a.provider,
-                model: a.model,
-                voice: a.voice,
-                language: a.language,
-                stt_provider: a.stt_provider,
-                tts_provider: a.tts_provider,
-                llm_provider: a.llm_provider,
-            };
+        if let Some(AgentEntries(entries)) = options.agent {
+            let mut agent = CoreAgentInfo::default();
+            for (key, value) in entries {
+                agent.set(&key, value).js()?;
+            }
+            o.agent = agent;
         }
         if let Some(l) = &options.logger {
             o.logger = Some(l.inner.clone());

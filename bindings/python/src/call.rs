@@ -44,25 +44,7 @@ fn agent_from_dict(py: Python<'_>, agent: Option<&Bound<'_, PyAny>>) -> PyResult
                     .into_owned(),
             )
         };
-        let slot = match key.as_str() {
-            "provider" => &mut info.provider,
-            "model" => &mut info.model,
-            "voice" => &mut info.voice,
-            "language" => &mut info.language,
-            "stt_provider" => &mut info.stt_provider,
-            "tts_provider" => &mut info.tts_provider,
-            "llm_provider" => &mut info.llm_provider,
-            other => {
-                return Err(invalid(
-                    py,
-                    "agent",
-                    format!(
-                        "unknown key {other:?} (known: provider, model, voice, language, stt_provider, tts_provider, llm_provider)"
-                    ),
-                ))
-            }
-        };
-        *slot = value;
+        info.set(&key, value).py_err(py)?;
     }
     Ok(info)
 }
