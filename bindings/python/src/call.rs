@@ -3,7 +3,7 @@
 use crate::calllog::CallLogger;
 use crate::clock::{ManualClock, SequentialIds};
 use crate::convert::{dict_to_map, py_to_json, record_to_py};
-use crate::errors::{invalid, IntoPyResult};
+use crate::errors::IntoPyResult;
 use crate::pricing::Pricing;
 use crate::span::Span;
 use crate::store::MetricsStore;
