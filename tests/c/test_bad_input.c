@@ -531,11 +531,66 @@ static void test_call_and_spans(void) {
     EXPECT(PATTER_STATUS_INVALID_HANDLE, patter_call_end_turn((patter_call_t *)(uintptr_t)0x1234567));
 }
 
+/* patter_call_record_llm: every pointer NULL, bad UTF-8, bad numbers; a rejected call records
+   nothing (the call's usage is unchanged), an accepted one records its usage once. */
+static void test_record_llm(void) {
+    patter_call_options_t *o = NULL;
+    patter_metrics_store_t *store = NULL;
+    OK(patter_metrics_store_new(0, &store));
+    OK(patter_call_options_new(S("CA-bad-llm"), PATTER_DIRECTION_INBOUND, S("pipeline"), &o));
+    OK(patter_call_options_set_store(o, store));
+    patter_call_t *c = NULL;
+    OK(patter_call_start(o, &c));
+    OK(patter_call_options_free(o));
+    const uint64_t in = 412, out = 36, hist = 3, huge = (uint64_t)1 << 53;
+    const double ttft = 120.0, too_late = 900.0;
+
+    EXPECT(NP, patter_call_record_llm(NULL, S("openai"), 500.0, NULL, 0, NULL, NULL, &in, &out, NULL));
+    EXPECT(NP, patter_call_record_llm(c, NULL, HUGE, 500.0, NULL, 0, NULL, NULL, NULL, NULL, NULL));
+    /* a NULL optional string is omitted, whatever its length says */
+    OK(patter_call_record_llm(c, S("openai"), 500.0, NULL, HUGE, NULL, NULL, NULL, NULL, NULL));
+    EXPECT(PATTER_STATUS_INVALID_UTF8,
+           patter_call_record_llm(c, bad_utf8, sizeof bad_utf8, 500.0, NULL, 0, NULL, NULL, NULL, NULL, NULL));
+    EXPECT(PATTER_STATUS_INVALID_UTF8, patter_call_record_llm(c, S("openai"), 500.0, truncated, sizeof truncated,
+                                                              NULL, NULL, &in, &out, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_call_record_llm(c, S(""), 500.0, NULL, 0, NULL, NULL, &in, &out, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_call_record_llm(c, S("openai"), -1.0, NULL, 0, NULL, NULL, &in, &out, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_call_record_llm(c, S("openai"), NAN, NULL, 0, NULL, NULL, &in, &out, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_call_record_llm(c, S("openai"), INFINITY, NULL, 0, NULL, NULL, &in, &out, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_call_record_llm(c, S("openai"), 500.0, S("gpt-4o-mini"), &hist, &too_late, &in, &out, NULL));
+    CHECK(strstr(patter_last_error(), "ttft_ms") != NULL);
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_call_record_llm(c, S("openai"), 500.0, NULL, 0, NULL, NULL, &huge, &out, NULL));
+    EXPECT(PATTER_STATUS_INVALID_ARGUMENT,
+           patter_call_record_llm(c, S("openai"), 500.0, NULL, 0, &huge, NULL, NULL, NULL, NULL));
+
+    char *str = NULL;
+    OK(patter_call_record_llm(c, S("openai"), 500.0, S("gpt-4o-mini"), &hist, &ttft, &in, &out, NULL));
+    OK(patter_call_record_llm(c, S("openai"), 0.0, NULL, 0, NULL, NULL, NULL, NULL, NULL));
+    OK(patter_call_end(c, NULL, 0, &str));
+    CHECK(strstr(str, "\"status\":\"completed\"") != NULL);
+    /* only the accepted iteration's usage: none of the rejected ones counted */
+    CHECK(strstr(str, "\"llm_input_tokens\":412,") != NULL);
+    CHECK(strstr(str, "\"llm_output_tokens\":36,") != NULL);
+    patter_string_free(str);
+    EXPECT(PATTER_STATUS_STATE, patter_call_record_llm(c, S("openai"), 1.0, NULL, 0, NULL, NULL, &in, &out, NULL));
+    OK(patter_call_free(c));
+    EXPECT(PATTER_STATUS_INVALID_HANDLE,
+           patter_call_record_llm(c, S("openai"), 1.0, NULL, 0, NULL, NULL, &in, &out, NULL));
+    OK(patter_metrics_store_free(store));
+}
+
 int main(void) {
     test_status_and_errors();
     test_options();
     test_small_handles();
     test_tracing();
     test_call_and_spans();
+    test_record_llm();
     return check_done("test_bad_input");
 }

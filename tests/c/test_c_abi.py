@@ -298,7 +298,7 @@ def test_install_and_pkg_config(lib, tmp_path, receiver):
     assert res.returncode == 0 and "tracing off" in res.stdout, res.stderr
 
 
-@pytest.mark.parametrize("scenario", ["hostile_inputs", "barge_in"])
+@pytest.mark.parametrize("scenario", ["hostile_inputs", "barge_in", "record_llm"])
 def test_conformance_runner_under_valgrind(lib, build_dir, receiver, tmp_path, scenario):
     """The C conformance runner (byte-compared with the golden files by `make conformance`)
     is clean under valgrind too, JSON reader included."""
