@@ -131,16 +131,15 @@ impl Call {
                 span.end(end);
             }
         }
+        super::telemetry::llm_iteration(
+            &mut st.llm_series,
+            provider,
+            r.model,
+            ttft,
+            usage.as_ref().map(|u| (u.input + u.cached, u.output)),
+            inner.timed.then_some(dur),
+        );
         drop(st);
-        if let Some(ttft) = ttft {
-            super::telemetry::llm_ttft(provider, r.model, ttft);
-        }
-        if let Some(u) = &usage {
-            super::telemetry::llm_tokens(provider, r.model, u.input + u.cached, u.output);
-        }
-        if inner.timed {
-            super::telemetry::llm_duration(provider, r.model, dur);
-        }
         Ok(())
     }
 }

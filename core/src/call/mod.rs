@@ -89,6 +89,8 @@ pub(crate) struct CallState {
     /// LLM rates by (provider, model) as the call's pricing resolved them (None: unpriced),
     /// so a span's `patter.cost.usd` does not repeat the lookup (see `CallInner::llm_usd`).
     pub(crate) llm_rates: Vec<LlmRates>,
+    /// The metric series of the call's LLM iterations (see `telemetry::llm_iteration`).
+    pub(crate) llm_series: telemetry::LlmSeries,
     pub(crate) ledger: Ledger,
     pub(crate) usage: Usage,
     pub(crate) ttfbs: Vec<f64>,
@@ -171,6 +173,7 @@ impl CallState {
             free_slots: Vec::new(),
             shared_values: Vec::new(),
             llm_rates: Vec::new(),
+            llm_series: Default::default(),
             ledger: Ledger::default(),
             usage: Usage::default(),
             ttfbs: Vec::new(),

@@ -98,6 +98,66 @@ pub(crate) fn llm_tokens(provider: &str, model: Option<&str>, input: u64, output
     }
 }
 
+/// The metric series a call's LLM iterations go to, per provider and model (see
+/// [`t::record_cached`]): an iteration records four measurements, and finding each series by
+/// its attribute values again (hash, compare) was a fifth of a traced `record_llm`.
+#[derive(Debug, Default)]
+pub(crate) struct LlmSeries {
+    entries: Vec<LlmSeriesEntry>,
+}
+
+#[derive(Debug)]
+struct LlmSeriesEntry {
+    provider: Box<str>,
+    model: Option<Box<str>>,
+    /// TTFT, input tokens, output tokens, duration.
+    slots: [Option<t::Cached>; 4],
+}
+
+/// Provider/model pairs a call keeps series for; the rest are found by values each time.
+const LLM_SERIES: usize = 32;
+
+/// A finished LLM iteration's measurements, each when known: `patter.llm.ttft` (ms), token
+/// usage (input, output) and `gen_ai.client.operation.duration` (`duration_ms`, recorded in
+/// seconds). The same data points as [`llm_ttft`], [`llm_tokens`] and [`llm_duration`].
+pub(crate) fn llm_iteration(
+    series: &mut LlmSeries,
+    provider: &str,
+    model: Option<&str>,
+    ttft_ms: Option<f64>,
+    tokens: Option<(u64, u64)>,
+    duration_ms: Option<f64>,
+) {
+    if !t::metrics_on() {
+        return;
+    }
+    let found = series.entries.iter().position(|e| &*e.provider == provider && e.model.as_deref() == model);
+    let mut spare = [None; 4];
+    let slots = match found {
+        Some(i) => &mut series.entries[i].slots,
+        None if series.entries.len() < LLM_SERIES => {
+            series.entries.push(LlmSeriesEntry {
+                provider: provider.into(),
+                model: model.map(Into::into),
+                slots: [None; 4],
+            });
+            &mut series.entries.last_mut().expect("just pushed").slots
+        }
+        None => &mut spare,
+    };
+    let m = model.unwrap_or("");
+    if let Some(ms) = ttft_ms {
+        t::record_cached(&mut slots[0], Metric::LlmTtft, &[provider, m], ms);
+    }
+    if let Some((input, output)) = tokens {
+        t::record_cached(&mut slots[1], Metric::TokenUsage, &["chat", provider, m, "input"], input as f64);
+        t::record_cached(&mut slots[2], Metric::TokenUsage, &["chat", provider, m, "output"], output as f64);
+    }
+    if let Some(ms) = duration_ms {
+        t::record_cached(&mut slots[3], Metric::OperationDuration, &["chat", provider, m], ms / 1000.0);
+    }
+}
+
 /// An LLM request ended after `ms`: `gen_ai.client.operation.duration` (in seconds).
 pub(crate) fn llm_duration(provider: &str, model: Option<&str>, ms: f64) {
     t::record(Metric::OperationDuration, &["chat", provider, model.unwrap_or("")], ms / 1000.0);

@@ -63,6 +63,20 @@ struct Series {
 struct Table {
     by_hash: HashMap<u64, Vec<Series>, BuildHasherDefault<PreHashed>>,
     len: usize,
+    /// Bumped each time the series are taken away (a delta collection): a [`SeriesAt`] of an
+    /// older epoch no longer points at its series.
+    epoch: u64,
+}
+
+/// Where a series was recorded: its table's epoch, its hash and its place in that hash's bucket
+/// (series are only ever appended there until the table is taken). A caller that records the
+/// same attribute values again and again (a call, per provider and model) keeps it to skip the
+/// hashing and comparing of [`Registry::record`] ([`Registry::record_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SeriesAt {
+    epoch: u64,
+    hash: u64,
+    pos: u32,
 }
 
 /// The hasher of `Table::by_hash`, whose keys are already hashes ([`hash`]): they are used as
@@ -130,6 +144,11 @@ fn hash(values: &[&str]) -> u64 {
     }
 }
 
+/// Whether `v` is recorded at all: finite, and not negative for a (monotonic) counter.
+fn accepted(info: &MetricInfo, v: f64) -> bool {
+    v.is_finite() && !(info.kind == Kind::Counter && v < 0.0)
+}
+
 fn fresh(info: &MetricInfo) -> Value {
     match info.kind {
         Kind::Histogram => Value::Hist(Hist {
@@ -177,20 +196,24 @@ impl Registry {
     }
 
     /// Records `v` for `metric` under attribute `values` (one per key of the metric, "" =
-    /// absent). Non-finite values, and negative ones for counters, are ignored.
-    pub(crate) fn record(&self, metric: Metric, values: &[&str], v: f64) {
+    /// absent). Non-finite values, and negative ones for counters, are ignored. Returns where it
+    /// went (None when ignored or folded into the overflow series).
+    pub(crate) fn record(&self, metric: Metric, values: &[&str], v: f64) -> Option<SeriesAt> {
         let info = &METRICS[metric as usize];
         debug_assert_eq!(values.len(), info.attributes.len(), "{}", info.name);
-        if !v.is_finite() || (info.kind == Kind::Counter && v < 0.0) {
-            return;
+        if !accepted(info, v) {
+            return None;
         }
         let h = hash(values);
         let mut t = self.tables[metric as usize].lock().unwrap_or_else(|p| p.into_inner());
         let t = &mut *t;
+        let epoch = t.epoch;
         if let Some(bucket) = t.by_hash.get_mut(&h) {
-            if let Some(s) = bucket.iter_mut().find(|s| s.values.iter().map(|b| &**b).eq(values.iter().copied())) {
+            if let Some((pos, s)) =
+                bucket.iter_mut().enumerate().find(|(_, s)| s.values.iter().map(|b| &**b).eq(values.iter().copied()))
+            {
                 add(info, &mut s.value, v);
-                return;
+                return Some(SeriesAt { epoch, hash: h, pos: pos as u32 });
             }
         }
         if t.len >= MAX_SERIES {
@@ -199,7 +222,7 @@ impl Registry {
                 .entry(OVERFLOW_HASH)
                 .or_insert_with(|| vec![Series { values: Box::new([]), overflow: true, value: fresh(info) }]);
             add(info, &mut bucket[0].value, v);
-            return;
+            return None;
         }
         let mut series = Series {
             values: values.iter().map(|v| Box::<str>::from(*v)).collect(),
@@ -207,8 +230,30 @@ impl Registry {
             value: fresh(info),
         };
         add(info, &mut series.value, v);
-        t.by_hash.entry(h).or_default().push(series);
+        let bucket = t.by_hash.entry(h).or_default();
+        bucket.push(series);
         t.len += 1;
+        Some(SeriesAt { epoch, hash: h, pos: (bucket.len() - 1) as u32 })
+    }
+
+    /// Records `v` into the series `at` (of `metric`) when it is still there; false when it is
+    /// not (the table was collected since): then [`record`](Self::record) by values.
+    pub(crate) fn record_at(&self, metric: Metric, at: SeriesAt, v: f64) -> bool {
+        let info = &METRICS[metric as usize];
+        if !accepted(info, v) {
+            return true; // ignored, as `record` would
+        }
+        let mut t = self.tables[metric as usize].lock().unwrap_or_else(|p| p.into_inner());
+        if t.epoch != at.epoch {
+            return false;
+        }
+        match t.by_hash.get_mut(&at.hash).and_then(|b| b.get_mut(at.pos as usize)) {
+            Some(s) => {
+                add(info, &mut s.value, v);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The data points of every synchronous instrument with data, at `now_ns`. Delta metrics
@@ -223,7 +268,8 @@ impl Registry {
             let series: Vec<Series> = {
                 let mut t = self.tables[i].lock().unwrap_or_else(|p| p.into_inner());
                 if temporality == Wire::Delta {
-                    std::mem::take(&mut *t).by_hash.into_values().flatten().collect()
+                    let next = Table { epoch: t.epoch + 1, ..Table::default() };
+                    std::mem::replace(&mut *t, next).by_hash.into_values().flatten().collect()
                 } else {
                     t.by_hash.values().flatten().cloned().collect()
                 }
@@ -355,6 +401,61 @@ mod tests {
         assert_eq!(ttft.points.len(), MAX_SERIES + 1);
         let over = hist(ttft, &[(OVERFLOW, "true")]);
         assert_eq!(over.count, 10);
+    }
+
+    #[test]
+    fn a_series_found_once_is_recorded_into_directly_until_collected() {
+        let r = Registry::new(1);
+        let vals: &[&str] = &["chat", "openai", "gpt-4o-mini", "input"];
+        let at = r.record(Metric::TokenUsage, vals, 412.0).expect("a new series");
+        assert_eq!(r.record(Metric::TokenUsage, vals, 1.0), Some(at), "found again by its values");
+        assert!(r.record_at(Metric::TokenUsage, at, 36.0));
+        assert!(r.record_at(Metric::TokenUsage, at, f64::NAN), "ignored, as by values");
+        let other = r.record(Metric::TokenUsage, &["chat", "openai", "gpt-4o-mini", "output"], 5.0).unwrap();
+        assert_ne!(other, at);
+        // Cumulative collection leaves the series where they are.
+        let out = r.collect(Temporality::Cumulative, 1, 2);
+        let usage = out.iter().find(|d| d.info.name == "gen_ai.client.token.usage").unwrap();
+        let h = hist(
+            usage,
+            &[
+                ("gen_ai.operation.name", "chat"),
+                ("gen_ai.provider.name", "openai"),
+                ("gen_ai.request.model", "gpt-4o-mini"),
+                ("gen_ai.token.type", "input"),
+            ],
+        );
+        assert_eq!((h.count, h.sum), (3, 449.0));
+        assert!(r.record_at(Metric::TokenUsage, at, 1.0));
+        // A delta collection takes the series away: the place is stale, the values find the new one.
+        let first = r.collect(Temporality::Delta, 2, 3);
+        assert_eq!(
+            hist(
+                first.iter().find(|d| d.info.name == "gen_ai.client.token.usage").unwrap(),
+                &[
+                    ("gen_ai.operation.name", "chat"),
+                    ("gen_ai.provider.name", "openai"),
+                    ("gen_ai.request.model", "gpt-4o-mini"),
+                    ("gen_ai.token.type", "input"),
+                ]
+            )
+            .count,
+            4
+        );
+        assert!(!r.record_at(Metric::TokenUsage, at, 7.0), "stale after a delta collection");
+        let again = r.record(Metric::TokenUsage, vals, 7.0).unwrap();
+        assert_ne!(again, at);
+        let second = r.collect(Temporality::Delta, 3, 4);
+        let h = hist(
+            second.iter().find(|d| d.info.name == "gen_ai.client.token.usage").unwrap(),
+            &[
+                ("gen_ai.operation.name", "chat"),
+                ("gen_ai.provider.name", "openai"),
+                ("gen_ai.request.model", "gpt-4o-mini"),
+                ("gen_ai.token.type", "input"),
+            ],
+        );
+        assert_eq!((h.count, h.sum), (1, 7.0), "the stale write went nowhere");
     }
 
     #[test]

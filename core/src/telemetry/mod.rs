@@ -228,6 +228,29 @@ pub(crate) fn record(metric: Metric, values: &[&str], v: f64) {
     }
 }
 
+/// A series one caller records into again and again (a call's, per provider and model): the
+/// state it belongs to and where it is ([`metrics::SeriesAt`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cached {
+    state: u64,
+    at: metrics::SeriesAt,
+}
+
+/// [`record`], through `slot`: straight into the series it names when it is still there, else
+/// by `values` (and `slot` then names where that went). The same data points either way.
+pub(crate) fn record_cached(slot: &mut Option<Cached>, metric: Metric, values: &[&str], v: f64) {
+    if !metrics_on() {
+        return;
+    }
+    let Some(s) = current() else { return };
+    if let Some(c) = *slot {
+        if c.state == s.epoch && s.registry.record_at(metric, c.at, v) {
+            return;
+        }
+    }
+    *slot = s.registry.record(metric, values, v).map(|at| Cached { state: s.epoch, at });
+}
+
 /// A call started: counts it active; returns the id of the state that counted it (0: none).
 pub(crate) fn call_started(direction: &str, provider_mode: &str) -> u64 {
     if !metrics_on() {
