@@ -101,19 +101,49 @@ fn never_follows_symlinks_out_of_the_tree() {
 fn sampled_sweep_runs_on_the_writer_at_call_start() {
     let t = TempDir::new("ret-sample");
     make_call(t.path(), "2001/01/01", "ancient");
+    // The calls started here are dated now (wall clock), so that their own day is never expired.
+    let today = patter_core::clock::Timestamp(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64,
+    );
     // Probability 0: a call start never sweeps.
     let off = logger(t.path(), 30);
-    off.start_call(&start("now-0", ts("2026-04-23T00:00:00Z")));
+    off.start_call(&start("now-0", today));
     off.flush();
     assert!(t.path().join("calls/2001").exists());
     assert_eq!(off.stats().sweeps, 0);
     // Probability 1: every start sweeps (wall clock: 2001 is long expired).
     let on = CallLogger::with_config(LogConfig { sweep_probability: 1.0, ..LogConfig::at(t.path()) }).unwrap();
-    on.start_call(&start("now-1", ts("2026-04-23T00:00:00Z")));
+    on.start_call(&start("now-1", today));
     on.flush();
     assert_eq!(on.stats().sweeps, 1);
     assert!(!t.path().join("calls/2001").exists());
     // sweep_now uses the wall clock too.
     make_call(t.path(), "2002/01/01", "ancient2");
     assert_eq!(on.sweep_now().days_removed, 1);
+}
+
+#[test]
+fn a_day_holding_a_call_still_being_written_is_kept() {
+    // A call's day comes from its own clock (here: deterministic, long past); retention goes by
+    // the wall clock. The sweep must not delete the call it is writing.
+    let t = TempDir::new("retlive");
+    let root = t.path();
+    make_call(root, "2026/01/05", "older-same-day"); // shares the live call's day
+    make_call(root, "2026/01/04", "other-day");
+    let log = logger(root, 30);
+    let live = log.start_call(&start("CA-live", ts("2026-01-05T10:00:00Z")));
+    log.flush();
+    let now = ts("2026-04-23T00:00:00Z");
+    let rep = log.sweep_at(now);
+    assert_eq!(rep.days_removed, 1, "only the day without a live call: {rep:?}");
+    assert!(root.join("calls/2026/01/05/CA-live/metadata.json").exists());
+    assert!(root.join("calls/2026/01/05/older-same-day/metadata.json").exists());
+    assert!(!root.join("calls/2026/01/04").exists());
+    live.end(&end(ts("2026-01-05T10:01:00Z"), 60_000, 0.0, None));
+    log.flush();
+    assert!(root.join("calls/2026/01/05/CA-live/metadata.json").exists());
+    // Ended: its day is an ordinary expired day again.
+    let rep = log.sweep_at(now);
+    assert_eq!(rep.days_removed, 1, "{rep:?}");
+    assert!(!root.join("calls/2026/01/05").exists());
 }

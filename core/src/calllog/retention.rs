@@ -67,6 +67,12 @@ fn is_empty_dir(dir: &Path) -> bool {
 
 /// Sweeps `<root>/calls` (see the module documentation). `days == 0` keeps everything.
 pub fn sweep(root: &Path, days: u32, now: Timestamp) -> SweepReport {
+    sweep_keeping(root, days, now, &|_| false)
+}
+
+/// [`sweep`], leaving alone every day directory for which `keep(<root>/calls/Y/M/D)` is true
+/// (the writer's: days holding a call it is still writing).
+pub(crate) fn sweep_keeping(root: &Path, days: u32, now: Timestamp, keep: &dyn Fn(&Path) -> bool) -> SweepReport {
     let mut rep = SweepReport::default();
     if days == 0 {
         return rep;
@@ -87,7 +93,7 @@ pub fn sweep(root: &Path, days: u32, now: Timestamp) -> SweepReport {
     for (y, ydir) in numeric_subdirs(&calls, 4, 0..=9999) {
         for (m, mdir) in numeric_subdirs(&ydir, 2, 1..=12) {
             for (d, ddir) in numeric_subdirs(&mdir, 2, 1..=31) {
-                if day_expired(y, m, d, days, now) {
+                if day_expired(y, m, d, days, now) && !keep(&ddir) {
                     match fs::remove_dir_all(&ddir) {
                         Ok(()) => rep.days_removed += 1,
                         Err(e) => fail("a day directory", &ddir, e, &mut rep),

@@ -80,6 +80,11 @@ pub(crate) struct Writer {
     config: LogConfig,
     counters: Arc<Counters>,
     calls: HashMap<u64, CallFiles>,
+    /// The day directory (`calls/Y/M/D`, relative to the root) of each call started and not yet
+    /// ended or released: retention never removes it. A call's day comes from its own clock,
+    /// which can be far behind the wall clock retention goes by (a deterministic clock, a
+    /// replay), and a sweep must not delete a call while it is being written.
+    live_days: HashMap<u64, PathBuf>,
     tick: u64,
     rng: u64,
 }
@@ -93,7 +98,16 @@ fn seed() -> u64 {
 
 impl Writer {
     pub fn new(root: PathBuf, config: LogConfig, counters: Arc<Counters>) -> Self {
-        Writer { root, root_dir: None, config, counters, calls: HashMap::new(), tick: 0, rng: seed() }
+        Writer {
+            root,
+            root_dir: None,
+            config,
+            counters,
+            calls: HashMap::new(),
+            live_days: HashMap::new(),
+            tick: 0,
+            rng: seed(),
+        }
     }
 
     /// Runs until every sender is gone and the queue is drained.
@@ -111,6 +125,9 @@ impl Writer {
     fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Start(info) => {
+                if let Some(day) = info.rel_dir.parent() {
+                    self.live_days.insert(info.key, day.to_path_buf());
+                }
                 self.start(&info);
                 if self.sample_sweep() {
                     self.sweep(now());
@@ -118,9 +135,13 @@ impl Writer {
             }
             Msg::Transcript(info, line) => self.append(&info, Stream::Transcript, &format::transcript_line(&line)),
             Msg::Event(info, ev) => self.append(&info, Stream::Events, &format::event_line(&ev)),
-            Msg::End(info, end) => self.end(&info, &end),
+            Msg::End(info, end) => {
+                self.end(&info, &end);
+                self.live_days.remove(&info.key);
+            }
             Msg::Release(key) => {
                 self.calls.remove(&key);
+                self.live_days.remove(&key);
             }
             Msg::Flush(ack) => {
                 let _ = ack.send(());
@@ -310,7 +331,8 @@ impl Writer {
 
     fn sweep(&mut self, at: Timestamp) -> SweepReport {
         self.counters.sweeps.fetch_add(1, Ordering::Relaxed);
-        let rep = retention::sweep(&self.root, self.config.retention_days, at);
+        let live: std::collections::HashSet<PathBuf> = self.live_days.values().map(|d| self.root.join(d)).collect();
+        let rep = retention::sweep_keeping(&self.root, self.config.retention_days, at, &|day| live.contains(day));
         if rep.errors > 0 {
             self.counters.errors.fetch_add(rep.errors, Ordering::Relaxed);
         }
