@@ -522,8 +522,8 @@ impl Span {
             if let Some(o) = self.otel.and_then(|slot| st.open.get_mut(slot)).and_then(Option::as_mut) {
                 o.set_attribute(KeyValue::new(n::LLM_TTFT_MS, ttft));
             }
+            super::telemetry::llm_ttft_in(&mut st.llm_series, self.provider_name(), self.model_name(), ttft);
         }
-        super::telemetry::llm_ttft(self.provider_name(), self.model_name(), ttft);
         Ok(())
     }
 
@@ -550,8 +550,8 @@ impl Span {
                     o.set_attributes(u.attributes(usd));
                 }
             }
+            super::telemetry::llm_tokens_in(&mut st.llm_series, p, m, u.input + u.cached, u.output);
         }
-        super::telemetry::llm_tokens(p, m, u.input + u.cached, u.output);
         Ok(())
     }
 
@@ -650,7 +650,7 @@ impl Span {
                 if let Some(t) = st.turn.as_mut().filter(|_| same_turn) {
                     add_ms(&mut t.latency.llm_ms, dur);
                 }
-                super::telemetry::llm_duration(self.provider_name(), self.model_name(), dur);
+                super::telemetry::llm_duration_in(&mut st.llm_series, self.provider_name(), self.model_name(), dur);
             }
             SpanKind::Tts => {}
             SpanKind::Bargein => {

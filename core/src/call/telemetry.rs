@@ -89,15 +89,6 @@ impl CallInner {
     }
 }
 
-/// An LLM request's tokens: `gen_ai.client.token.usage` (input includes cached input).
-pub(crate) fn llm_tokens(provider: &str, model: Option<&str>, input: u64, output: u64) {
-    if t::metrics_on() {
-        let m = model.unwrap_or("");
-        t::record(Metric::TokenUsage, &["chat", provider, m, "input"], input as f64);
-        t::record(Metric::TokenUsage, &["chat", provider, m, "output"], output as f64);
-    }
-}
-
 /// The metric series a call's LLM iterations go to, per provider and model (see
 /// [`t::record_cached`]): an iteration records four measurements, and finding each series by
 /// its attribute values again (hash, compare) was a fifth of a traced `record_llm`.
@@ -117,9 +108,34 @@ struct LlmSeriesEntry {
 /// Provider/model pairs a call keeps series for; the rest are found by values each time.
 const LLM_SERIES: usize = 32;
 
-/// A finished LLM iteration's measurements, each when known: `patter.llm.ttft` (ms), token
-/// usage (input, output) and `gen_ai.client.operation.duration` (`duration_ms`, recorded in
-/// seconds). The same data points as [`llm_ttft`], [`llm_tokens`] and [`llm_duration`].
+impl LlmSeries {
+    /// The series slots of (`provider`, `model`) (TTFT, input tokens, output tokens, duration),
+    /// made on first use; None once [`LLM_SERIES`] pairs are kept.
+    fn slots(&mut self, provider: &str, model: Option<&str>) -> Option<&mut [Option<t::Cached>; 4]> {
+        let i = match self.entries.iter().position(|e| &*e.provider == provider && e.model.as_deref() == model) {
+            Some(i) => i,
+            None if self.entries.len() < LLM_SERIES => {
+                self.entries.push(LlmSeriesEntry {
+                    provider: provider.into(),
+                    model: model.map(Into::into),
+                    slots: [None; 4],
+                });
+                self.entries.len() - 1
+            }
+            None => return None,
+        };
+        Some(&mut self.entries[i].slots)
+    }
+}
+
+const TTFT: usize = 0;
+const INPUT: usize = 1;
+const OUTPUT: usize = 2;
+const DURATION: usize = 3;
+
+/// A finished LLM iteration's measurements, each when known: `patter.llm.ttft` (ms),
+/// `gen_ai.client.token.usage` (input, cached input included; output) and
+/// `gen_ai.client.operation.duration` (`duration_ms`, recorded in seconds).
 pub(crate) fn llm_iteration(
     series: &mut LlmSeries,
     provider: &str,
@@ -131,39 +147,32 @@ pub(crate) fn llm_iteration(
     if !t::metrics_on() {
         return;
     }
-    let found = series.entries.iter().position(|e| &*e.provider == provider && e.model.as_deref() == model);
     let mut spare = [None; 4];
-    let slots = match found {
-        Some(i) => &mut series.entries[i].slots,
-        None if series.entries.len() < LLM_SERIES => {
-            series.entries.push(LlmSeriesEntry {
-                provider: provider.into(),
-                model: model.map(Into::into),
-                slots: [None; 4],
-            });
-            &mut series.entries.last_mut().expect("just pushed").slots
-        }
-        None => &mut spare,
-    };
+    let slots = series.slots(provider, model).unwrap_or(&mut spare);
     let m = model.unwrap_or("");
     if let Some(ms) = ttft_ms {
-        t::record_cached(&mut slots[0], Metric::LlmTtft, &[provider, m], ms);
+        t::record_cached(&mut slots[TTFT], Metric::LlmTtft, &[provider, m], ms);
     }
     if let Some((input, output)) = tokens {
-        t::record_cached(&mut slots[1], Metric::TokenUsage, &["chat", provider, m, "input"], input as f64);
-        t::record_cached(&mut slots[2], Metric::TokenUsage, &["chat", provider, m, "output"], output as f64);
+        t::record_cached(&mut slots[INPUT], Metric::TokenUsage, &["chat", provider, m, "input"], input as f64);
+        t::record_cached(&mut slots[OUTPUT], Metric::TokenUsage, &["chat", provider, m, "output"], output as f64);
     }
     if let Some(ms) = duration_ms {
-        t::record_cached(&mut slots[3], Metric::OperationDuration, &["chat", provider, m], ms / 1000.0);
+        t::record_cached(&mut slots[DURATION], Metric::OperationDuration, &["chat", provider, m], ms / 1000.0);
     }
 }
 
-/// An LLM request ended after `ms`: `gen_ai.client.operation.duration` (in seconds).
-pub(crate) fn llm_duration(provider: &str, model: Option<&str>, ms: f64) {
-    t::record(Metric::OperationDuration, &["chat", provider, model.unwrap_or("")], ms / 1000.0);
+/// `patter.llm.ttft` of an LLM span's first token, through the call's series.
+pub(crate) fn llm_ttft_in(series: &mut LlmSeries, provider: &str, model: Option<&str>, ms: f64) {
+    llm_iteration(series, provider, model, Some(ms), None, None);
 }
 
-/// An LLM request's first token after `ms`: `patter.llm.ttft`.
-pub(crate) fn llm_ttft(provider: &str, model: Option<&str>, ms: f64) {
-    t::record(Metric::LlmTtft, &[provider, model.unwrap_or("")], ms);
+/// `gen_ai.client.token.usage` of an LLM span's usage report, through the call's series.
+pub(crate) fn llm_tokens_in(series: &mut LlmSeries, provider: &str, model: Option<&str>, input: u64, output: u64) {
+    llm_iteration(series, provider, model, None, Some((input, output)), None);
+}
+
+/// `gen_ai.client.operation.duration` of an LLM span's end (`ms`), through the call's series.
+pub(crate) fn llm_duration_in(series: &mut LlmSeries, provider: &str, model: Option<&str>, ms: f64) {
+    llm_iteration(series, provider, model, None, None, Some(ms));
 }
