@@ -7,7 +7,7 @@ use crate::pricing::Pricing;
 use crate::records::to_js_value;
 use crate::span;
 use crate::store::MetricsStore;
-use crate::util::{to_u64, Checked};
+use crate::util::to_u64;
 use napi::bindgen_prelude::Reference;
 use napi::sys;
 use napi_derive::napi;
@@ -45,7 +45,7 @@ pub struct AgentEntries(Vec<(String, Option<String>)>);
 impl napi::bindgen_prelude::FromNapiValue for AgentEntries {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
         // A plain object (not a string, array or function), as for every nested options object.
-        let _ = unsafe { Checked::<PlainObject>::from_napi_value(env, value)? };
+        unsafe { crate::util::expect_plain_object(env, value)? };
         let mut names = std::ptr::null_mut();
         let st = unsafe {
             sys::napi_get_all_property_names(
@@ -90,15 +90,6 @@ impl napi::bindgen_prelude::FromNapiValue for AgentEntries {
             entries.push((key, value));
         }
         Ok(AgentEntries(entries))
-    }
-}
-
-/// Any JS object, read by [`Checked`] only for its type check.
-struct PlainObject;
-
-impl napi::bindgen_prelude::FromNapiValue for PlainObject {
-    unsafe fn from_napi_value(_env: sys::napi_env, _value: sys::napi_value) -> napi::Result<Self> {
-        Ok(PlainObject)
     }
 }
 

@@ -15,18 +15,27 @@ pub struct Checked<T>(pub T);
 
 impl<T: napi::bindgen_prelude::FromNapiValue> napi::bindgen_prelude::FromNapiValue for Checked<T> {
     unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
-        let mut ty = 0;
-        let status = unsafe { napi::sys::napi_typeof(env, value, &mut ty) };
-        if status != napi::sys::Status::napi_ok || ty != napi::sys::ValueType::napi_object {
-            return Err(napi::Error::new(napi::Status::ObjectExpected, "expected an object"));
-        }
-        let mut is_array = false;
-        unsafe { napi::sys::napi_is_array(env, value, &mut is_array) };
-        if is_array {
-            return Err(napi::Error::new(napi::Status::ObjectExpected, "expected a plain object, not an array"));
-        }
+        unsafe { expect_plain_object(env, value)? };
         Ok(Checked(unsafe { T::from_napi_value(env, value)? }))
     }
+}
+
+/// `typeof value === 'object'`, not null and not an array: what a nested options object must be.
+///
+/// # Safety
+/// `env` and `value` come from N-API for the current call.
+pub unsafe fn expect_plain_object(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<()> {
+    let mut ty = 0;
+    let status = unsafe { napi::sys::napi_typeof(env, value, &mut ty) };
+    if status != napi::sys::Status::napi_ok || ty != napi::sys::ValueType::napi_object {
+        return Err(napi::Error::new(napi::Status::ObjectExpected, "expected an object"));
+    }
+    let mut is_array = false;
+    unsafe { napi::sys::napi_is_array(env, value, &mut is_array) };
+    if is_array {
+        return Err(napi::Error::new(napi::Status::ObjectExpected, "expected a plain object, not an array"));
+    }
+    Ok(())
 }
 
 impl<T> napi::bindgen_prelude::TypeName for Checked<T> {

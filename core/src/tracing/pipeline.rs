@@ -398,7 +398,7 @@ impl Pipeline {
 }
 
 /// Spans exported in one drain from which the export thread counts it as a burst.
-const TRIM_AFTER_SPANS: usize = 8192;
+const BURST_SPANS: usize = 8192;
 
 /// When the memory of a burst goes back to the system. A burst that filled the queue leaves tens
 /// of MiB of freed records that glibc's allocator would otherwise keep for the life of the
@@ -416,7 +416,7 @@ impl BurstMemory {
     /// Notes a drain of `exported` spans, `quiet` when the batch delay woke the export thread
     /// (no full batch arrived during it); true when the burst's memory should go back now.
     fn drained(&mut self, exported: usize, quiet: bool) -> bool {
-        if exported >= TRIM_AFTER_SPANS {
+        if exported >= BURST_SPANS {
             self.pending = true;
             false
         } else if quiet && self.pending {
@@ -830,14 +830,14 @@ pub fn stats() -> TracingStats {
 
 #[cfg(test)]
 mod tests {
-    use super::{BurstMemory, TRIM_AFTER_SPANS};
+    use super::{BurstMemory, BURST_SPANS};
 
     #[test]
     fn a_burst_keeps_its_memory_until_spans_stop_flowing() {
         let mut b = BurstMemory::default();
-        assert!(!b.drained(TRIM_AFTER_SPANS, false), "a burst while spans flow");
+        assert!(!b.drained(BURST_SPANS, false), "a burst while spans flow");
         assert!(!b.drained(512, false), "still flowing: a full batch woke the thread");
-        assert!(!b.drained(TRIM_AFTER_SPANS * 2, true), "a quiet wake-up that still exported a burst");
+        assert!(!b.drained(BURST_SPANS * 2, true), "a quiet wake-up that still exported a burst");
         assert!(b.drained(100, true), "the first quiet wake-up after the burst");
         assert!(!b.drained(0, true), "released once");
     }
@@ -847,7 +847,7 @@ mod tests {
         let mut b = BurstMemory::default();
         for _ in 0..100 {
             assert!(!b.drained(512, false));
-            assert!(!b.drained(TRIM_AFTER_SPANS - 1, true));
+            assert!(!b.drained(BURST_SPANS - 1, true));
         }
     }
 }

@@ -141,8 +141,10 @@ impl SpanQueue {
     }
 
     /// Takes back exported records (export thread), keeping at most `pool_cap`. Their
-    /// attributes are cleared here, on the export thread, so that the caller's
-    /// [`record`](Self::record) does not pay for dropping them.
+    /// attributes were dropped on the export thread right after export (the pipeline's
+    /// `Batch::clear_attributes`), so that the caller's [`record`](Self::record) does not pay
+    /// for it; clearing again here costs nothing then and keeps the pool clean whatever
+    /// returned the records.
     pub(crate) fn recycle(&self, records: &mut Vec<Box<SpanData>>) {
         let room = self.pool.lock().map(|p| self.pool_cap.saturating_sub(p.len())).unwrap_or(0);
         let n = room.min(records.len());
