@@ -13,6 +13,7 @@
 //! - running totals (a call's tokens, characters, seconds) never wrap or saturate: a report
 //!   that would take a total past `MAX_COUNT` (or seconds past `f64::MAX`) is rejected with
 //!   `InvalidArgument` and changes nothing;
+//! - an options object's key that is none of its options: `InvalidArgument` ([`unknown_option`]);
 //! - omitted timeouts are [`DEFAULT_TIMEOUT`]; omitted tool transport is
 //!   [`DEFAULT_TOOL_TRANSPORT`]; omitted store capacity is [`DEFAULT_STORE_CAPACITY`].
 
@@ -170,6 +171,13 @@ pub fn store_options(
     Ok(crate::store::StoreConfig { capacity, redaction })
 }
 
+/// An options object (Node's option arguments, a C-style map) with a key that is none of its
+/// options, `known`: `InvalidArgument` on `name`, listing them. A misspelt option never goes
+/// unnoticed (Python's interpreter rejects an unknown keyword argument the same way).
+pub fn unknown_option(name: &'static str, key: &str, known: &[&str]) -> PatterError {
+    PatterError::invalid(name, format!("unknown key {key:?} (known: {})", known.join(", ")))
+}
+
 /// A tool transport: omitted is [`DEFAULT_TOOL_TRANSPORT`].
 pub fn tool_transport(v: Option<&str>) -> &str {
     v.unwrap_or(DEFAULT_TOOL_TRANSPORT)
@@ -203,6 +211,15 @@ mod tests {
             }
             other => panic!("expected InvalidArgument on {name}, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_unknown_option_names_the_key_and_the_known_ones() {
+        let msg = is_invalid::<()>(
+            Err(unknown_option("options", "otlpEndpont", &["serviceName", "otlpEndpoint"])),
+            "options",
+        );
+        assert_eq!(msg, "invalid argument `options`: unknown key \"otlpEndpont\" (known: serviceName, otlpEndpoint)");
     }
 
     #[test]

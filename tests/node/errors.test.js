@@ -40,6 +40,69 @@ test('agent keys: the core decides (either naming convention, as in Python), inh
   assert.throws(() => Call.start({ ...base, agent: { colour: 'red' } }), (e) => invalid(e) && /unknown key "colour"/.test(e.message))
 })
 
+test('every options argument rejects a key that is none of its options (Python: an unknown keyword)', async () => {
+  // The options each takes, read from index.d.ts: all of them are accepted (so index.d.ts and
+  // the checks never drift apart), and any other own key is PATTER_INVALID_ARGUMENT naming it.
+  const dts = require('node:fs').readFileSync(require('node:path').join(require('node:path').dirname(require.resolve('patter')), 'index.d.ts'), 'utf8')
+  const keysOf = (name) => {
+    const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))
+    assert.ok(body, `interface ${name} in index.d.ts`)
+    const keys = [...body[1].matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1])
+    assert.ok(keys.length > 0, name)
+    return keys
+  }
+  const allUndefined = (name, extra = {}) => Object.assign(Object.fromEntries(keysOf(name).map((k) => [k, undefined])), extra)
+  const store = new patter.MetricsStore()
+  const call = Call.start({ ...base, callId: 'CA-unknown-keys', store })
+  const stt = call.stt('deepgram')
+  const exporter = () => {}
+  const uses = {
+    TracingOptions: (o) => patter.initTracing(o),
+    PricingOptions: (o) => new patter.Pricing(o),
+    AttachOptions: (o) => { patter.attachSpanExporter(exporter, o); patter.detachSpanExporter(exporter) },
+    CallOptions: (o) => Call.start({ ...base, callId: 'CA-unknown-keys-2', ...o }).end(),
+    NewCallOptions: (o) => new Call({ ...base, callId: 'CA-unknown-keys-3', ...o }).end(),
+    ErrorOptions: (o) => call.error('probe', 'm', o),
+    EndOptions: (o) => {
+      const c = Call.start({ ...base, callId: 'CA-unknown-keys-4' })
+      try {
+        c.end(o)
+      } finally {
+        if (!c.isEnded) c.end()
+      }
+    },
+    DashboardOptions: (o) => patter.serveDashboard(store, o).close(),
+    CallLoggerOptions: (o) => new patter.CallLogger(o),
+    MetricsStoreOptions: (o) => new patter.MetricsStore(o),
+    GetCallsOptions: (o) => store.getCalls(o),
+    SttOptions: (o) => call.stt('deepgram', o).end(),
+    LlmOptions: (o) => call.llm('openai', o).end(),
+    RecordLlmOptions: (o) => call.recordLlm('openai', 1, o),
+    TtsOptions: (o) => call.tts('elevenlabs', 'hi', o).end(),
+    BargeinOptions: (o) => call.bargein('hi', o).end(),
+    ToolOptions: (o) => call.tool('lookup', 'handler', '{}', o).end(),
+    TranscriptOptions: (o) => stt.transcript('hi', o),
+  }
+  for (const [name, use] of Object.entries(uses)) {
+    const iface = name === 'NewCallOptions' ? 'CallOptions' : name
+    const known = allUndefined(iface, iface === 'CallOptions' ? { callId: undefined, direction: undefined, providerMode: undefined } : {})
+    if (iface === 'CallOptions') for (const k of ['callId', 'direction', 'providerMode']) delete known[k]
+    const r = use(known)
+    if (r instanceof Promise) await r
+    assert.throws(() => use({ bogus: 1 }), (e) => invalid(e) && /unknown key "bogus"/.test(e.message) && /known: /.test(e.message), name)
+    // Own keys only: an inherited one is not the caller's option.
+    const inherited = use(Object.create({ bogus: 1 }))
+    if (inherited instanceof Promise) await inherited
+  }
+  // A misspelt option names itself and the right one.
+  assert.throws(() => patter.initTracing({ otlpEndpont: 'http://127.0.0.1:4318' }),
+    (e) => invalid(e) && /unknown key "otlpEndpont"/.test(e.message) && /otlpEndpoint/.test(e.message))
+  assert.equal(patter.isRecording(), false, 'a rejected initTracing changed nothing')
+  stt.end()
+  call.end({ error: undefined })
+  assert.throws(() => call.end({ bogus: 1 }), (e) => invalid(e) && /unknown key "bogus"/.test(e.message))
+})
+
 test('direction is case-insensitive; a real ManualClock instance is required', () => {
   Call.start({ ...base, direction: 'OUTBOUND' }).end()
   Call.start({ ...base, clock: new ManualClock(0), ids: new SequentialIds(0) }).end()

@@ -247,3 +247,17 @@ def test_agent_keys_in_either_naming_convention_as_in_node():
     patter.Call("CA-agent-keys", agent=agent, store=store, logger=patter.CallLogger(False), **REQ).end()
     assert store.get_call("CA-agent-keys")["agent"] == {
         "voice": "nova", "stt_provider": "deepgram", "tts_provider": "elevenlabs"}
+
+
+def test_an_unknown_keyword_is_an_error_as_an_unknown_option_key_is_in_node():
+    # Node rejects an options key that is none of the options (PATTER_INVALID_ARGUMENT); Python's
+    # keyword arguments give the same verdict (TypeError) for the same misspellings.
+    from patter.observability import init_tracing
+    with pytest.raises(TypeError, match="otlp_endpont"):
+        init_tracing(otlp_endpont="http://127.0.0.1:4318")
+    call = patter.Call("CA-unknown-kw", logger=patter.CallLogger(False), **REQ)
+    for use in (lambda: call.stt("deepgram", bogus=1), lambda: call.record_llm("openai", 1.0, bogus=1),
+                lambda: call.end(bogus=1), lambda: patter.MetricsStore(bogus=1)):
+        with pytest.raises(TypeError, match="bogus"):
+            use()
+    call.end()

@@ -16,16 +16,34 @@ function installSpans(native, Call) {
     __spanTranscript: nTranscript, __spanSilenceMs: nSilenceMs, __spanFirstToken: nFirstToken, __spanUsage: nUsage,
     __spanFirstByte: nFirstByte, __spanToolResult: nToolResult, __spanFail: nFail, __spanEnd: nEnd, __spanTurn: nTurn,
     __spanIsEnded: nIsEnded, __spanAudioPlayedMs: nAudioPlayedMs, __spanToolCallId: nToolCallId,
-    __spanTraceparent: nTraceparent,
+    __spanTraceparent: nTraceparent, __unknownOption: nUnknownOption,
   } = native
   const KINDS = native.__spanKinds()
   const HANDLE = Symbol('patter.span')
   const NO_OPTIONS = Object.freeze({})
 
-  function options(value, name) {
+  const hasOwn = Object.prototype.hasOwnProperty
+  // The options each method takes (its signature, as Python's keyword arguments are): any other
+  // own key is an error worded by the core, never silently ignored.
+  const TRANSCRIPT_OPTIONS = ['confidence', 'audioSeconds']
+  const MODEL_OPTIONS = ['model']
+  const LLM_OPTIONS = ['model', 'historySize']
+  const RECORD_LLM_OPTIONS = ['model', 'historySize', 'ttftMs', 'inputTokens', 'outputTokens', 'cachedInputTokens']
+  const BARGEIN_OPTIONS = ['audioPlayedMs']
+  const TOOL_OPTIONS = ['toolCallId']
+  function options(value, name, known) {
     if (value === undefined || value === null) return NO_OPTIONS
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw mapError(new TypeError(`invalid argument \`${name}\`: must be an object`))
+    }
+    for (const key in value) {
+      if (!known.includes(key) && hasOwn.call(value, key)) {
+        try {
+          nUnknownOption(key, known)
+        } catch (err) {
+          throw mapError(err)
+        }
+      }
     }
     return value
   }
@@ -69,7 +87,7 @@ function installSpans(native, Call) {
 
     /** STT: the final transcript (to transcript.jsonl; the span gets its length). */
     transcript(text, opts) {
-      const o = options(opts, 'options')
+      const o = options(opts, 'options', TRANSCRIPT_OPTIONS)
       try {
         nTranscript(this._h, text, o.confidence, o.audioSeconds)
       } catch (err) {
@@ -202,7 +220,7 @@ function installSpans(native, Call) {
   defineMethod('stt', function stt(provider, opts) {
     let h
     try {
-      h = nStt(keyOf(this), provider, options(opts, 'options').model)
+      h = nStt(keyOf(this), provider, options(opts, 'options', MODEL_OPTIONS).model)
     } catch (err) {
       throw mapError(err)
     }
@@ -218,7 +236,7 @@ function installSpans(native, Call) {
     return new Span(HANDLE, h, SPAN_ENDPOINT)
   })
   defineMethod('llm', function llm(provider, opts) {
-    const o = options(opts, 'options')
+    const o = options(opts, 'options', LLM_OPTIONS)
     let h
     try {
       h = nLlm(keyOf(this), provider, o.model, o.historySize)
@@ -247,7 +265,7 @@ function installSpans(native, Call) {
     }
   }
   defineMethod('recordLlm', function recordLlm(provider, durationMs, opts) {
-    const o = options(opts, 'options')
+    const o = options(opts, 'options', RECORD_LLM_OPTIONS)
     // Every option is read (any getter runs) before the buffer is written.
     const { model, historySize, ttftMs, inputTokens, outputTokens, cachedInputTokens } = o
     const key = keyOf(this)
@@ -278,7 +296,7 @@ function installSpans(native, Call) {
   defineMethod('tts', function tts(provider, text, opts) {
     let h
     try {
-      h = nTts(keyOf(this), provider, text, options(opts, 'options').model)
+      h = nTts(keyOf(this), provider, text, options(opts, 'options', MODEL_OPTIONS).model)
     } catch (err) {
       throw mapError(err)
     }
@@ -287,7 +305,7 @@ function installSpans(native, Call) {
   defineMethod('bargein', function bargein(cancelledText, opts) {
     let h
     try {
-      h = nBargein(keyOf(this), cancelledText, options(opts, 'options').audioPlayedMs)
+      h = nBargein(keyOf(this), cancelledText, options(opts, 'options', BARGEIN_OPTIONS).audioPlayedMs)
     } catch (err) {
       throw mapError(err)
     }
@@ -296,7 +314,7 @@ function installSpans(native, Call) {
   defineMethod('tool', function tool(name, transport, toolArguments, opts) {
     let h
     try {
-      h = nTool(keyOf(this), name, transport, toolArguments, options(opts, 'options').toolCallId)
+      h = nTool(keyOf(this), name, transport, toolArguments, options(opts, 'options', TOOL_OPTIONS).toolCallId)
     } catch (err) {
       throw mapError(err)
     }

@@ -46,31 +46,13 @@ impl napi::bindgen_prelude::FromNapiValue for AgentEntries {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
         // A plain object (not a string, array or function), as for every nested options object.
         unsafe { crate::util::expect_plain_object(env, value)? };
-        let mut names = std::ptr::null_mut();
-        let st = unsafe {
-            sys::napi_get_all_property_names(
-                env,
-                value,
-                sys::KeyCollectionMode::own_only,
-                sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
-                sys::KeyConversion::numbers_to_strings,
-                &mut names,
-            )
-        };
-        let mut len = 0u32;
-        if st != sys::Status::napi_ok
-            || unsafe { sys::napi_get_array_length(env, names, &mut len) } != sys::Status::napi_ok
-        {
-            return Err(napi::Error::new(napi::Status::ObjectExpected, "agent: its keys could not be read"));
-        }
-        let mut entries = Vec::with_capacity(len as usize);
-        for i in 0..len {
-            let mut k = std::ptr::null_mut();
+        let keys = unsafe { crate::util::own_keys(env, value, "agent")? };
+        let mut entries = Vec::with_capacity(keys.len());
+        for k in keys {
             let mut v = std::ptr::null_mut();
             let mut ty = 0;
             let ok = unsafe {
-                sys::napi_get_element(env, names, i, &mut k) == sys::Status::napi_ok
-                    && sys::napi_get_property(env, value, k, &mut v) == sys::Status::napi_ok
+                sys::napi_get_property(env, value, k, &mut v) == sys::Status::napi_ok
                     && sys::napi_typeof(env, v, &mut ty) == sys::Status::napi_ok
             };
             if !ok {
@@ -145,6 +127,7 @@ pub struct CallOptions {
     /// W3C `tracestate` carried on the call's spans (needs `traceparent`).
     pub tracestate: Option<String>,
 }
+crate::option_keys!(CallOptions: call_id, direction, provider_mode, side, caller, callee, telephony_provider, realtime_provider, realtime_model, agent, logger, store, pricing, clock, ids, traceparent, tracestate);
 
 /// The host's current span context as lib/otel.js read it from `@opentelemetry/api`
 /// (`{ traceId, spanId, traceFlags, traceState }`); the core decides whether it is a parent.
@@ -162,6 +145,7 @@ pub struct EndOptions {
     /// Ends the call as failed with this error code (e.g. `timeout`); omit for a normal hang-up.
     pub error: Option<String>,
 }
+crate::option_keys!(EndOptions: error);
 
 /// Options of {@link Call.error}.
 #[napi(object, object_to_js = false)]
@@ -169,6 +153,7 @@ pub struct ErrorOptions {
     /// The code becomes the call's error even if it later ends normally.
     pub fatal: Option<bool>,
 }
+crate::option_keys!(ErrorOptions: fatal);
 
 /// A live phone call: everything the host reports goes through it, and the core fans it out
 /// to spans (`getpatter.call` > `getpatter.turn` > service spans), the call record on disk,
@@ -240,14 +225,15 @@ fn live(key: f64) -> Result<CoreCall> {
 impl Call {
     /// Same as {@link Call.start}.
     #[napi(constructor, catch_unwind, ts_args_type = "options: CallOptions")]
-    pub fn new(options: CallOptions, host: Option<serde_json::Value>) -> Result<Self> {
+    pub fn new(options: crate::util::Known<CallOptions>, host: Option<serde_json::Value>) -> Result<Self> {
         Self::start(options, host)
     }
 
     /// Starts a call: opens the root `getpatter.call` span (when tracing records) and the
     /// call's record. Throws `PATTER_INVALID_ARGUMENT` for a bad id or direction.
     #[napi(factory, catch_unwind, writable = true, configurable = true, ts_args_type = "options: CallOptions")]
-    pub fn start(options: CallOptions, host: Option<serde_json::Value>) -> Result<Call> {
+    pub fn start(options: crate::util::Known<CallOptions>, host: Option<serde_json::Value>) -> Result<Call> {
+        let options = options.0;
         let direction = Direction::parse(&options.direction).js()?;
         let mut o = CoreCallOptions::new(options.call_id, direction, options.provider_mode);
         o.side = options.side;
@@ -352,8 +338,13 @@ impl Call {
 
     /// Records an error event in events.jsonl; with `fatal`, the code becomes the call's error.
     #[napi(strict, catch_unwind)]
-    pub fn error(&self, code: String, message: Option<String>, options: Option<ErrorOptions>) -> Result<()> {
-        self.inner.error(&code, message.as_deref(), options.and_then(|o| o.fatal)).js()
+    pub fn error(
+        &self,
+        code: String,
+        message: Option<String>,
+        #[napi(ts_arg_type = "ErrorOptions | undefined | null")] options: Option<crate::util::Known<ErrorOptions>>,
+    ) -> Result<()> {
+        self.inner.error(&code, message.as_deref(), options.and_then(|o| o.0.fatal)).js()
     }
 
     /// Records a custom operational event in events.jsonl (`data` never becomes a span
@@ -383,8 +374,11 @@ impl Call {
     /// Ends the call: ends open spans and the open turn, prices the call and writes its final
     /// record. Ending twice throws `PATTER_STATE`.
     #[napi(strict, catch_unwind, ts_return_type = "CallEnd")]
-    pub fn end(&self, options: Option<EndOptions>) -> Result<serde_json::Value> {
-        let outcome = match options.and_then(|o| o.error) {
+    pub fn end(
+        &self,
+        #[napi(ts_arg_type = "EndOptions | undefined | null")] options: Option<crate::util::Known<EndOptions>>,
+    ) -> Result<serde_json::Value> {
+        let outcome = match options.and_then(|o| o.0.error) {
             Some(code) => CallOutcome::Failed(code),
             None => CallOutcome::Completed,
         };

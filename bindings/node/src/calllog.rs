@@ -19,6 +19,7 @@ pub struct CallLoggerOptions {
     #[napi(ts_type = "boolean | string | null")]
     pub persist: Option<Either3<bool, String, Null>>,
 }
+crate::option_keys!(CallLoggerOptions: persist);
 
 /// Writes one directory per call (`calls/YYYY/MM/DD/<call id>/`: metadata.json,
 /// transcript.jsonl, events.jsonl) on a background writer thread. Pass it as `logger` in
@@ -33,8 +34,12 @@ impl CallLogger {
     /// A logger for `persist` (see {@link CallLoggerOptions}). Throws `PATTER_CONFIG` for an
     /// unusable path.
     #[napi(constructor, strict, catch_unwind)]
-    pub fn new(options: Option<CallLoggerOptions>) -> Result<Self> {
-        let persist = match options.and_then(|o| o.persist) {
+    pub fn new(
+        #[napi(ts_arg_type = "CallLoggerOptions | undefined | null")] options: Option<
+            crate::util::Known<CallLoggerOptions>,
+        >,
+    ) -> Result<Self> {
+        let persist = match options.and_then(|o| o.0.persist) {
             None | Some(Either3::C(_)) => Persist::Unset,
             Some(Either3::A(on)) => Persist::from(on),
             Some(Either3::B(path)) => Persist::Path(path),

@@ -13,6 +13,7 @@ pub struct DashboardOptionsJs {
     /// TCP port on 127.0.0.1 (default 0: a free port).
     pub port: Option<f64>,
 }
+crate::option_keys!(DashboardOptionsJs: port);
 
 /// A running dashboard: open `url` (it carries the access token); `close()` stops it.
 #[napi]
@@ -50,8 +51,13 @@ impl DashboardServer {
 /// Serves the dashboard over `store` on 127.0.0.1, on threads of the core's own (never the JS
 /// thread). Calls of this process appear live.
 #[napi(strict, catch_unwind)]
-pub fn serve_dashboard(store: &MetricsStore, options: Option<DashboardOptionsJs>) -> Result<DashboardServer> {
-    let port = options.and_then(|o| o.port).map(|p| to_u64("port", p)).transpose()?;
+pub fn serve_dashboard(
+    store: &MetricsStore,
+    #[napi(ts_arg_type = "DashboardOptions | undefined | null")] options: Option<
+        crate::util::Known<DashboardOptionsJs>,
+    >,
+) -> Result<DashboardServer> {
+    let port = options.and_then(|o| o.0.port).map(|p| to_u64("port", p)).transpose()?;
     let opts = DashboardOptions::from_port(port).js()?;
     let inner = dashboard::serve(store.inner.clone(), &opts).js()?;
     Ok(DashboardServer { inner })

@@ -69,3 +69,11 @@ pub fn error_codes() -> Vec<ErrorCodeInfo> {
         })
         .collect()
 }
+
+/// Throws the core's unknown-option error for `key` of an options argument that takes `known`
+/// (lib/span.js: the options of a span method; the Rust option structs check their own keys).
+#[napi(js_name = "__unknownOption", skip_typescript, catch_unwind)]
+pub fn unknown_option(key: String, known: Vec<String>) -> Result<()> {
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    Err(to_js(patter_core::rules::unknown_option("options", &key, &known)))
+}

@@ -102,6 +102,7 @@ pub struct AttachOptions {
     /// Default `patter.side` of calls started without one (e.g. `driver` vs `uut`).
     pub side: Option<String>,
 }
+crate::option_keys!(AttachOptions: side);
 
 /// Attaches a JS span exporter: from now on every span is recorded and handed to `exporter`
 /// in batches, whether or not `PATTER_OTEL_ENABLED` is set. The exporter receives each batch as
@@ -114,12 +115,12 @@ pub struct AttachOptions {
 pub fn attach_span_exporter(
     env: Env,
     exporter: Function<JsArgs, Unknown<'static>>,
-    options: Option<AttachOptions>,
+    options: Option<crate::util::Known<AttachOptions>>,
 ) -> Result<bool> {
     if position(&env, &exporter)?.is_some() {
         return Ok(false);
     }
-    let side = options.and_then(|o| o.side);
+    let side = options.and_then(|o| o.0.side);
     if let Some(s) = &side {
         patter_core::error::check_id("side", s).js()?;
     }

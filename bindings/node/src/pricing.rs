@@ -16,6 +16,7 @@ pub struct PricingOptions {
     #[napi(ts_type = "Record<string, unknown>")]
     pub overrides: Option<serde_json::Value>,
 }
+crate::option_keys!(PricingOptions: file, overrides);
 
 fn overrides_json(v: &serde_json::Value) -> Result<String> {
     if !v.is_object() {
@@ -43,9 +44,11 @@ impl Pricing {
     /// The effective rates: defaults, then `file` (else `PATTER_PRICING_FILE`), then
     /// `overrides`. Throws `PATTER_CONFIG`, `PATTER_IO` or `PATTER_CORRUPT` naming what is wrong.
     #[napi(constructor, strict, catch_unwind)]
-    pub fn new(options: Option<PricingOptions>) -> Result<Self> {
+    pub fn new(
+        #[napi(ts_arg_type = "PricingOptions | undefined | null")] options: Option<crate::util::Known<PricingOptions>>,
+    ) -> Result<Self> {
         let mut o = CorePricingOptions::default();
-        if let Some(opts) = options {
+        if let Some(crate::util::Known(opts)) = options {
             o.file = opts.file.map(Into::into);
             if let Some(v) = &opts.overrides {
                 o.overrides = Some(Overrides::from_json_str(&overrides_json(v)?).js()?);

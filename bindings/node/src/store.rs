@@ -20,6 +20,7 @@ pub struct MetricsStoreOptions {
     /// Keys `hash_only` as an HMAC.
     pub hash_key: Option<String>,
 }
+crate::option_keys!(MetricsStoreOptions: capacity, redact_phone, hash_key);
 
 /// Options of {@link MetricsStore.getCalls}.
 #[napi(object, object_to_js = false)]
@@ -29,6 +30,7 @@ pub struct GetCallsOptions {
     /// Skip this many of the newest first (default 0).
     pub offset: Option<f64>,
 }
+crate::option_keys!(GetCallsOptions: limit, offset);
 
 /// The newest finished calls (default 500) plus the active ones, as the dashboard shows them.
 /// Pass it as `store` in {@link CallOptions} to record calls live; `hydrate(root)` rebuilds it
@@ -42,8 +44,12 @@ pub struct MetricsStore {
 impl MetricsStore {
     /// A store keeping the newest `capacity` finished calls.
     #[napi(constructor, strict, catch_unwind)]
-    pub fn new(options: Option<MetricsStoreOptions>) -> Result<Self> {
-        let (capacity, redact, key) = match options {
+    pub fn new(
+        #[napi(ts_arg_type = "MetricsStoreOptions | undefined | null")] options: Option<
+            crate::util::Known<MetricsStoreOptions>,
+        >,
+    ) -> Result<Self> {
+        let (capacity, redact, key) = match options.map(|o| o.0) {
             Some(o) => (o.capacity.map(|c| to_u64("capacity", c)).transpose()?, o.redact_phone, o.hash_key),
             None => (None, None, None),
         };
@@ -66,8 +72,13 @@ impl MetricsStore {
 
     /// Finished calls, newest first, without transcripts.
     #[napi(strict, catch_unwind, ts_return_type = "CallSummary[]")]
-    pub fn get_calls(&self, options: Option<GetCallsOptions>) -> Result<serde_json::Value> {
-        let (limit, offset) = match options {
+    pub fn get_calls(
+        &self,
+        #[napi(ts_arg_type = "GetCallsOptions | undefined | null")] options: Option<
+            crate::util::Known<GetCallsOptions>,
+        >,
+    ) -> Result<serde_json::Value> {
+        let (limit, offset) = match options.map(|o| o.0) {
             Some(o) => (o.limit, o.offset),
             None => (None, None),
         };

@@ -38,6 +38,7 @@ pub struct TracingOptions {
     /// Transcript texts and event payloads in those logs (default `PATTER_OTEL_LOG_TEXTS`; off).
     pub otel_log_texts: Option<bool>,
 }
+crate::option_keys!(TracingOptions: service_name, otlp_endpoint, resource_attributes, headers, console, file, disable_otlp, metrics, otel_logs, otel_log_texts);
 
 fn sorted(m: Option<Checked<HashMap<String, String>>>) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = m.map(|c| c.0).unwrap_or_default().into_iter().collect();
@@ -50,8 +51,10 @@ fn sorted(m: Option<Checked<HashMap<String, String>>>) -> Vec<(String, String)> 
 /// returns `true`; await {@link shutdownTracing} first to reconfigure.
 /// Throws `PATTER_CONFIG` for an unusable endpoint.
 #[napi(strict, catch_unwind)]
-pub fn init_tracing(options: Option<TracingOptions>) -> Result<bool> {
-    let o = options.unwrap_or(TracingOptions {
+pub fn init_tracing(
+    #[napi(ts_arg_type = "TracingOptions | undefined | null")] options: Option<crate::util::Known<TracingOptions>>,
+) -> Result<bool> {
+    let o = options.map(|o| o.0).unwrap_or(TracingOptions {
         service_name: None,
         otlp_endpoint: None,
         resource_attributes: None,

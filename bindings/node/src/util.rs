@@ -47,6 +47,144 @@ impl<T> napi::bindgen_prelude::TypeName for Checked<T> {
     }
 }
 
+/// The own enumerable string keys of a JS object (symbols skipped), as JS values.
+///
+/// # Safety
+/// `env` and `value` come from N-API for the current call; `value` is an object.
+pub unsafe fn own_keys(
+    env: napi::sys::napi_env,
+    value: napi::sys::napi_value,
+    what: &str,
+) -> napi::Result<Vec<napi::sys::napi_value>> {
+    use napi::sys;
+    let mut names = std::ptr::null_mut();
+    let mut len = 0u32;
+    let listed = unsafe {
+        sys::napi_get_all_property_names(
+            env,
+            value,
+            sys::KeyCollectionMode::own_only,
+            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+            sys::KeyConversion::numbers_to_strings,
+            &mut names,
+        ) == sys::Status::napi_ok
+            && sys::napi_get_array_length(env, names, &mut len) == sys::Status::napi_ok
+    };
+    if !listed {
+        return Err(napi::Error::new(napi::Status::ObjectExpected, format!("{what}: its keys could not be read")));
+    }
+    let mut keys = Vec::with_capacity(len as usize);
+    for i in 0..len {
+        let mut k = std::ptr::null_mut();
+        if unsafe { sys::napi_get_element(env, names, i, &mut k) } != sys::Status::napi_ok {
+            return Err(napi::Error::new(napi::Status::ObjectExpected, format!("{what}: a key could not be read")));
+        }
+        keys.push(k);
+    }
+    Ok(keys)
+}
+
+/// An options struct read from a JS object: the Rust names of its fields, whose camelCase
+/// forms (napi-rs's JS names) are the object's only valid keys. Implemented by
+/// [`option_keys!`], checked against the struct's fields at compile time.
+pub trait OptionKeys {
+    /// The fields, as declared (snake_case).
+    const FIELDS: &'static [&'static str];
+}
+
+/// Whether `key` is the camelCase JS name of the snake_case field `field` (`otlp_endpoint` ->
+/// `otlpEndpoint`), as napi-rs names object fields.
+fn is_js_name_of(field: &str, key: &str) -> bool {
+    let mut k = key.bytes();
+    let mut upper = false;
+    for b in field.bytes() {
+        if b == b'_' {
+            upper = true;
+            continue;
+        }
+        let want = if upper { b.to_ascii_uppercase() } else { b };
+        upper = false;
+        if k.next() != Some(want) {
+            return false;
+        }
+    }
+    k.next().is_none()
+}
+
+/// The camelCase JS name of a snake_case field.
+fn js_name(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else {
+            out.push(if upper { c.to_ascii_uppercase() } else { c });
+            upper = false;
+        }
+    }
+    out
+}
+
+/// An options argument whose own keys must all be options of `T`: a misspelt or unsupported
+/// key is `PATTER_INVALID_ARGUMENT` (the core's [`unknown_option`] rule), as an unknown keyword
+/// argument is a `TypeError` in Python, instead of being ignored. A value that is not an object
+/// is left to `T`'s own conversion (and its type error).
+///
+/// [`unknown_option`]: patter_core::rules::unknown_option
+pub struct Known<T>(pub T);
+
+impl<T: napi::bindgen_prelude::FromNapiValue + OptionKeys> napi::bindgen_prelude::FromNapiValue for Known<T> {
+    unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        let mut ty = 0;
+        let is_object = unsafe { napi::sys::napi_typeof(env, value, &mut ty) } == napi::sys::Status::napi_ok
+            && ty == napi::sys::ValueType::napi_object;
+        if is_object {
+            for k in unsafe { own_keys(env, value, "options")? } {
+                let key = unsafe { String::from_napi_value(env, k)? };
+                if !T::FIELDS.iter().any(|f| is_js_name_of(f, &key)) {
+                    let known: Vec<String> = T::FIELDS.iter().map(|f| js_name(f)).collect();
+                    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                    let e = patter_core::rules::unknown_option("options", &key, &known);
+                    return Err(napi::Error::new(napi::Status::InvalidArg, e.to_string()));
+                }
+            }
+        }
+        Ok(Known(unsafe { T::from_napi_value(env, value)? }))
+    }
+}
+
+impl<T: napi::bindgen_prelude::TypeName> napi::bindgen_prelude::TypeName for Known<T> {
+    fn type_name() -> &'static str {
+        T::type_name()
+    }
+    fn value_type() -> napi::ValueType {
+        T::value_type()
+    }
+}
+
+impl<T: napi::bindgen_prelude::ValidateNapiValue> napi::bindgen_prelude::ValidateNapiValue for Known<T> {
+    unsafe fn validate(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<napi::sys::napi_value> {
+        unsafe { T::validate(env, value) }
+    }
+}
+
+/// Implements [`OptionKeys`] for an options struct from the list of its fields:
+/// `option_keys!(EndOptions: error);`. The list is checked against the struct at compile time
+/// (an exhaustive destructuring): a field added to the struct and not here, or a name that is no
+/// field, does not build. Take the struct as `Known<T>` to reject unknown keys.
+#[macro_export]
+macro_rules! option_keys {
+    ($name:ident: $($field:ident),+ $(,)?) => {
+        impl $crate::util::OptionKeys for $name {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+        }
+        const _: fn($name) = |o: $name| {
+            let $name { $($field: _),+ } = o;
+        };
+    };
+}
+
 /// Runs work of a promise on the libuv thread pool with panics caught: a panic there would
 /// otherwise abort the process; here it rejects the promise (`PATTER_INTERNAL` in index.js).
 pub fn off_thread<T>(f: impl FnOnce() -> T) -> napi::Result<T> {

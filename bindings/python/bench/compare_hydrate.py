@@ -81,6 +81,23 @@ def run_patter(root: str):
     return dt, n, {c["call_id"] for c in s.get_calls(limit=500)}
 
 
+def differing(root: str, ids_p: set, ids_r: set) -> dict:
+    """The calls only one side kept (at most 5 each), with the times each side orders by: the
+    reference sorts by ``started_at`` (ties in directory order), libpatter by ``ended_at`` (ties
+    by call id); both are written in milliseconds, so calls of a fast generator can tie."""
+    import glob
+
+    def times(cid):
+        for d in glob.glob(os.path.join(root, "calls", "*", "*", "*", glob.escape(cid))):
+            with open(os.path.join(d, "metadata.json"), encoding="utf-8") as f:
+                m = json.load(f)
+            return {"call_id": cid, "started_at": m.get("started_at"), "ended_at": m.get("ended_at")}
+        return {"call_id": cid}
+
+    return {"patter_only": [times(c) for c in sorted(ids_p - ids_r)[:5]],
+            "reference_only": [times(c) for c in sorted(ids_r - ids_p)[:5]]}
+
+
 def spread(xs):
     return {"min": min(xs), "median": statistics.median(xs), "max": max(xs)}
 
@@ -129,6 +146,7 @@ def main() -> None:
             dt, _, _ = fn(a.root)
             cold[name].append(dt * 1000)
     res = {
+        "differing": differing(a.root, ids_p or set(), ids_r or set()),
         "calls": a.calls,
         "rounds": a.rounds,
         "cold_rounds": a.cold_rounds if cold_ok else 0,

@@ -5,6 +5,19 @@ from __future__ import annotations
 import statistics
 
 
+def _differing(d) -> str:
+    """The calls only one side kept, with the times each side orders them by."""
+    if not d or not (d.get("patter_only") or d.get("reference_only")):
+        return ""
+    def one(c):
+        return f"`{c['call_id']}` started {c.get('started_at')}, ended {c.get('ended_at')}"
+    return ("; kept by libpatter only: " + ", ".join(one(c) for c in d["patter_only"])
+            + "; by the reference only: " + ", ".join(one(c) for c in d["reference_only"])
+            + " (the reference orders by `started_at`, ties in directory order; libpatter by `ended_at`, ties by "
+              "call id; both times are written in milliseconds, so calls the generator wrote within one "
+              "millisecond tie)")
+
+
 def _python_form(form: str) -> str:
     """What the patter side of compare_spans.py does per span, in words."""
     if form == "record":
@@ -116,8 +129,8 @@ def write(res: dict, path: str) -> None:
                  f"getpatter {pv.get('getpatter')}'s own `CallLogger` (one day directory; metadata.json rewritten at "
                  "end, 3 transcript rows, 1 event per call). Both sides: a fresh 500-call store and `hydrate(root)`; "
                  f"{h.get('rounds', 7)} warm rounds (after one untimed run of each), {h.get('cold_rounds', 3)} cold. "
-                 f"Same 500 call ids kept: **{h['same_ids']}** (kept: {h['kept']}). libpatter's report: "
-                 f"{h['patter_report']}.")
+                 f"Same 500 call ids kept: **{h['same_ids']}** (kept: {h['kept']})" + _differing(h.get("differing"))
+                 + f". libpatter's report: {h['patter_report']}.")
     L.append("* **Memory**: a fresh process per side, 2,000 warm-up spans, then 1,000,000 spans in a tight loop "
              "(more than the 65,536 queue holds: the rest is dropped and counted, never blocking), flush, 2 s idle. "
              + "; ".join(f"{s}: RSS {x['rss_before_kib'] // 1024} → {x['rss_after_burst_kib'] // 1024} (burst) → "
