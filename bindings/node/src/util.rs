@@ -92,38 +92,19 @@ pub trait OptionKeys {
     const FIELDS: &'static [&'static str];
 }
 
-/// Whether `key` is the camelCase JS name of the snake_case field `field` (`otlp_endpoint` ->
+/// The characters of the camelCase JS name of a snake_case field (`otlp_endpoint` ->
 /// `otlpEndpoint`), as napi-rs names object fields.
-fn is_js_name_of(field: &str, key: &str) -> bool {
-    let mut k = key.bytes();
+fn js_name(field: &str) -> impl Iterator<Item = char> + '_ {
     let mut upper = false;
-    for b in field.bytes() {
-        if b == b'_' {
-            upper = true;
-            continue;
-        }
-        let want = if upper { b.to_ascii_uppercase() } else { b };
-        upper = false;
-        if k.next() != Some(want) {
-            return false;
-        }
-    }
-    k.next().is_none()
-}
-
-/// The camelCase JS name of a snake_case field.
-fn js_name(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut upper = false;
-    for c in field.chars() {
+    field.chars().filter_map(move |c| {
         if c == '_' {
             upper = true;
-        } else {
-            out.push(if upper { c.to_ascii_uppercase() } else { c });
-            upper = false;
+            return None;
         }
-    }
-    out
+        let c = if upper { c.to_ascii_uppercase() } else { c };
+        upper = false;
+        Some(c)
+    })
 }
 
 /// An options argument whose own keys must all be options of `T`: a misspelt or unsupported
@@ -142,8 +123,8 @@ impl<T: napi::bindgen_prelude::FromNapiValue + OptionKeys> napi::bindgen_prelude
         if is_object {
             for k in unsafe { own_keys(env, value, "options")? } {
                 let key = unsafe { String::from_napi_value(env, k)? };
-                if !T::FIELDS.iter().any(|f| is_js_name_of(f, &key)) {
-                    let known: Vec<String> = T::FIELDS.iter().map(|f| js_name(f)).collect();
+                if !T::FIELDS.iter().any(|f| js_name(f).eq(key.chars())) {
+                    let known: Vec<String> = T::FIELDS.iter().map(|f| js_name(f).collect()).collect();
                     let known: Vec<&str> = known.iter().map(String::as_str).collect();
                     let e = patter_core::rules::unknown_option("options", &key, &known);
                     return Err(napi::Error::new(napi::Status::InvalidArg, e.to_string()));

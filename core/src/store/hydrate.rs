@@ -287,10 +287,17 @@ impl DayNames {
         Some(NameAt { start, len })
     }
     /// The name at `at`.
+    #[cfg(unix)]
+    fn get(&self, at: NameAt) -> &std::ffi::OsStr {
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(&self.0[at.start as usize..][..at.len as usize])
+    }
+    /// The name at `at`.
+    #[cfg(not(unix))]
     fn get(&self, at: NameAt) -> &std::ffi::OsStr {
         let bytes = &self.0[at.start as usize..][..at.len as usize];
         // SAFETY: `bytes` is exactly what `push` was given, which (see `list_day`) is the
-        // `as_encoded_bytes` of a whole `OsStr` (or, on Unix, any bytes, all valid there).
+        // `as_encoded_bytes` of a whole `OsStr`.
         unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(bytes) }
     }
 }
