@@ -8,8 +8,9 @@
 // batch size (512) and delay (500 ms) — patter's defaults, given explicitly to the SDK's
 // BatchSpanProcessor + OTLPTraceExporter (@opentelemetry/exporter-trace-otlp-proto). Same span,
 // same parent, same attributes; the SDK's plain tracer.startSpan. Per round of N spans, rounds
-// interleaved (A B, then B A): caller time (the loop, yielding to the event loop every 1,000
-// spans so the SDK's exporter can run, as it would in a server) and process CPU
+// interleaved (A B, then B A): caller time (the calling thread's CPU time over the loop, see
+// CALLER_CLOCK below; the loop yields to the event loop every 1,000 spans so the SDK's exporter
+// can run, as it would in a server, and that time is not counted) and process CPU
 // (process.cpuUsage over the loop and the flush: every thread, the addon's export thread too).
 //
 // Same timing work by the host on both sides: each reads `performance.now()` where its API needs a
@@ -42,6 +43,15 @@ if (OFF) delete process.env.PATTER_OTEL_ENABLED
 else process.env.PATTER_OTEL_ENABLED = '1'
 const api = require('@opentelemetry/api')
 const patter = require('patter')
+
+// Caller time is the calling thread's CPU time, read from the addon's thread CPU clock
+// (`__threadCpuNs`, CLOCK_THREAD_CPUTIME_ID) for both sides alike, as Python's side reads
+// `time.thread_time()`: other threads and processes sharing the cores (patter's export thread,
+// the collectors) do not count. Without that clock (not Linux/Unix): the loop's wall time.
+const native = require(require('node:path').join(require('node:path').dirname(require.resolve('patter')), 'patter.node'))
+const threadCpu = typeof native.__threadCpuNs === 'function' && native.__threadCpuNs() !== null ? native.__threadCpuNs : null
+const CALLER_CLOCK = threadCpu ? 'thread-cpu' : 'wall'
+const callerNs = threadCpu || (() => Number(process.hrtime.bigint()))
 
 const tick = () => new Promise((r) => setImmediate(r))
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -136,16 +146,16 @@ function sdkSide(endpoint) {
 
 async function round(side, n) {
   const c0 = process.cpuUsage()
-  let caller = 0n
+  let caller = 0
   for (let done = 0; done < n; done += CHUNK) {
-    const t0 = process.hrtime.bigint()
+    const t0 = callerNs()
     for (let i = 0; i < CHUNK; i++) side.span()
-    caller += process.hrtime.bigint() - t0
+    caller += callerNs() - t0
     await tick()
   }
   await side.flush()
   const c = process.cpuUsage(c0)
-  return { caller_ns: Number(caller) / n, cpu_ns: ((c.user + c.system) * 1000) / n }
+  return { caller_ns: caller / n, cpu_ns: ((c.user + c.system) * 1000) / n }
 }
 
 async function collectorSpans(endpoint) {
@@ -173,6 +183,7 @@ async function main() {
     n_per_round: N,
     rounds: ROUNDS,
     patter_form: FORM,
+    caller_clock: CALLER_CLOCK,
     patter: { caller_ns: rounds.map((r) => r.patter.caller_ns), cpu_ns: rounds.map((r) => r.patter.cpu_ns) },
     otel: { caller_ns: rounds.map((r) => r.otel.caller_ns), cpu_ns: rounds.map((r) => r.otel.cpu_ns) },
     ratio_caller: spread(rounds.map((r) => r.otel.caller_ns / r.patter.caller_ns)),

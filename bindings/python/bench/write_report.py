@@ -18,6 +18,19 @@ def _differing(d) -> str:
               "millisecond tie)")
 
 
+
+def _node_caller_clock(clock) -> str:
+    """How compare-spans.js timed the caller, in words."""
+    if clock == "thread-cpu":
+        return ("Caller time is the calling thread's CPU time over each chunk, on both sides (the addon's "
+                "`__threadCpuNs`, `CLOCK_THREAD_CPUTIME_ID`, as the Python side's `time.thread_time()`; Node 20 "
+                "has no per-thread CPU clock of its own): libpatter's export thread and the collector processes, "
+                "which share the machine's cores, do not count.")
+    return ("Caller time is the loop's wall time (no per-thread CPU clock here): libpatter's export thread "
+            "and the collector processes compete with the caller for the machine's cores while the loop runs, "
+            "whereas the SDK's export work runs between chunks, outside the caller's time.")
+
+
 def _python_form(form: str) -> str:
     """What the patter side of compare_spans.py does per span, in words."""
     if form == "record":
@@ -115,10 +128,8 @@ def write(res: dict, path: str) -> None:
              "`setAttributes` (usage, cost) + `end()`, its host reading `performance.now()` twice per span (start, "
              "first token). " + _node_form(ns.get("patter_form", "spans")) + " libpatter with its defaults (cost and "
              "OTLP metrics recorded too, as above). The loop yields to the event loop every "
-             "1,000 spans (the SDK exports on the event loop). Caller time is the loop's wall time (Node 20 has no "
-             "per-thread CPU clock): libpatter's export thread and the collector processes compete with the caller "
-             "for the machine's cores while the loop runs, whereas the SDK's export work runs between chunks, "
-             "outside the caller's time. Process CPU = `process.cpuUsage()` (all threads) over "
+             "1,000 spans (the SDK exports on the event loop; that time is not caller time). "
+             + _node_caller_clock(ns.get("caller_clock")) + " Process CPU = `process.cpuUsage()` (all threads) over "
              f"loop and flush. Spans delivered: {ns.get('delivered')}; libpatter dropped {ns.get('patter_dropped')}.")
     L.append(f"* **Node, tracing off**: patter with `PATTER_OTEL_ENABLED` unset versus `@opentelemetry/api` "
              f"{nv.get('@opentelemetry/api')} `trace.getTracer()` with no provider registered (the no-op tracer); "
