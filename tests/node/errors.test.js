@@ -94,6 +94,10 @@ test('every options argument rejects a key that is none of its options (Python: 
     const inherited = use(Object.create({ bogus: 1 }))
     if (inherited instanceof Promise) await inherited
   }
+  // An array is no options object, here as for the span methods' options.
+  for (const use of [() => new patter.MetricsStore([]), () => store.getCalls([1]), () => call.tts('elevenlabs', 'hi', [])]) {
+    assert.throws(use, invalid)
+  }
   // A misspelt option names itself and the right one.
   assert.throws(() => patter.initTracing({ otlpEndpont: 'http://127.0.0.1:4318' }),
     (e) => invalid(e) && /unknown key "otlpEndpont"/.test(e.message) && /otlpEndpoint/.test(e.message))

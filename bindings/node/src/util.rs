@@ -109,8 +109,9 @@ fn js_name(field: &str) -> impl Iterator<Item = char> + '_ {
 
 /// An options argument whose own keys must all be options of `T`: a misspelt or unsupported
 /// key is `PATTER_INVALID_ARGUMENT` (the core's [`unknown_option`] rule), as an unknown keyword
-/// argument is a `TypeError` in Python, instead of being ignored. A value that is not an object
-/// is left to `T`'s own conversion (and its type error).
+/// argument is a `TypeError` in Python, instead of being ignored. An array is refused as every
+/// nested options object is ([`expect_plain_object`]); a value that is not an object is left
+/// to `T`'s own conversion (and its type error).
 ///
 /// [`unknown_option`]: patter_core::rules::unknown_option
 pub struct Known<T>(pub T);
@@ -121,6 +122,8 @@ impl<T: napi::bindgen_prelude::FromNapiValue + OptionKeys> napi::bindgen_prelude
         let is_object = unsafe { napi::sys::napi_typeof(env, value, &mut ty) } == napi::sys::Status::napi_ok
             && ty == napi::sys::ValueType::napi_object;
         if is_object {
+            // An array is no options object (its indices would read as unknown keys).
+            unsafe { expect_plain_object(env, value)? };
             for k in unsafe { own_keys(env, value, "options")? } {
                 let key = unsafe { String::from_napi_value(env, k)? };
                 if !T::FIELDS.iter().any(|f| js_name(f).eq(key.chars())) {
