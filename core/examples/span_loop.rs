@@ -23,10 +23,22 @@ fn main() {
     if mode.contains("metrics") {
         // Tracing and its OTLP metrics on, as the bindings' benchmarks run it (spans to a closed
         // local port: the caller's work is the same whatever the collector does).
-        let opts = patter_core::config::TracingOptions {
-            otlp_endpoint: Some("http://127.0.0.1:9".into()),
-            metrics: Some(true),
-            ..Default::default()
+        // `file`: spans to an OTLP-JSON file instead (the queue then never fills up with spans
+        // a dead collector refused, which would charge the caller with dropping them).
+        let opts = if mode.contains("file") {
+            let path = std::env::temp_dir().join(format!("patter-span-loop-{}.jsonl", std::process::id()));
+            patter_core::config::TracingOptions {
+                disable_otlp: Some(true),
+                file: Some(path),
+                metrics: Some(true),
+                ..Default::default()
+            }
+        } else {
+            patter_core::config::TracingOptions {
+                otlp_endpoint: Some("http://127.0.0.1:9".into()),
+                metrics: Some(true),
+                ..Default::default()
+            }
         };
         std::env::set_var("PATTER_OTEL_ENABLED", "1");
         patter_core::tracing::init_tracing(&opts).expect("init_tracing");
@@ -70,8 +82,10 @@ fn main() {
     }
     let cpu = thread_cpu_ns().zip(cpu).map(|(b, a)| (b - a) as f64 / n as f64);
     let cpu = cpu.map_or(String::new(), |c| format!(", {c:.1} ns/span on this thread's CPU"));
-    eprintln!("{:.1} ns/span{cpu}", t.elapsed().as_nanos() as f64 / n as f64);
+    let dropped = patter_core::tracing::stats().dropped;
+    eprintln!("{:.1} ns/span{cpu}, {dropped} dropped", t.elapsed().as_nanos() as f64 / n as f64);
     call.end(CallOutcome::Completed).expect("end");
+    patter_core::tracing::force_flush(std::time::Duration::from_secs(10));
 }
 
 /// This thread's time on a CPU so far (Linux `/proc/thread-self/schedstat`), when readable:
