@@ -207,6 +207,34 @@ test('hostile objects: throwing getters, proxies and toString are not trusted', 
   call.end()
 })
 
+test("the host's own exceptions (a getter, a Proxy trap) pass through untouched, as in Python", () => {
+  // Thrown by the host's code while patter reads an argument: the same object, and no code
+  // added (before, every such error was stamped PATTER_INTERNAL, a fault of patter's). A
+  // TypeError is the one exception: read as the engine's verdict on a bad argument.
+  const call = Call.start(base)
+  const cases = [
+    ['Call.start getter', (mine) => Call.start({ ...base, get callId() { throw mine } })],
+    ['Call.start Proxy get', (mine) => Call.start(new Proxy({ ...base }, { get() { throw mine } }))],
+    ['Call.start Proxy ownKeys', (mine) => Call.start(new Proxy({ ...base }, { ownKeys() { throw mine } }))],
+    ['initTracing getter', (mine) => patter.initTracing({ get serviceName() { throw mine } })],
+    ['initTracing Proxy ownKeys', (mine) => patter.initTracing(new Proxy({}, { ownKeys() { throw mine } }))],
+    ['recordLlm getter', (mine) => call.recordLlm('openai', 1, { get model() { throw mine } })],
+    ['llm Proxy ownKeys', (mine) => call.llm('openai', new Proxy({}, { ownKeys() { throw mine } }))],
+    ['event data getter', (mine) => call.event('x', { get big() { throw mine } })],
+  ]
+  try {
+    for (const [what, f] of cases) {
+      for (const mine of [new RangeError(`mine: ${what}`), new Error(`mine too: ${what}`)]) {
+        assert.throws(() => f(mine), (e) => e === mine && e.code === undefined, what)
+      }
+      const typeError = new TypeError(`a type error: ${what}`)
+      assert.throws(() => f(typeError), (e) => e === typeError && invalid(e), what)
+    }
+  } finally {
+    call.end()
+  }
+})
+
 test('tracing configuration errors are PATTER_CONFIG or PATTER_INVALID_ARGUMENT', () => {
   process.env.PATTER_OTEL_ENABLED = '1'
   try {

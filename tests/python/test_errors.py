@@ -261,3 +261,39 @@ def test_an_unknown_keyword_is_an_error_as_an_unknown_option_key_is_in_node():
         with pytest.raises(TypeError, match="bogus"):
             use()
     call.end()
+
+
+class _Mine(Exception):
+    """An exception of the host's own, raised from inside an argument."""
+
+
+def test_the_hosts_own_exceptions_pass_through_untouched_as_in_node():
+    # Raised by the host's code while patter converts an argument: the same object, no code
+    # added (tests/node/errors.test.js checks the same of getters and Proxy traps).
+    class FsPath:
+        def __fspath__(self):
+            raise mine
+
+    class Index:
+        def __index__(self):
+            raise mine
+
+    class Float:
+        def __float__(self):
+            raise mine
+
+    call = patter.Call("CA-host-exc", **REQ)
+    try:
+        cases = [
+            ("file path", lambda: patter.observability.init_tracing(file=FsPath())),
+            ("history size", lambda: call.record_llm("openai", 1.0, "m", Index())),
+            ("duration", lambda: call.record_llm("openai", Float())),
+        ]
+        for what, f in cases:
+            mine = _Mine(what)
+            with pytest.raises(_Mine) as caught:
+                f()
+            assert caught.value is mine, what
+            assert getattr(caught.value, "code", None) is None, what
+    finally:
+        call.end()

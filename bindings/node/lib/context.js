@@ -3,7 +3,7 @@
 // and callback started under a call reports to it; plus the Call's methods on the current call.
 
 const { AsyncLocalStorage } = require('node:async_hooks')
-const { ErrorCode, mapError } = require('./errors')
+const { ErrorCode, invalidArgument, mapError } = require('./errors')
 
 /**
  * Adds `run` to `Call`; returns `currentCall`, `currentCallId`, `currentSide` and the Call's
@@ -20,10 +20,10 @@ function installContext(Call) {
   Object.defineProperty(Call.prototype, 'run', {
     value: function run(fn, ...args) {
       if (typeof fn !== 'function') {
-        throw mapError(new TypeError('invalid argument `fn`: must be a function'))
+        throw invalidArgument('invalid argument `fn`: must be a function')
       }
       if (!(this instanceof Call)) {
-        throw mapError(new TypeError('run() must be called on a Call'))
+        throw invalidArgument('run() must be called on a Call')
       }
       return callScope.run(this, fn, ...args)
     },

@@ -12,29 +12,52 @@ const native = require('../patter.node')
 const ErrorCode = Object.freeze(Object.fromEntries(native.errorCodes().map((e) => [e.name, e.code])))
 const CODES = new Set(Object.values(ErrorCode))
 
-// napi-rs reports argument conversion failures with its own status names.
+// napi-rs reports its own failures with its status names (napi-rs's `Status`): argument
+// conversions, and the rest (a Rust panic is `GenericFailure`).
 const NAPI_ARGUMENT_STATUSES = new Set([
   'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected',
   'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected',
   'ArrayBufferExpected', 'DetachableArraybufferExpected',
 ])
+const NAPI_OTHER_STATUSES = new Set([
+  'GenericFailure', 'PendingException', 'Cancelled', 'EscapeCalledTwice', 'HandleScopeMismatch',
+  'CallbackScopeMismatch', 'QueueFull', 'Closing', 'WouldDeadlock', 'NoExternalBuffersAllowed',
+  'CannotRunJs', 'Unknown',
+])
 
-/** Gives an error thrown by the addon its stable `PATTER_*` code (the one mapping point). */
+function setCode(err, code) {
+  try {
+    Object.defineProperty(err, 'code', { value: code, writable: true, configurable: true, enumerable: true })
+  } catch {
+    // a frozen error keeps its code
+  }
+  return err
+}
+
+/**
+ * Gives an error thrown by the addon its stable `PATTER_*` code (the one mapping point).
+ * The addon's own errors already carry one; napi-rs's (its status names) get theirs here, and
+ * a `TypeError` without a code of its own is a bad argument the engine caught (a wrong
+ * receiver, a value of the wrong type). Any other error was thrown by the host's own code
+ * while patter ran it (a getter or a Proxy trap of an argument) and passes through untouched,
+ * as in Python: it is not a fault of patter's.
+ */
 function mapError(err) {
   if (err !== null && typeof err === 'object') {
     const code = err.code
-    if (!CODES.has(code)) {
-      const mapped = NAPI_ARGUMENT_STATUSES.has(code) || err instanceof TypeError
-        ? ErrorCode.INVALID_ARGUMENT
-        : ErrorCode.INTERNAL
-      try {
-        Object.defineProperty(err, 'code', { value: mapped, writable: true, configurable: true, enumerable: true })
-      } catch {
-        // a frozen error keeps its code
-      }
+    if (CODES.has(code)) return err
+    if (NAPI_ARGUMENT_STATUSES.has(code) || (code === undefined && err instanceof TypeError)) {
+      setCode(err, ErrorCode.INVALID_ARGUMENT)
+    } else if (NAPI_OTHER_STATUSES.has(code)) {
+      setCode(err, ErrorCode.INTERNAL)
     }
   }
   return err
+}
+
+/** A `TypeError` coded `PATTER_INVALID_ARGUMENT`: a bad argument this package's JS found. */
+function invalidArgument(message) {
+  return setCode(new TypeError(message), ErrorCode.INVALID_ARGUMENT)
 }
 
 function rethrowMapped(err) {
@@ -80,4 +103,4 @@ function wrapClass(cls) {
   })
 }
 
-module.exports = { ErrorCode, mapError, wrap, wrapClass }
+module.exports = { ErrorCode, invalidArgument, mapError, wrap, wrapClass }

@@ -3,7 +3,7 @@
 // that start them. The hot path calls the addon's plain N-API functions directly (no rest/apply
 // wrapper) and maps errors on the way out.
 
-const { mapError } = require('./errors')
+const { invalidArgument, mapError } = require('./errors')
 
 /**
  * Adds the span starters (`stt`, `endpoint`, `llm`, `tts`, `bargein`, `tool`) and `recordLlm` to
@@ -34,7 +34,7 @@ function installSpans(native, Call) {
   function options(value, name, known) {
     if (value === undefined || value === null) return NO_OPTIONS
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw mapError(new TypeError(`invalid argument \`${name}\`: must be an object`))
+      throw invalidArgument(`invalid argument \`${name}\`: must be an object`)
     }
     for (const key in value) {
       if (!known.includes(key) && hasOwn.call(value, key)) {
@@ -56,7 +56,7 @@ function installSpans(native, Call) {
   class Span {
     constructor(token, handle, name) {
       if (token !== HANDLE) {
-        throw mapError(new TypeError("invalid argument: spans are started by a Call's methods (call.stt(), call.llm(), …), not with new"))
+        throw invalidArgument("invalid argument: spans are started by a Call's methods (call.stt(), call.llm(), …), not with new")
       }
       this._h = handle
       this.name = name
@@ -87,8 +87,8 @@ function installSpans(native, Call) {
 
     /** STT: the final transcript (to transcript.jsonl; the span gets its length). */
     transcript(text, opts) {
-      const o = options(opts, 'options', TRANSCRIPT_OPTIONS)
       try {
+        const o = options(opts, 'options', TRANSCRIPT_OPTIONS)
         nTranscript(this._h, text, o.confidence, o.audioSeconds)
       } catch (err) {
         throw mapError(err)
@@ -236,9 +236,9 @@ function installSpans(native, Call) {
     return new Span(HANDLE, h, SPAN_ENDPOINT)
   })
   defineMethod('llm', function llm(provider, opts) {
-    const o = options(opts, 'options', LLM_OPTIONS)
     let h
     try {
+      const o = options(opts, 'options', LLM_OPTIONS)
       h = nLlm(keyOf(this), provider, o.model, o.historySize)
     } catch (err) {
       throw mapError(err)
@@ -265,9 +265,14 @@ function installSpans(native, Call) {
     }
   }
   defineMethod('recordLlm', function recordLlm(provider, durationMs, opts) {
-    const o = options(opts, 'options', RECORD_LLM_OPTIONS)
-    // Every option is read (any getter runs) before the buffer is written.
-    const { model, historySize, ttftMs, inputTokens, outputTokens, cachedInputTokens } = o
+    // Every option is read (any getter runs) before the buffer is written; what a getter
+    // throws is mapped as the other methods map it.
+    let model, historySize, ttftMs, inputTokens, outputTokens, cachedInputTokens
+    try {
+      ;({ model, historySize, ttftMs, inputTokens, outputTokens, cachedInputTokens } = options(opts, 'options', RECORD_LLM_OPTIONS))
+    } catch (err) {
+      throw mapError(err)
+    }
     const key = keyOf(this)
     NUM[0] = key
     TAG[0] = 1
