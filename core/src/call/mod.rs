@@ -12,6 +12,7 @@ mod llm_record;
 mod options;
 mod otel;
 mod span;
+mod static_names;
 mod telemetry;
 mod turn;
 
@@ -61,7 +62,8 @@ pub(crate) struct CallInner {
     /// Whether transcript lines and events are kept (the call log or a store). When not, the
     /// turns' texts and per-turn usage are not collected (call-level usage always is).
     pub(crate) records_turns: bool,
-    /// `call_id` and `side` as shared attribute values (cloning is a refcount increment).
+    /// `call_id` and `side` as shared attribute values (cloning is a refcount increment, or a
+    /// copy for a side kept by [`static_names`]).
     pub(crate) call_id_value: opentelemetry::StringValue,
     pub(crate) side_value: opentelemetry::StringValue,
     /// The call span's `traceparent` (or the propagated parent's when not recording).
@@ -211,9 +213,9 @@ impl CallState {
         &mut self,
         table: &PricingTable,
         provider: &opentelemetry::StringValue,
-        model: Option<&opentelemetry::StringValue>,
+        model_value: Option<&opentelemetry::StringValue>,
     ) -> Option<crate::pricing::TokenRates> {
-        let model = model.map(|m| m.as_str());
+        let model = model_value.map(|m| m.as_str());
         if let Some(e) = self
             .llm_rates
             .iter()
@@ -223,20 +225,20 @@ impl CallState {
         }
         let rates = table.llm_rates(provider.as_str(), model);
         if self.llm_rates.len() < SHARED_VALUES {
-            let model = model.map(|m| opentelemetry::StringValue::from(Arc::<str>::from(m)));
-            self.llm_rates.push(LlmRates { provider: provider.clone(), model, rates });
+            self.llm_rates.push(LlmRates { provider: provider.clone(), model: model_value.cloned(), rates });
         }
         rates
     }
 
-    /// `name` (a provider or model) as a value shared by the call's spans: allocated once per
-    /// call and name, then a refcount per use. At most [`SHARED_VALUES`] names are kept; a
-    /// call that uses more allocates the others on each use.
+    /// `name` (a provider or model) as a value shared by the call's spans: looked up once per
+    /// call and name ([`static_names::value`]: a static value, not refcounted, for the first
+    /// names the process sees), then copied. At most [`SHARED_VALUES`] names are kept per
+    /// call; a call that uses more looks the others up on each use.
     pub(crate) fn shared_value(&mut self, name: &str) -> opentelemetry::StringValue {
         if let Some(v) = self.shared_values.iter().find(|v| v.as_str() == name) {
             return v.clone();
         }
-        let v = opentelemetry::StringValue::from(Arc::<str>::from(name));
+        let v = static_names::value(name);
         if self.shared_values.len() < SHARED_VALUES {
             self.shared_values.push(v.clone());
         }
@@ -566,7 +568,7 @@ impl Call {
         let records_turns = log.enabled() || opts.store.is_some() || crate::telemetry::logs_on();
         let telemetry = telemetry::CallTelemetry::start(&start, call_span.as_ref().map(|s| s.context()));
         let timed = recorder.is_some() || records_turns;
-        let side_value = opentelemetry::StringValue::from(Arc::<str>::from(start.side.as_str()));
+        let side_value = static_names::value(&start.side);
         let inner = CallInner {
             traceparent,
             timed,

@@ -64,25 +64,23 @@ impl OtelSpan {
                 (TraceId::from_bytes(ids.trace_id()), SpanId::INVALID, false, TraceFlags::SAMPLED, TraceState::NONE)
             }
         };
-        let mut attributes = std::mem::take(&mut record.attributes);
-        let dropped = attributes.len().saturating_sub(ATTRIBUTE_LIMIT);
-        attributes.truncate(ATTRIBUTE_LIMIT);
+        // Filled in place: the record keeps its instrumentation scope (the queue's, set when
+        // the record was made) instead of dropping a whole record and cloning the scope again.
+        debug_assert!(record.instrumentation_scope == *queue.scope(), "a record of another queue");
         let at = start.to_system_time();
-        *record = SpanData {
-            span_context: SpanContext::new(trace_id, span_id, flags, false, trace_state),
-            parent_span_id,
-            parent_span_is_remote: remote,
-            span_kind: SpanKind::Internal,
-            name: name.into(),
-            start_time: at,
-            end_time: at,
-            attributes,
-            dropped_attributes_count: dropped as u32,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status: Status::Unset,
-            instrumentation_scope: queue.scope().clone(),
-        };
+        let r = &mut *record;
+        r.dropped_attributes_count = r.attributes.len().saturating_sub(ATTRIBUTE_LIMIT) as u32;
+        r.attributes.truncate(ATTRIBUTE_LIMIT);
+        r.span_context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
+        r.parent_span_id = parent_span_id;
+        r.parent_span_is_remote = remote;
+        r.span_kind = SpanKind::Internal;
+        r.name = name.into();
+        r.start_time = at;
+        r.end_time = at;
+        r.events = SpanEvents::default();
+        r.links = SpanLinks::default();
+        r.status = Status::Unset;
         OtelSpan { data: record, queue }
     }
 
