@@ -55,7 +55,7 @@ test-e2e: venv
 
 ## test-docs: every code block of the READMEs, run as written against the installed artefacts
 test-docs: venv test-python test-node lib-c
-	$(PY) -m pytest -q tests/docs/test_snippets.py
+	$(PY) -m pytest -q tests/docs/test_snippets.py tests/docs/test_benchmarks_quote.py
 
 bench:
 	$(CARGO) bench -p patter-core
