@@ -5,8 +5,10 @@
 
 use super::CallInner;
 use crate::records::{CallEnd, EventLine, TranscriptLine, TurnLatency};
+use crate::telemetry::metrics::LocalHist;
 use crate::telemetry::{self as t, logs, Metric};
 use opentelemetry::trace::SpanContext;
+use std::sync::{Arc, Mutex, Weak};
 
 /// A call's link to the metrics/logs pipeline, fixed at its start.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,49 +91,115 @@ impl CallInner {
     }
 }
 
-/// The metric series a call's LLM iterations go to, per provider and model (see
-/// [`t::record_cached`]): an iteration records four measurements, and finding each series by
-/// its attribute values again (hash, compare) was a fifth of a traced `record_llm`.
-#[derive(Debug, Default)]
+/// The measurements of a call's LLM iterations (`patter.llm.ttft`, `gen_ai.client.token.usage`,
+/// `gen_ai.client.operation.duration`), gathered per provider and model under a lock of the
+/// call's own and merged into the registry before each collection ([`t::Pending`]) and when
+/// the call goes: an iteration's four measurements take no registry lock and find no series.
+#[derive(Default)]
 pub(crate) struct LlmSeries {
-    entries: Vec<LlmSeriesEntry>,
+    /// The state the gathered measurements belong to, and where they are.
+    block: Option<(u64, Arc<Mutex<LlmPending>>)>,
 }
 
-#[derive(Debug)]
-struct LlmSeriesEntry {
+/// The measurements gathered since the last merge, per provider and model.
+#[derive(Default)]
+pub(crate) struct LlmPending {
+    entries: Vec<LlmEntry>,
+}
+
+struct LlmEntry {
     provider: Box<str>,
     model: Option<Box<str>>,
     /// TTFT, input tokens, output tokens, duration.
-    slots: [Option<t::Cached>; 4],
+    hists: [LocalHist; 4],
 }
 
-/// Provider/model pairs a call keeps series for; the rest are found by values each time.
+/// Provider/model pairs a call gathers measurements for; the rest go straight to the registry.
 const LLM_SERIES: usize = 32;
-
-impl LlmSeries {
-    /// The series slots of (`provider`, `model`) (TTFT, input tokens, output tokens, duration),
-    /// made on first use; None once [`LLM_SERIES`] pairs are kept.
-    fn slots(&mut self, provider: &str, model: Option<&str>) -> Option<&mut [Option<t::Cached>; 4]> {
-        let i = match self.entries.iter().position(|e| &*e.provider == provider && e.model.as_deref() == model) {
-            Some(i) => i,
-            None if self.entries.len() < LLM_SERIES => {
-                self.entries.push(LlmSeriesEntry {
-                    provider: provider.into(),
-                    model: model.map(Into::into),
-                    slots: [None; 4],
-                });
-                self.entries.len() - 1
-            }
-            None => return None,
-        };
-        Some(&mut self.entries[i].slots)
-    }
-}
 
 const TTFT: usize = 0;
 const INPUT: usize = 1;
 const OUTPUT: usize = 2;
 const DURATION: usize = 3;
+/// The histogram of each of `LlmEntry::hists`.
+const METRIC_OF: [Metric; 4] = [Metric::LlmTtft, Metric::TokenUsage, Metric::TokenUsage, Metric::OperationDuration];
+
+/// The attribute values of measurement `slot` of (`provider`, `model`), in catalogue order.
+fn values_of<'a>(slot: usize, provider: &'a str, model: &'a str) -> ([&'a str; 4], usize) {
+    match slot {
+        TTFT => ([provider, model, "", ""], 2),
+        INPUT => (["chat", provider, model, "input"], 4),
+        OUTPUT => (["chat", provider, model, "output"], 4),
+        _ => {
+            debug_assert_eq!(slot, DURATION);
+            (["chat", provider, model, ""], 3)
+        }
+    }
+}
+
+impl LlmPending {
+    /// The entry of (`provider`, `model`), made on first use; None once [`LLM_SERIES`] are kept.
+    fn entry(&mut self, provider: &str, model: Option<&str>) -> Option<&mut LlmEntry> {
+        let i = match self.entries.iter().position(|e| &*e.provider == provider && e.model.as_deref() == model) {
+            Some(i) => i,
+            None if self.entries.len() < LLM_SERIES => {
+                self.entries.push(LlmEntry {
+                    provider: provider.into(),
+                    model: model.map(Into::into),
+                    hists: METRIC_OF.map(LocalHist::new),
+                });
+                self.entries.len() - 1
+            }
+            None => return None,
+        };
+        Some(&mut self.entries[i])
+    }
+
+    fn merge_into(&mut self, registry: &crate::telemetry::metrics::Registry) {
+        for e in &mut self.entries {
+            let model = e.model.as_deref().unwrap_or("");
+            for (slot, h) in e.hists.iter_mut().enumerate() {
+                if h.count() > 0 {
+                    let (values, n) = values_of(slot, &e.provider, model);
+                    registry.merge(METRIC_OF[slot], &values[..n], h);
+                    h.clear();
+                }
+            }
+        }
+    }
+}
+
+impl t::Pending for Mutex<LlmPending> {
+    fn merge_into(&self, registry: &crate::telemetry::metrics::Registry) {
+        self.lock().unwrap_or_else(|e| e.into_inner()).merge_into(registry);
+    }
+}
+
+impl LlmSeries {
+    /// Where measurements for state `epoch` are gathered: made and registered with that state
+    /// on first use (measurements of an earlier state, whose collections have ended, are let
+    /// go); None when `epoch` is no longer current.
+    fn block(&mut self, epoch: u64) -> Option<&Mutex<LlmPending>> {
+        if self.block.as_ref().map(|b| b.0) != Some(epoch) {
+            let fresh = Arc::new(Mutex::new(LlmPending::default()));
+            let weak: Weak<dyn t::Pending> = Arc::downgrade(&fresh) as Weak<Mutex<LlmPending>>;
+            self.block = t::register_pending(epoch, weak).then_some((epoch, fresh));
+        }
+        self.block.as_ref().map(|(_, b)| &**b)
+    }
+}
+
+impl Drop for LlmSeries {
+    /// The call goes: what it gathered goes to the registry now (a lock another thread held at
+    /// a `fork()` is not waited for).
+    fn drop(&mut self) {
+        if let Some((epoch, block)) = self.block.take() {
+            if let Ok(mut p) = block.try_lock() {
+                t::merge_now(epoch, |r| p.merge_into(r));
+            }
+        }
+    }
+}
 
 /// A finished LLM iteration's measurements, each when known: `patter.llm.ttft` (ms),
 /// `gen_ai.client.token.usage` (input, cached input included; output) and
@@ -144,21 +212,26 @@ pub(crate) fn llm_iteration(
     tokens: Option<(u64, u64)>,
     duration_ms: Option<f64>,
 ) {
-    if !t::metrics_on() {
-        return;
+    let Some(epoch) = t::metrics_epoch() else { return };
+    let measured = [ttft_ms, tokens.map(|t| t.0 as f64), tokens.map(|t| t.1 as f64), duration_ms.map(|ms| ms / 1000.0)];
+    // Gathered under the call's own lock; straight into the registry when the call keeps no
+    // more pairs, or while the collector is merging this call's measurements.
+    if let Some(mut pending) = series.block(epoch).and_then(|b| b.try_lock().ok()) {
+        if let Some(e) = pending.entry(provider, model) {
+            for (slot, v) in measured.into_iter().enumerate() {
+                if let Some(v) = v {
+                    e.hists[slot].add(METRIC_OF[slot], v);
+                }
+            }
+            return;
+        }
     }
-    let mut spare = [None; 4];
-    let slots = series.slots(provider, model).unwrap_or(&mut spare);
-    let m = model.unwrap_or("");
-    if let Some(ms) = ttft_ms {
-        t::record_cached(&mut slots[TTFT], Metric::LlmTtft, &[provider, m], ms);
-    }
-    if let Some((input, output)) = tokens {
-        t::record_cached(&mut slots[INPUT], Metric::TokenUsage, &["chat", provider, m, "input"], input as f64);
-        t::record_cached(&mut slots[OUTPUT], Metric::TokenUsage, &["chat", provider, m, "output"], output as f64);
-    }
-    if let Some(ms) = duration_ms {
-        t::record_cached(&mut slots[DURATION], Metric::OperationDuration, &["chat", provider, m], ms / 1000.0);
+    let model = model.unwrap_or("");
+    for (slot, v) in measured.into_iter().enumerate() {
+        if let Some(v) = v {
+            let (values, n) = values_of(slot, provider, model);
+            t::record(METRIC_OF[slot], &values[..n], v);
+        }
     }
 }
 
@@ -175,4 +248,62 @@ pub(crate) fn llm_tokens_in(series: &mut LlmSeries, provider: &str, model: Optio
 /// `gen_ai.client.operation.duration` of an LLM span's end (`ms`), through the call's series.
 pub(crate) fn llm_duration_in(series: &mut LlmSeries, provider: &str, model: Option<&str>, ms: f64) {
     llm_iteration(series, provider, model, None, None, Some(ms));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Temporality;
+    use crate::telemetry::metrics::Registry;
+
+    /// Provider, model, TTFT, (input, output) tokens, duration.
+    type Iteration<'a> = (&'a str, Option<&'a str>, Option<f64>, Option<(u64, u64)>, Option<f64>);
+
+    #[test]
+    fn gathered_iterations_merge_into_the_data_points_of_recording_each() {
+        let iterations: [Iteration<'_>; 4] = [
+            ("openai", Some("gpt-4o-mini"), Some(312.5), Some((412, 36)), Some(900.0)),
+            ("openai", Some("gpt-4o-mini"), None, Some((0, 7)), Some(f64::NAN)),
+            ("anthropic", None, Some(95.0), None, None),
+            ("openai", Some("gpt-4o-mini"), Some(120.0), None, Some(450.0)),
+        ];
+        let (direct, merged) = (Registry::new(1), Registry::new(1));
+        let mut pending = LlmPending::default();
+        for (provider, model, ttft, tokens, duration) in iterations {
+            let measured =
+                [ttft, tokens.map(|t| t.0 as f64), tokens.map(|t| t.1 as f64), duration.map(|ms| ms / 1000.0)];
+            let e = pending.entry(provider, model).unwrap();
+            for (slot, v) in measured.into_iter().enumerate() {
+                if let Some(v) = v {
+                    e.hists[slot].add(METRIC_OF[slot], v);
+                    let (values, n) = values_of(slot, provider, model.unwrap_or(""));
+                    direct.record(METRIC_OF[slot], &values[..n], v);
+                }
+            }
+        }
+        assert_eq!(pending.entries.len(), 2);
+        pending.merge_into(&merged);
+        let (a, b) = (direct.collect(Temporality::Delta, 1, 2), merged.collect(Temporality::Delta, 1, 2));
+        let names: Vec<&str> = a.iter().map(|d| d.info.name).collect();
+        assert_eq!(names, ["gen_ai.client.token.usage", "gen_ai.client.operation.duration", "patter.llm.ttft"]);
+        for (x, y) in a.iter().zip(&b) {
+            let (mut px, mut py) = (x.points.clone(), y.points.clone());
+            px.sort_by(|p, q| p.attributes.cmp(&q.attributes));
+            py.sort_by(|p, q| p.attributes.cmp(&q.attributes));
+            assert_eq!(px, py, "{}", x.info.name);
+        }
+        // Merged once: emptied.
+        pending.merge_into(&merged);
+        assert!(merged.collect(Temporality::Delta, 2, 3).is_empty());
+    }
+
+    #[test]
+    fn a_call_keeps_at_most_llm_series_pairs() {
+        let mut pending = LlmPending::default();
+        for i in 0..LLM_SERIES {
+            assert!(pending.entry("p", Some(&format!("m{i}"))).is_some());
+        }
+        assert!(pending.entry("p", Some("one-more")).is_none());
+        assert!(pending.entry("p", Some("m3")).is_some(), "a kept pair is still found");
+    }
 }

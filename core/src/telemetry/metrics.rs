@@ -4,7 +4,9 @@
 //! values, a lookup, a few additions. No allocation once a series exists; no I/O, no waiting on
 //! the export thread, which holds the same mutex only to copy (cumulative) or take (delta) the
 //! table. Each instrument keeps at most [`MAX_SERIES`] attribute sets; the rest are folded into
-//! one series marked `otel.metric.overflow=true`, as the OpenTelemetry SDK does.
+//! one series marked `otel.metric.overflow=true`, as the OpenTelemetry SDK does. Measurements a
+//! caller makes again and again into the same series (a call's LLM iterations) can be gathered
+//! in a [`LocalHist`] of its own and merged in one go ([`Registry::merge`]).
 
 use super::names::{Kind, Metric, MetricInfo, METRICS, OVERFLOW};
 use crate::config::Temporality;
@@ -63,20 +65,6 @@ struct Series {
 struct Table {
     by_hash: HashMap<u64, Vec<Series>, BuildHasherDefault<PreHashed>>,
     len: usize,
-    /// Bumped each time the series are taken away (a delta collection): a [`SeriesAt`] of an
-    /// older epoch no longer points at its series.
-    epoch: u64,
-}
-
-/// Where a series was recorded: its table's epoch, its hash and its place in that hash's bucket
-/// (series are only ever appended there until the table is taken). A caller that records the
-/// same attribute values again and again (a call, per provider and model) keeps it to skip the
-/// hashing and comparing of [`Registry::record`] ([`Registry::record_at`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SeriesAt {
-    epoch: u64,
-    hash: u64,
-    pos: u32,
 }
 
 /// The hasher of `Table::by_hash`, whose keys are already hashes ([`hash`]): they are used as
@@ -177,6 +165,57 @@ fn add(info: &MetricInfo, value: &mut Value, v: f64) {
     }
 }
 
+/// Measurements of one histogram series gathered away from the registry (a call's own, under
+/// its own lock) and added to it in one go ([`Registry::merge`]): the same bucket counts,
+/// count, sum, min and max as recording each measurement there.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LocalHist {
+    counts: Vec<u64>,
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+impl LocalHist {
+    /// An empty one for the histogram `metric`.
+    pub(crate) fn new(metric: Metric) -> LocalHist {
+        let info = &METRICS[metric as usize];
+        LocalHist {
+            counts: vec![0; info.bounds.len() + 1],
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Gathers `v` (ignored when [`Registry::record`] would ignore it).
+    pub(crate) fn add(&mut self, metric: Metric, v: f64) {
+        let info = &METRICS[metric as usize];
+        if !accepted(info, v) {
+            return;
+        }
+        let i = info.bounds.iter().position(|b| v <= *b).unwrap_or(info.bounds.len());
+        self.counts[i] += 1;
+        self.count += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+
+    /// Measurements gathered since the last [`clear`](Self::clear).
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Empties it, keeping its buckets' memory.
+    pub(crate) fn clear(&mut self) {
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        (self.count, self.sum, self.min, self.max) = (0, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+    }
+}
+
 /// The synchronous instruments of one pipeline generation.
 pub(crate) struct Registry {
     tables: Vec<Mutex<Table>>,
@@ -196,24 +235,46 @@ impl Registry {
     }
 
     /// Records `v` for `metric` under attribute `values` (one per key of the metric, "" =
-    /// absent). Non-finite values, and negative ones for counters, are ignored. Returns where it
-    /// went (None when ignored or folded into the overflow series).
-    pub(crate) fn record(&self, metric: Metric, values: &[&str], v: f64) -> Option<SeriesAt> {
+    /// absent). Non-finite values, and negative ones for counters, are ignored.
+    pub(crate) fn record(&self, metric: Metric, values: &[&str], v: f64) {
+        let info = &METRICS[metric as usize];
+        if accepted(info, v) {
+            self.update(metric, values, |value| add(info, value, v));
+        }
+    }
+
+    /// Adds the measurements gathered in `h` (see [`LocalHist`]) to the histogram `metric`
+    /// under `values`: the same data point as recording each of them here.
+    pub(crate) fn merge(&self, metric: Metric, values: &[&str], h: &LocalHist) {
+        let info = &METRICS[metric as usize];
+        debug_assert_eq!(info.kind, Kind::Histogram, "{}", info.name);
+        if h.count == 0 {
+            return;
+        }
+        self.update(metric, values, |value| {
+            if let Value::Hist(t) = value {
+                for (to, from) in t.counts.iter_mut().zip(&h.counts) {
+                    *to += from;
+                }
+                t.count += h.count;
+                t.sum += h.sum;
+                t.min = t.min.min(h.min);
+                t.max = t.max.max(h.max);
+            }
+        });
+    }
+
+    /// Applies `f` to the series of `metric` under `values`, made on first use (or to the
+    /// overflow series past [`MAX_SERIES`]).
+    fn update(&self, metric: Metric, values: &[&str], f: impl FnOnce(&mut Value)) {
         let info = &METRICS[metric as usize];
         debug_assert_eq!(values.len(), info.attributes.len(), "{}", info.name);
-        if !accepted(info, v) {
-            return None;
-        }
         let h = hash(values);
         let mut t = self.tables[metric as usize].lock().unwrap_or_else(|p| p.into_inner());
         let t = &mut *t;
-        let epoch = t.epoch;
         if let Some(bucket) = t.by_hash.get_mut(&h) {
-            if let Some((pos, s)) =
-                bucket.iter_mut().enumerate().find(|(_, s)| s.values.iter().map(|b| &**b).eq(values.iter().copied()))
-            {
-                add(info, &mut s.value, v);
-                return Some(SeriesAt { epoch, hash: h, pos: pos as u32 });
+            if let Some(s) = bucket.iter_mut().find(|s| s.values.iter().map(|b| &**b).eq(values.iter().copied())) {
+                return f(&mut s.value);
             }
         }
         if t.len >= MAX_SERIES {
@@ -221,39 +282,16 @@ impl Registry {
                 .by_hash
                 .entry(OVERFLOW_HASH)
                 .or_insert_with(|| vec![Series { values: Box::new([]), overflow: true, value: fresh(info) }]);
-            add(info, &mut bucket[0].value, v);
-            return None;
+            return f(&mut bucket[0].value);
         }
         let mut series = Series {
             values: values.iter().map(|v| Box::<str>::from(*v)).collect(),
             overflow: false,
             value: fresh(info),
         };
-        add(info, &mut series.value, v);
-        let bucket = t.by_hash.entry(h).or_default();
-        bucket.push(series);
+        f(&mut series.value);
+        t.by_hash.entry(h).or_default().push(series);
         t.len += 1;
-        Some(SeriesAt { epoch, hash: h, pos: (bucket.len() - 1) as u32 })
-    }
-
-    /// Records `v` into the series `at` (of `metric`) when it is still there; false when it is
-    /// not (the table was collected since): then [`record`](Self::record) by values.
-    pub(crate) fn record_at(&self, metric: Metric, at: SeriesAt, v: f64) -> bool {
-        let info = &METRICS[metric as usize];
-        if !accepted(info, v) {
-            return true; // ignored, as `record` would
-        }
-        let mut t = self.tables[metric as usize].lock().unwrap_or_else(|p| p.into_inner());
-        if t.epoch != at.epoch {
-            return false;
-        }
-        match t.by_hash.get_mut(&at.hash).and_then(|b| b.get_mut(at.pos as usize)) {
-            Some(s) => {
-                add(info, &mut s.value, v);
-                true
-            }
-            None => false,
-        }
     }
 
     /// The data points of every synchronous instrument with data, at `now_ns`. Delta metrics
@@ -268,7 +306,7 @@ impl Registry {
             let series: Vec<Series> = {
                 let mut t = self.tables[i].lock().unwrap_or_else(|p| p.into_inner());
                 if temporality == Wire::Delta {
-                    let next = Table { epoch: t.epoch + 1, ..Table::default() };
+                    let next = Table::default();
                     std::mem::replace(&mut *t, next).by_hash.into_values().flatten().collect()
                 } else {
                     t.by_hash.values().flatten().cloned().collect()
@@ -404,58 +442,42 @@ mod tests {
     }
 
     #[test]
-    fn a_series_found_once_is_recorded_into_directly_until_collected() {
-        let r = Registry::new(1);
+    fn merged_measurements_are_the_data_points_of_recording_each() {
         let vals: &[&str] = &["chat", "openai", "gpt-4o-mini", "input"];
-        let at = r.record(Metric::TokenUsage, vals, 412.0).expect("a new series");
-        assert_eq!(r.record(Metric::TokenUsage, vals, 1.0), Some(at), "found again by its values");
-        assert!(r.record_at(Metric::TokenUsage, at, 36.0));
-        assert!(r.record_at(Metric::TokenUsage, at, f64::NAN), "ignored, as by values");
-        let other = r.record(Metric::TokenUsage, &["chat", "openai", "gpt-4o-mini", "output"], 5.0).unwrap();
-        assert_ne!(other, at);
-        // Cumulative collection leaves the series where they are.
+        let measurements = [412.0, 1.0, f64::NAN, 36.0, 5_000_000.0, -3.0, 0.0];
+        let (direct, merged) = (Registry::new(1), Registry::new(1));
+        let mut local = LocalHist::new(Metric::TokenUsage);
+        for (round, window) in [&measurements[..4], &measurements[4..]].into_iter().enumerate() {
+            for &v in window {
+                direct.record(Metric::TokenUsage, vals, v);
+                local.add(Metric::TokenUsage, v);
+            }
+            assert_eq!(local.count(), window.iter().filter(|v| v.is_finite()).count() as u64);
+            merged.merge(Metric::TokenUsage, vals, &local);
+            local.clear();
+            merged.merge(Metric::TokenUsage, vals, &local); // an empty one adds nothing
+            let (a, b) = (direct.collect(Temporality::Delta, 1, 2), merged.collect(Temporality::Delta, 1, 2));
+            assert_eq!(a, b, "round {round}");
+            assert_eq!(a.len(), 1, "round {round}");
+        }
+        assert_eq!(local, LocalHist::new(Metric::TokenUsage));
+        assert!(merged.collect(Temporality::Delta, 2, 3).is_empty(), "a cleared one merged nothing");
+    }
+
+    #[test]
+    fn merged_measurements_overflow_as_recorded_ones_do() {
+        let r = Registry::new(1);
+        for i in 0..MAX_SERIES {
+            r.record(Metric::LlmTtft, &["p", &format!("m{i}")], 1.0);
+        }
+        let mut local = LocalHist::new(Metric::LlmTtft);
+        local.add(Metric::LlmTtft, 3.0);
+        local.add(Metric::LlmTtft, 5.0);
+        r.merge(Metric::LlmTtft, &["p", "one-more"], &local);
         let out = r.collect(Temporality::Cumulative, 1, 2);
-        let usage = out.iter().find(|d| d.info.name == "gen_ai.client.token.usage").unwrap();
-        let h = hist(
-            usage,
-            &[
-                ("gen_ai.operation.name", "chat"),
-                ("gen_ai.provider.name", "openai"),
-                ("gen_ai.request.model", "gpt-4o-mini"),
-                ("gen_ai.token.type", "input"),
-            ],
-        );
-        assert_eq!((h.count, h.sum), (3, 449.0));
-        assert!(r.record_at(Metric::TokenUsage, at, 1.0));
-        // A delta collection takes the series away: the place is stale, the values find the new one.
-        let first = r.collect(Temporality::Delta, 2, 3);
-        assert_eq!(
-            hist(
-                first.iter().find(|d| d.info.name == "gen_ai.client.token.usage").unwrap(),
-                &[
-                    ("gen_ai.operation.name", "chat"),
-                    ("gen_ai.provider.name", "openai"),
-                    ("gen_ai.request.model", "gpt-4o-mini"),
-                    ("gen_ai.token.type", "input"),
-                ]
-            )
-            .count,
-            4
-        );
-        assert!(!r.record_at(Metric::TokenUsage, at, 7.0), "stale after a delta collection");
-        let again = r.record(Metric::TokenUsage, vals, 7.0).unwrap();
-        assert_ne!(again, at);
-        let second = r.collect(Temporality::Delta, 3, 4);
-        let h = hist(
-            second.iter().find(|d| d.info.name == "gen_ai.client.token.usage").unwrap(),
-            &[
-                ("gen_ai.operation.name", "chat"),
-                ("gen_ai.provider.name", "openai"),
-                ("gen_ai.request.model", "gpt-4o-mini"),
-                ("gen_ai.token.type", "input"),
-            ],
-        );
-        assert_eq!((h.count, h.sum), (1, 7.0), "the stale write went nowhere");
+        let ttft = out.iter().find(|d| d.info.name == "patter.llm.ttft").unwrap();
+        let over = hist(ttft, &[(OVERFLOW, "true")]);
+        assert_eq!((over.count, over.sum, over.min, over.max), (2, 8.0, 3.0, 5.0));
     }
 
     #[test]

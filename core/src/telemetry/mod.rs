@@ -72,6 +72,9 @@ struct State {
     ctl: SyncSender<Ctl>,
     counters: Counters,
     last_error: Mutex<Option<String>>,
+    /// What callers gather away from the registry (see [`Pending`]), merged before each
+    /// collection.
+    pending: Mutex<Vec<std::sync::Weak<dyn Pending>>>,
 }
 
 fn now_ns() -> u64 {
@@ -94,6 +97,7 @@ impl State {
             ctl,
             counters: Counters::default(),
             last_error: Mutex::new(None),
+            pending: Mutex::new(Vec::new()),
         });
         (s, ctl_rx)
     }
@@ -228,27 +232,56 @@ pub(crate) fn record(metric: Metric, values: &[&str], v: f64) {
     }
 }
 
-/// A series one caller records into again and again (a call's, per provider and model): the
-/// state it belongs to and where it is ([`metrics::SeriesAt`]).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Cached {
-    state: u64,
-    at: metrics::SeriesAt,
+/// Measurements a caller gathers away from the registry, under a lock of its own (a call's LLM
+/// iterations, [`metrics::LocalHist`]): registered with the state ([`register_pending`]), they
+/// are merged into its registry before each collection, so a data point holds everything
+/// measured before it was collected, as if each measurement had been recorded at once.
+pub(crate) trait Pending: Send + Sync {
+    /// Adds what was gathered to `registry` and empties it.
+    fn merge_into(&self, registry: &metrics::Registry);
 }
 
-/// [`record`], through `slot`: straight into the series it names when it is still there, else
-/// by `values` (and `slot` then names where that went). The same data points either way.
-pub(crate) fn record_cached(slot: &mut Option<Cached>, metric: Metric, values: &[&str], v: f64) {
+/// The id of the state measurements go to now; None while metrics are off.
+#[inline]
+pub(crate) fn metrics_epoch() -> Option<u64> {
     if !metrics_on() {
-        return;
+        return None;
     }
-    let Some(s) = current() else { return };
-    if let Some(c) = *slot {
-        if c.state == s.epoch && s.registry.record_at(metric, c.at, v) {
-            return;
+    current().map(|s| s.epoch)
+}
+
+/// Has the state `epoch` merge `p` before each collection for as long as `p` lives; false
+/// (nothing registered) when `epoch` is no longer the current state.
+pub(crate) fn register_pending(epoch: u64, p: std::sync::Weak<dyn Pending>) -> bool {
+    match current() {
+        Some(s) if s.epoch == epoch => {
+            s.pending.lock().unwrap_or_else(|e| e.into_inner()).push(p);
+            true
         }
+        _ => false,
     }
-    *slot = s.registry.record(metric, values, v).map(|at| Cached { state: s.epoch, at });
+}
+
+/// Runs `f` on the registry of state `epoch` when it is still the current one (a caller
+/// handing over what it gathered, e.g. a call that goes: its measurements still reach a final
+/// collection that has not run yet).
+pub(crate) fn merge_now(epoch: u64, f: impl FnOnce(&metrics::Registry)) {
+    if let Some(s) = current().filter(|s| s.epoch == epoch) {
+        f(&s.registry);
+    }
+}
+
+/// Merges every live registered [`Pending`] into `s`'s registry (the collector, before it
+/// collects); forgets those that are gone.
+fn merge_pending(s: &State) {
+    let live: Vec<std::sync::Arc<dyn Pending>> = {
+        let mut all = s.pending.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|w| w.strong_count() > 0);
+        all.iter().filter_map(std::sync::Weak::upgrade).collect()
+    };
+    for p in &live {
+        p.merge_into(&s.registry);
+    }
 }
 
 /// A call started: counts it active; returns the id of the state that counted it (0: none).
@@ -425,6 +458,7 @@ impl Exporter {
     fn export_metrics(&mut self, deadline: Instant) {
         let Some(cfg) = self.s.config.metrics.as_ref() else { return };
         let now = now_ns();
+        merge_pending(self.s);
         let mut data = self.s.registry.collect(cfg.temporality, self.last_ns, now);
         let (items, sinks) = self.pipeline_counters();
         let start = self.s.registry.start_ns();
