@@ -37,13 +37,8 @@ function installSpans(native, Call) {
       throw invalidArgument(`invalid argument \`${name}\`: must be an object`)
     }
     for (const key in value) {
-      if (!known.includes(key) && hasOwn.call(value, key)) {
-        try {
-          nUnknownOption(key, known)
-        } catch (err) {
-          throw mapError(err)
-        }
-      }
+      // Throws the core's error (every caller maps it on the way out).
+      if (!known.includes(key) && hasOwn.call(value, key)) nUnknownOption(key, known)
     }
     return value
   }

@@ -46,6 +46,34 @@ pub(crate) struct Hist {
     pub max: f64,
 }
 
+impl Hist {
+    /// An empty histogram with the buckets of `info`.
+    fn empty(info: &MetricInfo) -> Hist {
+        Hist { counts: vec![0; info.bounds.len() + 1], count: 0, sum: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+    }
+
+    /// Counts `v`. Bucket i holds (bounds[i-1], bounds[i]]; the last one everything above.
+    fn observe(&mut self, info: &MetricInfo, v: f64) {
+        let i = info.bounds.iter().position(|b| v <= *b).unwrap_or(info.bounds.len());
+        self.counts[i] += 1;
+        self.count += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+
+    /// Adds everything `other` (same buckets) counted.
+    fn absorb(&mut self, other: &Hist) {
+        for (to, from) in self.counts.iter_mut().zip(&other.counts) {
+            *to += from;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+}
+
 /// The value of one series.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
@@ -139,13 +167,7 @@ fn accepted(info: &MetricInfo, v: f64) -> bool {
 
 fn fresh(info: &MetricInfo) -> Value {
     match info.kind {
-        Kind::Histogram => Value::Hist(Hist {
-            counts: vec![0; info.bounds.len() + 1],
-            count: 0,
-            sum: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }),
+        Kind::Histogram => Value::Hist(Hist::empty(info)),
         _ => Value::Sum(0.0),
     }
 }
@@ -153,15 +175,7 @@ fn fresh(info: &MetricInfo) -> Value {
 fn add(info: &MetricInfo, value: &mut Value, v: f64) {
     match value {
         Value::Sum(s) => *s += v,
-        Value::Hist(h) => {
-            // Bucket i holds (bounds[i-1], bounds[i]]; the last one everything above.
-            let i = info.bounds.iter().position(|b| v <= *b).unwrap_or(info.bounds.len());
-            h.counts[i] += 1;
-            h.count += 1;
-            h.sum += v;
-            h.min = h.min.min(v);
-            h.max = h.max.max(v);
-        }
+        Value::Hist(h) => h.observe(info, v),
     }
 }
 
@@ -169,50 +183,31 @@ fn add(info: &MetricInfo, value: &mut Value, v: f64) {
 /// its own lock) and added to it in one go ([`Registry::merge`]): the same bucket counts,
 /// count, sum, min and max as recording each measurement there.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct LocalHist {
-    counts: Vec<u64>,
-    count: u64,
-    sum: f64,
-    min: f64,
-    max: f64,
-}
+pub(crate) struct LocalHist(Hist);
 
 impl LocalHist {
     /// An empty one for the histogram `metric`.
     pub(crate) fn new(metric: Metric) -> LocalHist {
-        let info = &METRICS[metric as usize];
-        LocalHist {
-            counts: vec![0; info.bounds.len() + 1],
-            count: 0,
-            sum: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }
+        LocalHist(Hist::empty(&METRICS[metric as usize]))
     }
 
     /// Gathers `v` (ignored when [`Registry::record`] would ignore it).
     pub(crate) fn add(&mut self, metric: Metric, v: f64) {
         let info = &METRICS[metric as usize];
-        if !accepted(info, v) {
-            return;
+        if accepted(info, v) {
+            self.0.observe(info, v);
         }
-        let i = info.bounds.iter().position(|b| v <= *b).unwrap_or(info.bounds.len());
-        self.counts[i] += 1;
-        self.count += 1;
-        self.sum += v;
-        self.min = self.min.min(v);
-        self.max = self.max.max(v);
     }
 
     /// Measurements gathered since the last [`clear`](Self::clear).
     pub(crate) fn count(&self) -> u64 {
-        self.count
+        self.0.count
     }
 
     /// Empties it, keeping its buckets' memory.
     pub(crate) fn clear(&mut self) {
-        self.counts.iter_mut().for_each(|c| *c = 0);
-        (self.count, self.sum, self.min, self.max) = (0, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+        self.0.counts.iter_mut().for_each(|c| *c = 0);
+        (self.0.count, self.0.sum, self.0.min, self.0.max) = (0, 0.0, f64::INFINITY, f64::NEG_INFINITY);
     }
 }
 
@@ -248,18 +243,12 @@ impl Registry {
     pub(crate) fn merge(&self, metric: Metric, values: &[&str], h: &LocalHist) {
         let info = &METRICS[metric as usize];
         debug_assert_eq!(info.kind, Kind::Histogram, "{}", info.name);
-        if h.count == 0 {
+        if h.count() == 0 {
             return;
         }
         self.update(metric, values, |value| {
             if let Value::Hist(t) = value {
-                for (to, from) in t.counts.iter_mut().zip(&h.counts) {
-                    *to += from;
-                }
-                t.count += h.count;
-                t.sum += h.sum;
-                t.min = t.min.min(h.min);
-                t.max = t.max.max(h.max);
+                t.absorb(&h.0);
             }
         });
     }
